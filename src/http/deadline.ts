@@ -1,0 +1,28 @@
+/** An operation-wide time budget: every HTTP attempt and every backoff sleep must fit inside it. */
+export class Deadline {
+  private constructor(
+    readonly at: number,
+    private readonly now: () => number,
+  ) {}
+
+  static after(ms: number, now: () => number = Date.now): Deadline {
+    return new Deadline(now() + ms, now);
+  }
+
+  remaining(): number {
+    return this.at - this.now();
+  }
+
+  expired(): boolean {
+    return this.remaining() <= 0;
+  }
+}
+
+/** Counts the HTTP requests one operation made, so results can say what they cost. */
+export interface RequestMeter {
+  requests: number;
+}
+
+export function newMeter(): RequestMeter {
+  return { requests: 0 };
+}

@@ -1,0 +1,142 @@
+/**
+ * Errors raised by the vendor HTTP layer. Each carries a stable `code` (for logs, tests and Slack copy) and the
+ * vendor it came from; `userMessage()` turns any of them into the one plain sentence an admin sees.
+ * Messages never contain credentials: requests are described by method and path only.
+ */
+
+export type ErrorCode =
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'bad_request'
+  | 'rate_limited'
+  | 'server_error'
+  | 'timeout'
+  | 'deadline_exceeded'
+  | 'network'
+  | 'bad_response'
+  | 'config';
+
+export class KeywardenError extends Error {
+  override name = 'KeywardenError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export class ConfigError extends KeywardenError {
+  override name = 'ConfigError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('config', message, options);
+  }
+}
+
+/** Something went wrong talking to a vendor. */
+export class VendorError extends KeywardenError {
+  override name = 'VendorError';
+  constructor(
+    code: ErrorCode,
+    readonly vendor: string,
+    message: string,
+    options?: { cause?: unknown; attempts?: number },
+  ) {
+    super(code, message, options);
+    this.attempts = options?.attempts ?? 1;
+  }
+  /** How many HTTP attempts were made before giving up. */
+  attempts: number;
+}
+
+/** The vendor answered with a non-2xx status we do not retry (or ran out of retries on). */
+export class HttpStatusError extends VendorError {
+  override name = 'HttpStatusError';
+  constructor(
+    code: ErrorCode,
+    vendor: string,
+    readonly status: number,
+    readonly request: string,
+    readonly vendorMessage: string | undefined,
+    options?: { cause?: unknown; attempts?: number },
+  ) {
+    super(
+      code,
+      vendor,
+      `${vendor} answered ${status} to ${request}${vendorMessage ? `: ${vendorMessage}` : ''}`,
+      options,
+    );
+  }
+}
+
+/** 401: the credential was refused. The secrets layer may re-fetch a rotated credential once. */
+export class UnauthorizedError extends HttpStatusError {
+  override name = 'UnauthorizedError';
+  constructor(vendor: string, request: string, vendorMessage?: string, options?: { attempts?: number }) {
+    super('unauthorized', vendor, 401, request, vendorMessage, options);
+  }
+}
+
+/** 404: the thing asked for does not exist (a deleted key, an unknown user). */
+export class NotFoundError extends HttpStatusError {
+  override name = 'NotFoundError';
+  constructor(vendor: string, request: string, vendorMessage?: string, options?: { attempts?: number }) {
+    super('not_found', vendor, 404, request, vendorMessage, options);
+  }
+}
+
+/** A single attempt took longer than the per-request timeout (retried), or the last one did. */
+export class VendorTimeoutError extends VendorError {
+  override name = 'VendorTimeoutError';
+}
+
+/** The whole operation ran out of time; nothing more will be tried. */
+export class DeadlineExceededError extends VendorError {
+  override name = 'DeadlineExceededError';
+}
+
+/** The vendor's answer was not what its documentation promises (malformed JSON, missing field). */
+export class VendorResponseError extends VendorError {
+  override name = 'VendorResponseError';
+}
+
+const vendorLabels: Record<string, string> = {
+  idmelon: 'IDmelon',
+  trymellon: 'TryMellon',
+  solvimon: 'Solvimon',
+};
+
+/** The single sentence an admin sees for any error; detail goes to the log, never a stack trace. */
+export function userMessage(err: unknown): string {
+  if (err instanceof VendorError) {
+    const who = vendorLabels[err.vendor] ?? err.vendor;
+    switch (err.code) {
+      case 'unauthorized':
+        return `${who} refused Keywarden's credential (401). The API key may have expired or been reset; update the secret.`;
+      case 'forbidden':
+        return `${who} says Keywarden's credential is not allowed to do that (403).`;
+      case 'not_found':
+        return `${who} could not find that (404).`;
+      case 'rate_limited':
+        return `${who} is rate-limiting Keywarden (429) and did not recover in time. Try again in a minute.`;
+      case 'server_error':
+        return `${who} is failing (server error) after ${err.attempts} attempts. Try again later.`;
+      case 'timeout':
+        return `${who} did not answer in time after ${err.attempts} attempts.`;
+      case 'deadline_exceeded':
+        return `${who} was too slow: the operation ran out of time before it could finish.`;
+      case 'network':
+        return `Could not reach ${who} (network error) after ${err.attempts} attempts.`;
+      case 'bad_response':
+        return `${who} sent a response Keywarden could not understand (${err.message.replace(/^.*?: /, '')}).`;
+      case 'bad_request':
+        return `${who} rejected the request as invalid: ${err.message}`;
+      default:
+        return err.message;
+    }
+  }
+  if (err instanceof ConfigError) return `Configuration problem: ${err.message}`;
+  return 'Something went wrong inside Keywarden; the details were logged.';
+}

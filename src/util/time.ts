@@ -1,0 +1,18 @@
+import { DAY_MS } from './clock.js';
+
+/** Whole days from `iso` to `now`, never negative. */
+export function daysSince(iso: string, now: Date): number {
+  return Math.max(0, Math.floor((now.getTime() - Date.parse(iso)) / DAY_MS));
+}
+
+/** "today", "1 day ago", "213 days ago", or "never". */
+export function lastUseText(iso: string | null | undefined, now: Date): string {
+  if (!iso) return 'never';
+  const d = daysSince(iso, now);
+  if (d === 0) return 'today';
+  return d === 1 ? '1 day ago' : `${d.toLocaleString('en-US')} days ago`;
+}
+
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+}

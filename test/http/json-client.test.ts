@@ -1,0 +1,231 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { Deadline, newMeter } from '../../src/http/deadline.js';
+import {
+  DeadlineExceededError,
+  HttpStatusError,
+  NotFoundError,
+  UnauthorizedError,
+  userMessage,
+  VendorError,
+  VendorResponseError,
+} from '../../src/http/errors.js';
+import { JsonClient, type JsonClientOptions } from '../../src/http/json-client.js';
+import { undiciTransport } from '../../src/http/transport.js';
+import { SandboxServer } from '../../src/local/sandbox/server.js';
+import { fastRetry } from '../helpers/idmelon.js';
+
+const SECRET = 'test-secret-value-0123456789';
+const okSchema = z.looseObject({ ok: z.boolean(), n: z.number() });
+
+describe('JsonClient against a loopback server', () => {
+  let key = SECRET;
+  const server = new SandboxServer((req) => {
+    if (req.headers.authorization !== key) return { status: 401, body: { message: 'Unauthorized' } };
+    if (req.path === '/missing') return { status: 404, body: { message: 'no such thing' } };
+    if (req.path === '/shape') return { status: 200, body: { ok: 'yes' } };
+    return { status: 200, body: { ok: true, n: 1 } };
+  });
+  const transport = undiciTransport();
+  let sleeps: number[] = [];
+
+  function client(over: Partial<JsonClientOptions> = {}) {
+    return new JsonClient({
+      vendor: 'idmelon',
+      baseUrl: server.url,
+      transport,
+      credentials: { headers: async () => ({ authorization: SECRET }) },
+      retry: fastRetry,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+      ...over,
+    });
+  }
+
+  beforeAll(async () => {
+    await server.listen();
+  });
+  afterEach(() => {
+    server.clearFaults();
+    server.clearLog();
+    sleeps = [];
+    key = SECRET;
+  });
+  afterAll(async () => {
+    await transport.close();
+    await server.close();
+  });
+
+  it('sends the credential headers and validates the body', async () => {
+    const got = await client().request(
+      { method: 'GET', path: '/thing', query: { sort: 'lastActivity,ascend' } },
+      okSchema,
+    );
+    expect(got).toEqual({ ok: true, n: 1 });
+    expect(server.requests[0]?.query).toBe('?sort=lastActivity,ascend');
+  });
+
+  it('honours Retry-After on 429, then succeeds', async () => {
+    server.inject({ fault: { kind: 'status', status: 429, headers: { 'retry-after': '2' } }, times: 1 });
+    const meter = newMeter();
+    const got = await client().request({ method: 'GET', path: '/thing' }, okSchema, { meter });
+    expect(got.ok).toBe(true);
+    expect(sleeps).toEqual([2000]);
+    expect(meter.requests).toBe(2);
+  });
+
+  it.each([500, 502, 503])('retries %i with backoff, then succeeds', async (status) => {
+    server.inject({ fault: { kind: 'status', status }, times: 2 });
+    await client().request({ method: 'GET', path: '/thing' }, okSchema);
+    expect(server.count('/thing')).toBe(3);
+    expect(sleeps).toHaveLength(2);
+    for (const [i, d] of sleeps.entries())
+      expect(d).toBeLessThan(Math.min(fastRetry.maxDelayMs, fastRetry.baseDelayMs * 2 ** i));
+  });
+
+  it('retries a connection reset', async () => {
+    server.inject({ fault: { kind: 'reset' }, times: 1 });
+    await expect(client().request({ method: 'GET', path: '/thing' }, okSchema)).resolves.toMatchObject({
+      ok: true,
+    });
+    expect(server.count('/thing')).toBe(2);
+  });
+
+  it('retries an attempt that outlasts the per-request timeout', async () => {
+    server.inject({ fault: { kind: 'delay', ms: 400 }, times: 1 });
+    await expect(
+      client({ requestTimeoutMs: 100 }).request({ method: 'GET', path: '/thing' }, okSchema),
+    ).resolves.toMatchObject({ ok: true });
+    expect(server.count('/thing')).toBe(2);
+  });
+
+  it('retries malformed JSON on a read, then succeeds', async () => {
+    server.inject({ fault: { kind: 'malformed' }, times: 1 });
+    await expect(client().request({ method: 'GET', path: '/thing' }, okSchema)).resolves.toMatchObject({
+      ok: true,
+    });
+  });
+
+  it('does not resend a write whose answer was malformed', async () => {
+    server.inject({ fault: { kind: 'malformed' } });
+    await expect(client().request({ method: 'DELETE', path: '/thing' }, okSchema)).rejects.toBeInstanceOf(
+      VendorResponseError,
+    );
+    expect(server.count('/thing', 'DELETE')).toBe(1);
+  });
+
+  it('gives up after the retry budget with the last error and the attempt count', async () => {
+    server.inject({ fault: { kind: 'status', status: 503 } });
+    const err = await client()
+      .request({ method: 'GET', path: '/thing' }, okSchema)
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HttpStatusError);
+    expect(err).toMatchObject({ code: 'server_error', status: 503, attempts: 4 });
+    expect(server.count('/thing')).toBe(4);
+    expect(userMessage(err)).toBe('IDmelon is failing (server error) after 4 attempts. Try again later.');
+  });
+
+  it.each([
+    [400, 'bad_request'],
+    [403, 'forbidden'],
+    [422, 'bad_request'],
+  ])('does not retry %i', async (status, code) => {
+    server.inject({ fault: { kind: 'status', status } });
+    await expect(client().request({ method: 'GET', path: '/thing' }, okSchema)).rejects.toMatchObject({
+      code,
+      status,
+    });
+    expect(server.count('/thing')).toBe(1);
+  });
+
+  it('does not retry 404 and says what was missing', async () => {
+    const err = await client()
+      .request({ method: 'GET', path: '/missing' }, okSchema)
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NotFoundError);
+    expect((err as Error).message).toBe('idmelon answered 404 to GET /missing: no such thing');
+    expect(server.count('/missing')).toBe(1);
+  });
+
+  it('raises a typed UnauthorizedError on 401 without retrying, and never prints the key', async () => {
+    key = 'rotated-key-abcdefgh';
+    const err = await client()
+      .request({ method: 'GET', path: '/thing' }, okSchema)
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnauthorizedError);
+    expect(server.count('/thing')).toBe(1);
+    expect(JSON.stringify({ m: (err as Error).message, u: userMessage(err) })).not.toContain(SECRET);
+  });
+
+  it('re-fetches a rotated credential once after a 401, then succeeds', async () => {
+    key = 'rotated-key-abcdefgh';
+    let current = SECRET;
+    let refreshes = 0;
+    const c = client({
+      credentials: {
+        headers: async () => ({ authorization: current }),
+        refresh: async () => {
+          refreshes++;
+          current = 'rotated-key-abcdefgh';
+          return true;
+        },
+      },
+    });
+    await expect(c.request({ method: 'GET', path: '/thing' }, okSchema)).resolves.toMatchObject({ ok: true });
+    expect(refreshes).toBe(1);
+  });
+
+  it('refreshes only once when the new credential is refused too', async () => {
+    key = 'nobody-has-this-key';
+    let refreshes = 0;
+    const c = client({
+      credentials: {
+        headers: async () => ({ authorization: SECRET }),
+        refresh: async () => {
+          refreshes++;
+          return true;
+        },
+      },
+    });
+    await expect(c.request({ method: 'GET', path: '/thing' }, okSchema)).rejects.toBeInstanceOf(
+      UnauthorizedError,
+    );
+    expect(refreshes).toBe(1);
+    expect(server.count('/thing')).toBe(2);
+  });
+
+  it('names the field when a response does not match its schema', async () => {
+    const err = await client()
+      .request({ method: 'GET', path: '/shape' }, okSchema)
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(VendorResponseError);
+    expect((err as Error).message).toMatch(/^GET \/shape: ok: /);
+  });
+
+  it('honours the operation deadline instead of retrying forever', async () => {
+    server.inject({ fault: { kind: 'delay', ms: 1000 } });
+    const c = client({ requestTimeoutMs: 5000, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) });
+    const err = await c
+      .request({ method: 'GET', path: '/thing' }, okSchema, { deadline: Deadline.after(300) })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DeadlineExceededError);
+    expect(server.count('/thing')).toBe(1);
+  });
+
+  it('stops before sleeping past the deadline on a long Retry-After', async () => {
+    server.inject({ fault: { kind: 'status', status: 429, headers: { 'retry-after': '120' } } });
+    const err = await client()
+      .request({ method: 'GET', path: '/thing' }, okSchema, { deadline: Deadline.after(5_000) })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'rate_limited' });
+    expect(sleeps).toEqual([]);
+  });
+
+  it('reports an unreachable vendor as a network error after retries', async () => {
+    const c = client({ baseUrl: 'http://127.0.0.1:1' });
+    const err = await c.request({ method: 'GET', path: '/thing' }, okSchema).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(VendorError);
+    expect(err).toMatchObject({ code: 'network', attempts: 4 });
+  });
+});
