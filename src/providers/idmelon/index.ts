@@ -1,0 +1,37 @@
+import type { SecretSource } from '../../http/credentials.js';
+import { headerCredentials } from '../../http/credentials.js';
+import { JsonClient } from '../../http/json-client.js';
+import type { RetryPolicy } from '../../http/retry.js';
+import type { Transport } from '../../http/transport.js';
+import type { Logger } from '../../log.js';
+import type { Sleep } from '../../util/clock.js';
+import { IdmelonClient } from './client.js';
+import { IdmelonProvider, type IdmelonProviderOptions } from './provider.js';
+
+export interface IdmelonWiring extends IdmelonProviderOptions {
+  baseUrl: string;
+  /** The Admin API key; refreshed once when IDmelon answers 401 (a rotated key). */
+  apiKey: SecretSource;
+  transport: Transport;
+  logger?: Logger;
+  requestTimeoutMs?: number;
+  retry?: RetryPolicy;
+  sleep?: Sleep;
+}
+
+/** IDmelon's raw API key goes in `Authorization` with no "Bearer" prefix, as its docs say. */
+export function createIdmelonProvider(w: IdmelonWiring): IdmelonProvider {
+  const http = new JsonClient({
+    vendor: 'idmelon',
+    baseUrl: w.baseUrl,
+    transport: w.transport,
+    credentials: headerCredentials('authorization', w.apiKey),
+    requestTimeoutMs: w.requestTimeoutMs,
+    retry: w.retry,
+    sleep: w.sleep,
+    logger: w.logger,
+  });
+  return new IdmelonProvider(new IdmelonClient(http), w);
+}
+
+export { IdmelonClient, IdmelonProvider };

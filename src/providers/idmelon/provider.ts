@@ -1,0 +1,167 @@
+import { NotFoundError } from '../../http/errors.js';
+import { collectSkipParallel, paginateSkip } from '../../http/paginate.js';
+import type {
+  Key,
+  OperationContext,
+  Provider,
+  StaleListing,
+  StaleQuery,
+  UserProfile,
+  UserSummary,
+} from '../types.js';
+import { type IdmelonClient, KEY_STATUS_ACTIVE } from './client.js';
+import { type DirectoryOptions, UserDirectory } from './directory.js';
+import { toGroup, toKey, toPasskey, toUser } from './mapping.js';
+import type { SecurityKey } from './schemas.js';
+
+/** IDmelon user and key ids are MongoDB ObjectIds: 24 hex digits. */
+const OBJECT_ID = /^[0-9a-f]{24}$/i;
+const PAGE = 100;
+
+export interface IdmelonProviderOptions {
+  directory?: DirectoryOptions;
+  /** Pages in flight for a full scan. @default 8 */
+  concurrency?: number;
+}
+
+function lastUse(raw: SecurityKey): number {
+  return raw.lastActivity ? Date.parse(raw.lastActivity.createdAt) : Number.NEGATIVE_INFINITY;
+}
+
+export class IdmelonProvider implements Provider {
+  readonly vendor = 'idmelon' as const;
+  readonly label = 'IDmelon';
+  private readonly directory: UserDirectory;
+
+  constructor(
+    readonly client: IdmelonClient,
+    private readonly options: IdmelonProviderOptions = {},
+  ) {
+    this.directory = new UserDirectory(client, options.directory);
+  }
+
+  /**
+   * Active keys sorted by last use, ascending, read page by page until the first key used after the cutoff:
+   * the cost grows with the number of stale keys, not with the workspace. Never-used keys (no `lastActivity`)
+   * come first on `ascend`, as MongoDB sorts a missing field before any value. The order is checked as we go;
+   * if IDmelon ever returns a page out of order, the sort cannot be trusted and every key is read instead.
+   */
+  async listStale(query: StaleQuery, ctx: OperationContext): Promise<StaleListing> {
+    const cutoff = query.cutoff.getTime();
+    const call = { deadline: ctx.deadline, meter: ctx.meter };
+    const stale: Key[] = [];
+    const neverUsed: Key[] = [];
+    const take = (raw: SecurityKey) => {
+      if (query.type && raw.type !== query.type) return;
+      (raw.lastActivity ? stale : neverUsed).push(toKey(raw));
+    };
+
+    let previous = Number.NEGATIVE_INFINITY;
+    let outOfOrder = false;
+    let reachedFresh = false;
+    const pages = paginateSkip<SecurityKey>(
+      async (skip, limit) => {
+        const page = await this.client.listSecurityKeys(
+          { status: KEY_STATUS_ACTIVE, sort: 'lastActivity,ascend', limit, skip },
+          call,
+        );
+        return { items: page.data, total: page.total, skip, limit: page.limit };
+      },
+      { limit: PAGE },
+    );
+    for await (const page of pages) {
+      // The whole page is checked, not just up to the first fresh key: a server that ignored `sort` and led with
+      // a fresh key would otherwise look like a workspace with nothing stale.
+      for (const raw of page.items) {
+        const used = lastUse(raw);
+        if (used < previous) outOfOrder = true;
+        previous = used;
+      }
+      if (outOfOrder) break;
+      for (const raw of page.items) {
+        if (lastUse(raw) >= cutoff) {
+          reachedFresh = true;
+          break;
+        }
+        take(raw);
+      }
+      ctx.onProgress?.({
+        phase: 'scanning keys',
+        done: page.skip + page.items.length,
+        total: page.total,
+        requests: ctx.meter.requests,
+      });
+      if (outOfOrder || reachedFresh) break;
+    }
+    if (!outOfOrder) return { stale, neverUsed, scan: 'sorted' };
+
+    const { items } = await collectSkipParallel<SecurityKey>(
+      async (skip, limit) => {
+        const page = await this.client.listSecurityKeys({ status: KEY_STATUS_ACTIVE, limit, skip }, call);
+        return { items: page.data, total: page.total, skip, limit: page.limit };
+      },
+      {
+        limit: PAGE,
+        concurrency: this.options.concurrency ?? 8,
+        onPage: (done, total) =>
+          ctx.onProgress?.({ phase: 'scanning every key', done, total, requests: ctx.meter.requests }),
+      },
+    );
+    stale.length = 0;
+    neverUsed.length = 0;
+    const byLastUse = (a: SecurityKey, b: SecurityKey) => Math.sign(lastUse(a) - lastUse(b)) || 0;
+    for (const raw of items.filter((k) => lastUse(k) < cutoff).sort(byLastUse)) take(raw);
+    return {
+      stale,
+      neverUsed,
+      scan: 'full',
+      note: 'IDmelon returned keys out of last-use order, so every active key was read instead of stopping early.',
+    };
+  }
+
+  async findUsers(query: string, ctx: OperationContext): Promise<UserSummary[]> {
+    const q = query.trim().toLowerCase();
+    if (q.includes('@')) return this.directory.find((u) => u.email?.toLowerCase() === q, ctx);
+    if (OBJECT_ID.test(q)) {
+      const found = await this.directory.find((u) => u.id.toLowerCase() === q, ctx);
+      if (found.length) return found;
+      // Not in the list we hold: ask for the user directly before saying no.
+      try {
+        return [toUser(await this.client.getUser(q, { deadline: ctx.deadline, meter: ctx.meter }))];
+      } catch (err) {
+        if (err instanceof NotFoundError) return [];
+        throw err;
+      }
+    }
+    const words = q.split(/\s+/).filter(Boolean);
+    return this.directory.find((u) => {
+      const hay = `${u.name ?? ''} ${u.email ?? ''}`.toLowerCase();
+      return words.every((w) => hay.includes(w));
+    }, ctx);
+  }
+
+  async userProfile(userId: string, ctx: OperationContext): Promise<UserProfile> {
+    const call = { deadline: ctx.deadline, meter: ctx.meter };
+    const [user, keys, passkeys, groups] = await Promise.all([
+      this.client.getUser(userId, call),
+      (async () => {
+        const all: SecurityKey[] = [];
+        for await (const page of paginateSkip<SecurityKey>(async (skip, limit) => {
+          const p = await this.client.userSecurityKeys(userId, { limit, skip }, call);
+          return { items: p.data, total: p.total, skip, limit: p.limit };
+        })) {
+          all.push(...page.items);
+        }
+        return all;
+      })(),
+      this.client.userPasskeys(userId, call),
+      this.client.groups({ userId, limit: 100 }, call),
+    ]);
+    return {
+      user: { ...toUser(user), createdAt: user.createdAt ?? undefined },
+      keys: keys.map(toKey),
+      passkeys: passkeys.data.map(toPasskey),
+      groups: groups.data.map(toGroup),
+    };
+  }
+}

@@ -1,0 +1,115 @@
+import { z } from 'zod';
+
+/**
+ * zod schemas for the IDmelon Admin REST API responses Keywarden reads. Every object is `looseObject`: unknown
+ * fields pass through untouched, so IDmelon adding a field never breaks the bot.
+ *
+ * ASSUMPTIONS, kept here and only here (the docs leave these shapes open):
+ * - The docs name the items array only for the activity logs (`data`). We assume every list endpoint (security
+ *   keys, users, a user's keys, passkeys, groups, API keys) puts its items in `data` too.
+ * - User objects (the users list and user details) are undocumented. We read `_id`, an email from `email` or
+ *   `owner` (security keys call the owner's email `token.owner`), a name from `name` or `displayName`, and `status`.
+ * - Passkeys (`/credentials`), groups and workspace API keys are undocumented beyond their paths; we read only the
+ *   fields named below and tolerate their absence.
+ */
+
+const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), { message: 'not a date' });
+
+function listEnvelope<T extends z.ZodType>(item: T) {
+  return z.looseObject({
+    data: z.array(item),
+    total: z.number().int().nonnegative(),
+    skip: z.number().int().nonnegative().optional(),
+    limit: z.number().int().nonnegative().optional(),
+  });
+}
+
+export const securityKeySchema = z.looseObject({
+  _id: z.string().min(1),
+  name: z.string().nullish(),
+  type: z.string().nullish(),
+  status: z.number().nullish(),
+  token: z
+    .looseObject({
+      _id: z.string().nullish(),
+      owner: z.string().nullish(),
+      name: z.string().nullish(),
+    })
+    .nullish(),
+  lastActivity: z.looseObject({ createdAt: isoDate }).nullish(),
+  totalActivities: z.number().nullish(),
+  hasOfflineAccess: z.boolean().nullish(),
+  isBlocked: z.boolean().nullish(),
+});
+export type SecurityKey = z.infer<typeof securityKeySchema>;
+
+export const securityKeyListSchema = listEnvelope(securityKeySchema).extend({
+  /** Counts by key type; shape undocumented, read by the digest. */
+  statistics: z.unknown().optional(),
+  filters: z.unknown().optional(),
+});
+export type SecurityKeyList = z.infer<typeof securityKeyListSchema>;
+
+export const userSchema = z.looseObject({
+  _id: z.string().min(1),
+  email: z.string().nullish(),
+  owner: z.string().nullish(),
+  name: z.string().nullish(),
+  displayName: z.string().nullish(),
+  status: z.union([z.string(), z.number()]).nullish(),
+  createdAt: isoDate.nullish(),
+});
+export type IdmelonUser = z.infer<typeof userSchema>;
+
+export const userCountersSchema = z.looseObject({
+  activeTokens: z.number().optional(),
+  pendingTokens: z.number().optional(),
+  blockTokens: z.number().optional(),
+  notInvitedTokens: z.number().optional(),
+  noDeviceTokens: z.number().optional(),
+});
+
+export const userListSchema = listEnvelope(userSchema).extend({ details: userCountersSchema.optional() });
+export type UserList = z.infer<typeof userListSchema>;
+
+export const passkeySchema = z.looseObject({
+  _id: z.string().nullish(),
+  credentialId: z.string().nullish(),
+  name: z.string().nullish(),
+  rpId: z.string().nullish(),
+  rpName: z.string().nullish(),
+  createdAt: isoDate.nullish(),
+  lastUsedAt: isoDate.nullish(),
+});
+export const passkeyListSchema = listEnvelope(passkeySchema);
+
+export const groupSchema = z.looseObject({ _id: z.string(), name: z.string().nullish() });
+export const groupListSchema = listEnvelope(groupSchema);
+
+export const logEntrySchema = z.looseObject({
+  createdAt: isoDate,
+  action: z.number(),
+  status: z.number().nullish(),
+  rpInfo: z.looseObject({ name: z.string().nullish(), id: z.string().nullish() }).nullish(),
+  userInfo: z.looseObject({ name: z.string().nullish(), displayName: z.string().nullish() }).nullish(),
+  ownerId: z.string().nullish(),
+  deviceName: z.string().nullish(),
+  securityKeyDevice: z.string().nullish(),
+  credentialId: z.string().nullish(),
+  deletedDevice: z.boolean().nullish(),
+});
+export const logListSchema = listEnvelope(logEntrySchema);
+
+export const apiKeySchema = z.looseObject({
+  _id: z.string().nullish(),
+  name: z.string().nullish(),
+  type: z.string().nullish(),
+  expiresAt: isoDate.nullish(),
+  expirationDate: isoDate.nullish(),
+});
+export const apiKeyListSchema = listEnvelope(apiKeySchema);
+
+/** Statistics endpoints: shapes undocumented, so any JSON object is accepted and read for its numbers. */
+export const statisticsSchema = z.record(z.string(), z.unknown());
+
+export const messageSchema = z.looseObject({ message: z.string().optional() });

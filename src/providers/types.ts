@@ -1,0 +1,101 @@
+import type { Deadline, RequestMeter } from '../http/deadline.js';
+
+/**
+ * The common model every vendor maps into, and the provider interface the services work through. A "key" is any
+ * vendor credential (an IDmelon security key, a TryMellon passkey, a Solvimon API key); a "user" is its owner.
+ */
+export type VendorId = 'idmelon' | 'trymellon' | 'solvimon';
+
+export interface KeyOwner {
+  id?: string;
+  email?: string;
+  name?: string;
+}
+
+export interface Key {
+  vendor: VendorId;
+  id: string;
+  name: string;
+  /** Form factor or kind: phone, badge, desktop (IDmelon), passkey, api-key. */
+  type: string;
+  owner: KeyOwner;
+  /** Last authentication, ISO 8601; null when the key was never used. */
+  lastUsedAt: string | null;
+  /** Lifetime authentications, when the vendor counts them. */
+  uses: number | null;
+  status: string;
+  blocked?: boolean;
+  offlineAccess?: boolean;
+}
+
+export interface UserSummary {
+  vendor: VendorId;
+  id: string;
+  email?: string;
+  name?: string;
+  status?: string;
+}
+
+export interface Passkey {
+  id: string;
+  name: string;
+  relyingParty?: string;
+  createdAt?: string;
+  lastUsedAt?: string | null;
+}
+
+export interface Group {
+  id: string;
+  name: string;
+}
+
+export interface UserProfile {
+  user: UserSummary & { createdAt?: string };
+  keys: Key[];
+  passkeys: Passkey[];
+  groups: Group[];
+}
+
+/** Progress of a long operation, for the CLI's stderr line and Slack's progress message. */
+export interface Progress {
+  phase: string;
+  done: number;
+  total?: number;
+  requests: number;
+}
+
+export interface OperationContext {
+  deadline: Deadline;
+  meter: RequestMeter;
+  onProgress?: (p: Progress) => void;
+}
+
+export interface StaleQuery {
+  /** Keys last used strictly before this instant are stale. */
+  cutoff: Date;
+  /** Only keys of this type. */
+  type?: string;
+}
+
+export interface StaleListing {
+  /** Used before the cutoff, oldest first. */
+  stale: Key[];
+  /** Never used at all. */
+  neverUsed: Key[];
+  /** `sorted`: the vendor sorted by last use and we stopped early; `full`: every key was read. */
+  scan: 'sorted' | 'full';
+  /** Why the scan is not the usual one (for example, the vendor's sort could not be trusted). */
+  note?: string;
+  /** What "stale" means for this vendor when it is not "unused since" (Solvimon keys carry no last-use time). */
+  meaning?: string;
+}
+
+export interface Provider {
+  readonly vendor: VendorId;
+  /** Human label: "IDmelon". */
+  readonly label: string;
+  listStale(query: StaleQuery, ctx: OperationContext): Promise<StaleListing>;
+  /** Users matching an email, an id, or part of a name. */
+  findUsers(query: string, ctx: OperationContext): Promise<UserSummary[]>;
+  userProfile(userId: string, ctx: OperationContext): Promise<UserProfile>;
+}
