@@ -1,0 +1,84 @@
+import { Deadline, newMeter } from '../http/deadline.js';
+import { userMessage } from '../http/errors.js';
+import type { Logger } from '../log.js';
+import { silentLogger } from '../log.js';
+import type { Progress, Provider, UserProfile, UserSummary, VendorId } from '../providers/types.js';
+
+/** How many candidates an ambiguous lookup lists before saying "and N more". */
+export const MAX_CANDIDATES = 10;
+
+export type VendorLookup =
+  | { vendor: VendorId; label: string; kind: 'found'; profile: UserProfile; requests: number }
+  | {
+      vendor: VendorId;
+      label: string;
+      kind: 'ambiguous';
+      matches: UserSummary[];
+      totalMatches: number;
+      requests: number;
+    }
+  | { vendor: VendorId; label: string; kind: 'none'; requests: number }
+  | {
+      vendor: VendorId;
+      label: string;
+      kind: 'failed';
+      failure: { message: string; code?: string };
+      requests: number;
+    };
+
+export interface LookupReport {
+  query: string;
+  results: VendorLookup[];
+}
+
+export interface LookupOptions {
+  /** @default 30_000 */
+  deadlineMs?: number;
+  logger?: Logger;
+  onProgress?: (vendor: VendorId, p: Progress) => void;
+}
+
+/**
+ * One person's keys, passkeys and groups. The query is an email, a user id, or part of a name; several matches
+ * give a short list to choose from, none gives "no user matches".
+ */
+export async function lookupUser(
+  providers: readonly Provider[],
+  query: string,
+  options: LookupOptions = {},
+): Promise<LookupReport> {
+  const deadline = Deadline.after(options.deadlineMs ?? 30_000);
+  const logger = options.logger ?? silentLogger;
+  const results = await Promise.all(
+    providers.map(async (provider): Promise<VendorLookup> => {
+      const meter = newMeter();
+      const base = { vendor: provider.vendor, label: provider.label };
+      const ctx = { deadline, meter, onProgress: (p: Progress) => options.onProgress?.(provider.vendor, p) };
+      try {
+        const matches = await provider.findUsers(query, ctx);
+        const only = matches[0];
+        if (!only) return { ...base, kind: 'none', requests: meter.requests };
+        if (matches.length > 1) {
+          return {
+            ...base,
+            kind: 'ambiguous',
+            matches: matches.slice(0, MAX_CANDIDATES),
+            totalMatches: matches.length,
+            requests: meter.requests,
+          };
+        }
+        const profile = await provider.userProfile(only.id, ctx);
+        return { ...base, kind: 'found', profile, requests: meter.requests };
+      } catch (err) {
+        logger.error('user lookup failed', { vendor: provider.vendor, err });
+        return {
+          ...base,
+          kind: 'failed',
+          failure: { message: userMessage(err), code: (err as { code?: string }).code },
+          requests: meter.requests,
+        };
+      }
+    }),
+  );
+  return { query, results };
+}
