@@ -1,0 +1,173 @@
+import { type ParseResult, parseKeysCommand, parseUserCommand } from '../commands/grammar.js';
+import { loadLocalConfig } from '../config/env.js';
+import { userMessage } from '../http/errors.js';
+import { type Transport, undiciTransport } from '../http/transport.js';
+import { startLocalVendors } from '../local/vendors.js';
+import { jsonLogger, SecretRedactor } from '../log.js';
+import type { Progress, VendorId } from '../providers/types.js';
+import { lookupUser } from '../services/lookup.js';
+import { scanStaleKeys } from '../services/stale.js';
+import { type Clock, systemClock } from '../util/clock.js';
+import { formatLookupReport, formatStaleReport } from './format.js';
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+  clock?: Clock;
+  transport?: Transport;
+  /** Whether stderr is a terminal (progress is redrawn in place). */
+  interactive?: boolean;
+}
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+export const CLI_USAGE = [
+  'Usage:',
+  '  keywarden keys stale <days> [--type phone|badge|desktop] [--json]',
+  '  keywarden user lookup <email|id|name> [--json]',
+  '  keywarden help',
+  'Options: --json prints the structured result; --debug shows stack traces and debug logs.',
+].join('\n');
+
+interface Flags {
+  json: boolean;
+  debug: boolean;
+  type?: string;
+  words: string[];
+}
+
+function parseFlags(argv: string[]): Flags | string {
+  const flags: Flags = { json: false, debug: false, words: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--json') flags.json = true;
+    else if (arg === '--debug') flags.debug = true;
+    else if (arg === '--type' || arg.startsWith('--type=')) {
+      const value = arg === '--type' ? argv[++i] : arg.slice('--type='.length);
+      if (!value) return '--type needs a value (phone, badge or desktop)';
+      flags.type = value;
+    } else if (arg === '--help' || arg === '-h') flags.words.unshift('help');
+    else if (arg.startsWith('--')) return `unknown option ${JSON.stringify(arg)}`;
+    else flags.words.push(arg);
+  }
+  return flags;
+}
+
+/**
+ * Progress on stderr for scans that take longer than a second: redrawn in place on a terminal, otherwise a line
+ * every few seconds.
+ */
+function progressReporter(io: CliIo, started: number) {
+  let lastLine = 0;
+  let drawn = false;
+  return {
+    report(vendor: VendorId, p: Progress) {
+      const now = Date.now();
+      if (now - started < 1000) return;
+      if (!io.interactive && now - lastLine < 3000) return;
+      lastLine = now;
+      const of = p.total === undefined ? '' : ` of ${p.total.toLocaleString('en-US')}`;
+      const text = `${vendor}: ${p.phase} ${p.done.toLocaleString('en-US')}${of} (${p.requests} requests)`;
+      if (io.interactive) {
+        io.stderr(`\r${text.padEnd(70)}`);
+        drawn = true;
+      } else io.stderr(`${text}\n`);
+    },
+    done() {
+      if (drawn) io.stderr(`\r${' '.repeat(70)}\r`);
+    },
+  };
+}
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const flags = parseFlags(argv);
+  const usageFail = (problem: string, usage = CLI_USAGE) => {
+    io.stderr(`keywarden: ${problem}\n${usage}\n`);
+    return EXIT_USAGE;
+  };
+  if (typeof flags === 'string') return usageFail(flags);
+  const [group, ...rest] = flags.words;
+  let parsed: ParseResult;
+  if (group === undefined || group === 'help') {
+    io.stdout(`${CLI_USAGE}\n`);
+    return EXIT_OK;
+  } else if (group === 'keys') {
+    parsed = parseKeysCommand([...rest, ...(flags.type ? [flags.type] : [])].join(' '));
+  } else if (group === 'user') {
+    if (flags.type) return usageFail('--type applies to "keys stale" only');
+    parsed = parseUserCommand(rest.join(' '));
+  } else {
+    return usageFail(`unknown command ${JSON.stringify(group)}`);
+  }
+  if (!parsed.ok) return usageFail(parsed.problem);
+  const command = parsed.command;
+  if (command.kind === 'keys.help' || command.kind === 'user.help') {
+    io.stdout(`${CLI_USAGE}\n`);
+    return EXIT_OK;
+  }
+
+  const redactor = new SecretRedactor();
+  let config: ReturnType<typeof loadLocalConfig>;
+  try {
+    config = loadLocalConfig(io.env);
+  } catch (err) {
+    io.stderr(`keywarden: ${userMessage(err)}\n`);
+    return EXIT_FAILED;
+  }
+  if (config.idmelon.mode === 'remote') redactor.add(config.idmelon.apiKey);
+  const logger = jsonLogger({
+    level: flags.debug ? 'debug' : 'error',
+    redactor,
+    write: (line) => (flags.debug ? io.stderr(`${line}\n`) : undefined),
+  });
+  const ownTransport = io.transport ? undefined : undiciTransport();
+  const transport = io.transport ?? (ownTransport as Transport);
+  const clock = io.clock ?? systemClock;
+  const vendors = await startLocalVendors(config, { transport, logger, sandbox: { now: clock.now() } });
+  for (const note of vendors.notes) io.stderr(`${note}\n`);
+  const progress = progressReporter(io, Date.now());
+  try {
+    if (command.kind === 'keys.stale') {
+      const report = await scanStaleKeys(vendors.providers, {
+        days: command.days,
+        type: command.type,
+        clock,
+        logger,
+        onProgress: progress.report,
+      });
+      progress.done();
+      const failed = report.sections.filter((s) => s.failure);
+      // When every vendor failed there is nothing to show but the reason: one line on stderr.
+      if (flags.json || failed.length < report.sections.length) {
+        io.stdout(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatStaleReport(report));
+      }
+      for (const s of failed) io.stderr(`keywarden: ${s.label}: ${s.failure?.message}\n`);
+      return failed.length ? EXIT_FAILED : EXIT_OK;
+    }
+    const report = await lookupUser(vendors.providers, command.query, {
+      logger,
+      onProgress: progress.report,
+    });
+    progress.done();
+    const failed = report.results.filter((r) => r.kind === 'failed');
+    if (flags.json || failed.length < report.results.length) {
+      io.stdout(
+        flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatLookupReport(report, clock.now()),
+      );
+    }
+    for (const r of failed)
+      if (r.kind === 'failed') io.stderr(`keywarden: ${r.label}: ${r.failure.message}\n`);
+    return failed.length ? EXIT_FAILED : EXIT_OK;
+  } catch (err) {
+    progress.done();
+    io.stderr(`keywarden: ${userMessage(err)}\n`);
+    if (flags.debug && err instanceof Error && err.stack) io.stderr(`${redactor.redact(err.stack)}\n`);
+    return EXIT_FAILED;
+  } finally {
+    await vendors.close();
+    await ownTransport?.close();
+  }
+}

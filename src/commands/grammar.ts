@@ -1,0 +1,99 @@
+import { z } from 'zod';
+
+/**
+ * The command grammar shared by Slack (`/keys stale 90 phone`) and the CLI (`keywarden keys stale 90 --type phone`).
+ * Parsing never throws: any text gives a command or a usage error that names what was wrong.
+ */
+
+export const KEY_TYPES = ['phone', 'badge', 'desktop'] as const;
+export type KeyType = (typeof KEY_TYPES)[number];
+
+export const MIN_DAYS = 1;
+export const MAX_DAYS = 3650;
+export const MAX_QUERY_LENGTH = 200;
+
+export type Command =
+  | { kind: 'keys.stale'; days: number; type?: KeyType }
+  | { kind: 'keys.help' }
+  | { kind: 'user.lookup'; query: string }
+  | { kind: 'user.help' };
+
+export type ParseResult = { ok: true; command: Command } | { ok: false; problem: string; usage: string };
+
+export const KEYS_USAGE = [
+  'Usage:',
+  `  /keys stale <days> [${KEY_TYPES.join('|')}]   keys unused for <days> days (${MIN_DAYS}-${MAX_DAYS}), never-used keys too`,
+  '  /keys help                             this help',
+].join('\n');
+
+export const USER_USAGE = [
+  'Usage:',
+  '  /user lookup <email|id|name>   one person: keys, passkeys, groups, recent use',
+  '  /user help                     this help',
+].join('\n');
+
+/** Shows a user's input back to them without letting a long paste flood the message. */
+function shown(text: string): string {
+  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
+}
+
+const daysSchema = z
+  .string()
+  .regex(/^\d+$/)
+  .transform(Number)
+  .refine((n) => n >= MIN_DAYS && n <= MAX_DAYS);
+
+const typeSchema = z.enum(KEY_TYPES);
+
+function words(text: string): string[] {
+  return text.trim().split(/\s+/).filter(Boolean);
+}
+
+const usageError = (problem: string, usage: string): ParseResult => ({ ok: false, problem, usage });
+
+export function parseKeysCommand(text: string): ParseResult {
+  const [sub, ...rest] = words(text);
+  const subcommand = sub?.toLowerCase();
+  if (subcommand === undefined || subcommand === 'help') return { ok: true, command: { kind: 'keys.help' } };
+  if (subcommand !== 'stale') return usageError(`unknown subcommand ${shown(sub as string)}`, KEYS_USAGE);
+  const [daysText, typeText, ...extra] = rest;
+  if (daysText === undefined) return usageError('days is missing', KEYS_USAGE);
+  const days = daysSchema.safeParse(daysText);
+  if (!days.success) {
+    return usageError(
+      `days must be a whole number from ${MIN_DAYS} to ${MAX_DAYS} (got ${shown(daysText)})`,
+      KEYS_USAGE,
+    );
+  }
+  if (typeText === undefined) return { ok: true, command: { kind: 'keys.stale', days: days.data } };
+  const type = typeSchema.safeParse(typeText.toLowerCase());
+  if (!type.success) {
+    return usageError(`key type must be one of ${KEY_TYPES.join(', ')} (got ${shown(typeText)})`, KEYS_USAGE);
+  }
+  if (extra.length) return usageError(`unexpected ${shown(extra.join(' '))} after the key type`, KEYS_USAGE);
+  return { ok: true, command: { kind: 'keys.stale', days: days.data, type: type.data } };
+}
+
+/**
+ * Slack rewrites emails as `<mailto:a@b.c|a@b.c>` when an app asks for escaped command text; take the address back.
+ */
+function unwrapSlackLink(text: string): string {
+  return text.replace(/<mailto:([^|>]+)(?:\|[^>]*)?>/g, '$1').replace(/<([^@#!|>][^|>]*)\|([^>]*)>/g, '$2');
+}
+
+export function parseUserCommand(text: string): ParseResult {
+  const [sub, ...rest] = words(text);
+  const subcommand = sub?.toLowerCase();
+  if (subcommand === undefined || subcommand === 'help') return { ok: true, command: { kind: 'user.help' } };
+  if (subcommand !== 'lookup') return usageError(`unknown subcommand ${shown(sub as string)}`, USER_USAGE);
+  const query = unwrapSlackLink(rest.join(' ')).trim();
+  if (query === '')
+    return usageError('who to look up is missing (an email, a user id or part of a name)', USER_USAGE);
+  if (query.length > MAX_QUERY_LENGTH) {
+    return usageError(
+      `the lookup text is too long (${query.length} characters, at most ${MAX_QUERY_LENGTH})`,
+      USER_USAGE,
+    );
+  }
+  return { ok: true, command: { kind: 'user.lookup', query } };
+}

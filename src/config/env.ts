@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { ConfigError } from '../http/errors.js';
+import { IDMELON_REGIONS } from '../providers/idmelon/client.js';
+
+/**
+ * Local configuration from the environment, validated with zod. Problems are reported by variable name; values are
+ * never echoed (some are secrets). On Lambda the same settings come from Secrets Manager (see the Slack issue).
+ */
+
+/** Unset and empty mean the same thing: `FOO= npm start` should not count as a setting. */
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), schema.optional());
+
+const httpUrl = z
+  .string()
+  .trim()
+  .refine((s) => /^https?:\/\/[^\s/]+/.test(s) && URL.canParse(s), { message: 'must be an http(s) URL' });
+
+const positiveInt = (max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, { message: 'must be a whole number' })
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= max, { message: `must be from 1 to ${max}` });
+
+export const envSchema = z.object({
+  IDMELON_BASE_URL: optional(httpUrl),
+  IDMELON_REGION: optional(z.enum(['us', 'eu'], { message: 'must be "us" or "eu"' })),
+  IDMELON_API_KEY: optional(z.string().trim().min(1)),
+  KEYWARDEN_LOG_LEVEL: optional(
+    z.enum(['debug', 'info', 'warn', 'error'], { message: 'must be debug, info, warn or error' }),
+  ),
+  /** One vendor request may take this long before it is retried. */
+  KEYWARDEN_HTTP_TIMEOUT_MS: optional(positiveInt(120_000)),
+});
+
+export type IdmelonSettings = { mode: 'sandbox' } | { mode: 'remote'; baseUrl: string; apiKey: string };
+
+export interface LocalConfig {
+  idmelon: IdmelonSettings;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  httpTimeoutMs: number;
+}
+
+/** Names each invalid variable and why, never its value. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join('.') || '(config)'} ${i.message}`).join('; ');
+}
+
+export function loadLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(describeIssues(parsed.error));
+  const e = parsed.data;
+  let idmelon: IdmelonSettings;
+  if (e.IDMELON_API_KEY) {
+    const baseUrl = e.IDMELON_BASE_URL ?? IDMELON_REGIONS[e.IDMELON_REGION ?? 'us'];
+    idmelon = { mode: 'remote', baseUrl, apiKey: e.IDMELON_API_KEY };
+  } else if (e.IDMELON_BASE_URL || e.IDMELON_REGION) {
+    throw new ConfigError('IDMELON_API_KEY is required when IDMELON_BASE_URL or IDMELON_REGION is set');
+  } else {
+    idmelon = { mode: 'sandbox' };
+  }
+  return {
+    idmelon,
+    logLevel: e.KEYWARDEN_LOG_LEVEL ?? 'info',
+    httpTimeoutMs: e.KEYWARDEN_HTTP_TIMEOUT_MS ?? 10_000,
+  };
+}

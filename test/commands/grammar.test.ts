@@ -1,0 +1,111 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { KEYS_USAGE, parseKeysCommand, parseUserCommand, USER_USAGE } from '../../src/commands/grammar.js';
+
+describe('/keys grammar', () => {
+  it('parses "stale <days>" and an optional key type', () => {
+    expect(parseKeysCommand('stale 90')).toEqual({ ok: true, command: { kind: 'keys.stale', days: 90 } });
+    expect(parseKeysCommand('  STALE   30  Badge ')).toEqual({
+      ok: true,
+      command: { kind: 'keys.stale', days: 30, type: 'badge' },
+    });
+  });
+
+  it('treats an empty command and "help" as help', () => {
+    expect(parseKeysCommand('')).toEqual({ ok: true, command: { kind: 'keys.help' } });
+    expect(parseKeysCommand('help')).toEqual({ ok: true, command: { kind: 'keys.help' } });
+  });
+
+  it.each([
+    ['stale', 'days is missing'],
+    ['stale abc', 'days must be a whole number from 1 to 3650 (got "abc")'],
+    ['stale -3', 'days must be a whole number from 1 to 3650 (got "-3")'],
+    ['stale 0', 'days must be a whole number from 1 to 3650 (got "0")'],
+    ['stale 99999', 'days must be a whole number from 1 to 3650 (got "99999")'],
+    ['stale 2.5', 'days must be a whole number from 1 to 3650 (got "2.5")'],
+    ['stale 90 laptop', 'key type must be one of phone, badge, desktop (got "laptop")'],
+    ['stale 90 phone extra', 'unexpected "extra" after the key type'],
+    ['frobnicate', 'unknown subcommand "frobnicate"'],
+  ])('rejects %j: %s', (text, problem) => {
+    expect(parseKeysCommand(text)).toEqual({ ok: false, problem, usage: KEYS_USAGE });
+  });
+
+  it('accepts the bounds 1 and 3650', () => {
+    expect(parseKeysCommand('stale 1')).toMatchObject({ ok: true });
+    expect(parseKeysCommand('stale 3650')).toMatchObject({ ok: true });
+  });
+
+  it('shortens a long pasted argument when echoing it back', () => {
+    const result = parseKeysCommand(`stale ${'9'.repeat(500)}`);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problem.length).toBeLessThan(120);
+  });
+
+  it('never throws: any text is a command or a usage error', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 300 }), (text) => {
+        const r = parseKeysCommand(text);
+        return r.ok ? r.command.kind.startsWith('keys.') : r.problem.length > 0 && r.usage === KEYS_USAGE;
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('accepts exactly the whole numbers 1-3650 as days', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -10_000, max: 10_000 }), (n) => {
+        const r = parseKeysCommand(`stale ${n}`);
+        return r.ok === (n >= 1 && n <= 3650);
+      }),
+    );
+  });
+});
+
+describe('/user grammar', () => {
+  it('parses a lookup by email, id or name', () => {
+    expect(parseUserCommand('lookup alice@acme.example')).toEqual({
+      ok: true,
+      command: { kind: 'user.lookup', query: 'alice@acme.example' },
+    });
+    expect(parseUserCommand('lookup  Alice   Anders ')).toEqual({
+      ok: true,
+      command: { kind: 'user.lookup', query: 'Alice Anders' },
+    });
+  });
+
+  it("takes the address back out of Slack's mailto formatting", () => {
+    expect(parseUserCommand('lookup <mailto:alice@acme.example|alice@acme.example>')).toEqual({
+      ok: true,
+      command: { kind: 'user.lookup', query: 'alice@acme.example' },
+    });
+  });
+
+  it('names a missing query and an unknown subcommand', () => {
+    expect(parseUserCommand('lookup')).toMatchObject({
+      ok: false,
+      problem: expect.stringMatching(/missing/),
+    });
+    expect(parseUserCommand('find bob')).toEqual({
+      ok: false,
+      problem: 'unknown subcommand "find"',
+      usage: USER_USAGE,
+    });
+  });
+
+  it('refuses an over-long query', () => {
+    expect(parseUserCommand(`lookup ${'a'.repeat(201)}`)).toMatchObject({
+      ok: false,
+      problem: expect.stringMatching(/too long/),
+    });
+  });
+
+  it('never throws', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 300 }), (text) => {
+        const r = parseUserCommand(text);
+        return r.ok || r.problem.length > 0;
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
