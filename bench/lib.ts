@@ -36,16 +36,30 @@ export const ms = (n: number) => `${n < 10 ? n.toFixed(1) : Math.round(n).toLoca
 
 export function markdownTable(rows: Row[]): string {
   const lines = ['| measure | value | goal | met |', '|---|---|---|---|'];
-  for (const r of rows) lines.push(`| ${r.measure} | ${r.value} | ${r.goal} | ${r.met === undefined ? '' : r.met ? 'yes' : '**no**'} |`);
+  for (const r of rows)
+    lines.push(
+      `| ${r.measure} | ${r.value} | ${r.goal} | ${r.met === undefined ? '' : r.met ? 'yes' : '**no**'} |`,
+    );
   return lines.join('\n');
 }
 
 export function consoleTable(section: Section): string {
   const header = ['measure', 'value', 'goal', 'met'];
-  const rows = section.rows.map((r) => [r.measure, r.value, r.goal, r.met === undefined ? '' : r.met ? 'yes' : 'NO']);
+  const rows = section.rows.map((r) => [
+    r.measure,
+    r.value,
+    r.goal,
+    r.met === undefined ? '' : r.met ? 'yes' : 'NO',
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ');
-  return [`== ${section.title}`, `   ${section.setup}`, line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+  return [
+    `== ${section.title}`,
+    `   ${section.setup}`,
+    line(header),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.map(line),
+  ].join('\n');
 }
 
 export function machine(): string {
