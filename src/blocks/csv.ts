@@ -1,0 +1,48 @@
+import type { Key } from '../providers/types.js';
+import { daysSince } from '../util/time.js';
+
+/**
+ * CSV for spreadsheets. Cells that a spreadsheet would run as a formula (leading `=`, `+`, `-`, `@`, tab or CR)
+ * are prefixed with `'`, as OWASP advises against CSV injection: key and owner names come from the vendor.
+ */
+export function csvCell(value: string | number | null | undefined): string {
+  if (value === null || value === undefined) return '';
+  let s = String(value);
+  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function keysCsv(keys: readonly Key[], now: Date): string {
+  const header = [
+    'vendor',
+    'key_id',
+    'name',
+    'type',
+    'owner_email',
+    'owner_name',
+    'status',
+    'last_used_at',
+    'days_since_use',
+    'uses',
+  ];
+  const lines = [header.join(',')];
+  for (const k of keys) {
+    lines.push(
+      [
+        k.vendor,
+        k.id,
+        k.name,
+        k.type,
+        k.owner.email,
+        k.owner.name,
+        k.status,
+        k.lastUsedAt ?? 'never',
+        k.lastUsedAt ? daysSince(k.lastUsedAt, now) : '',
+        k.uses,
+      ]
+        .map(csvCell)
+        .join(','),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
