@@ -138,5 +138,17 @@ export function userMessage(err: unknown): string {
     }
   }
   if (err instanceof ConfigError) return `Configuration problem: ${err.message}`;
+  if (hasUserMessage(err)) return err.userMessage();
   return 'Something went wrong inside Keywarden; the details were logged.';
+}
+
+/** Errors from other layers (Slack, AWS) describe themselves by implementing `userMessage()`. */
+export interface DescribesItself {
+  userMessage(): string;
+}
+
+function hasUserMessage(err: unknown): err is DescribesItself {
+  return (
+    typeof err === 'object' && err !== null && typeof (err as DescribesItself).userMessage === 'function'
+  );
 }

@@ -1,0 +1,36 @@
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ConfigError } from '../http/errors.js';
+import { parseSecretBundle, type SecretBundle, type SecretStore } from './secrets.js';
+
+export interface AwsSecretStoreOptions {
+  secretId: string;
+  client: SecretsManagerClient;
+  /** Seconds a fetched secret is trusted before it is read again. @default 300 */
+  maxAgeSeconds?: number;
+}
+
+/**
+ * The secret bundle from AWS Secrets Manager, through Powertools Parameters: cached per container for
+ * `maxAgeSeconds`, JSON-parsed, then validated. `refresh` forces a fetch (a vendor answered 401: the key may have
+ * been rotated). Errors name the secret and the missing field, never a value.
+ */
+export function awsSecretStore(options: AwsSecretStoreOptions): SecretStore {
+  const provider = new SecretsProvider({ awsSdkV3Client: options.client });
+  const maxAge = options.maxAgeSeconds ?? 300;
+  const read = async (forceFetch: boolean): Promise<SecretBundle> => {
+    let raw: unknown;
+    try {
+      raw = await provider.get(options.secretId, { maxAge, forceFetch, transform: 'json' });
+    } catch (err) {
+      // Powertools wraps the SDK's error; the SDK's name (ThrottlingException, AccessDeniedException) says more.
+      const cause = (err as Error).cause;
+      const name = cause instanceof Error ? cause.name : (err as Error).name;
+      throw new ConfigError(`could not read secret ${options.secretId} from Secrets Manager (${name})`, {
+        cause: err,
+      });
+    }
+    return parseSecretBundle(raw, `secret ${options.secretId}`, ['SLACK_BOT_TOKEN']);
+  };
+  return { get: () => read(false), refresh: () => read(true) };
+}
