@@ -1,0 +1,51 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { KEY_TYPES, MAX_DAYS, MAX_QUERY_LENGTH, MIN_DAYS } from '../commands/grammar.js';
+
+/**
+ * Work handed from the Slack function to the worker (through SQS on Lambda, in-process locally). Validated again
+ * on the worker side: a queue message is input like any other.
+ */
+const origin = z.object({
+  user: z.string().min(1),
+  channel: z.string().min(1),
+  team: z.string().optional(),
+  responseUrl: z.url().optional(),
+  /** When Slack issued the response_url (it works for 30 minutes). */
+  issuedAt: z.number().int().positive(),
+});
+export type JobOrigin = z.infer<typeof origin>;
+
+export const jobSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('keys.stale'),
+    id: z.string().min(8).max(128),
+    origin,
+    days: z.number().int().min(MIN_DAYS).max(MAX_DAYS),
+    type: z.enum(KEY_TYPES).optional(),
+    /** `report`: first answer (list + CSV when long); `page`: another page in place; `csv`: the CSV only. */
+    mode: z.enum(['report', 'page', 'csv']),
+    offset: z.number().int().min(0).default(0),
+  }),
+  z.object({
+    kind: z.literal('user.lookup'),
+    id: z.string().min(8).max(128),
+    origin,
+    query: z.string().min(1).max(MAX_QUERY_LENGTH),
+  }),
+]);
+export type Job = z.infer<typeof jobSchema>;
+export type JobInput = z.input<typeof jobSchema>;
+
+/**
+ * One id per Slack interaction: Slack's `trigger_id` is unique per command or button press and stays the same if
+ * the request is delivered again, so the same press always makes the same job.
+ */
+export function jobIdFor(triggerId: string, kind: string): string {
+  return createHash('sha256').update(`${kind}:${triggerId}`).digest('hex').slice(0, 32);
+}
+
+/** Hands a job to whatever runs the worker. */
+export interface JobQueue {
+  enqueue(job: Job): Promise<void>;
+}

@@ -1,0 +1,116 @@
+import { LogLevel, type ErrorCode as SlackErrorCode, WebClient } from '@slack/web-api';
+import { request } from 'undici';
+import type { Message } from '../blocks/kit.js';
+import type { Logger } from '../log.js';
+import { ResponseUrlError, type SlackApi, SlackApiError } from './api.js';
+
+export interface WebApiOptions {
+  /** Read per call so a rotated token is picked up. */
+  token: () => Promise<string | undefined>;
+  /** Web API base, for tests and local fakes (`SLACK_API_URL`). @default https://slack.com/api/ */
+  slackApiUrl?: string;
+  logger: Logger;
+  /** Timeout of one Web API or response_url call. @default 10_000 */
+  timeoutMs?: number;
+}
+
+/** @slack/web-api behind the SlackApi port. WebClient handles `rate_limited` by waiting out Retry-After. */
+export function webApiSlack(options: WebApiOptions): SlackApi {
+  const clients = new Map<string, WebClient>();
+  const client = async (): Promise<WebClient> => {
+    const token = await options.token();
+    if (!token)
+      throw new SlackApiError(
+        'not_configured',
+        'SLACK_BOT_TOKEN is not set, so Keywarden cannot call the Slack Web API',
+      );
+    let c = clients.get(token);
+    if (!c) {
+      c = new WebClient(token, {
+        slackApiUrl: options.slackApiUrl,
+        logLevel: LogLevel.ERROR,
+        timeout: options.timeoutMs ?? 10_000,
+        retryConfig: { retries: 3, factor: 2, minTimeout: 200, maxTimeout: 5000 },
+      });
+      clients.clear();
+      clients.set(token, c);
+    }
+    return c;
+  };
+  const call = async <T>(method: string, fn: (c: WebClient) => Promise<T>): Promise<T> => {
+    try {
+      return await fn(await client());
+    } catch (err) {
+      if (err instanceof SlackApiError) throw err;
+      const e = err as { code?: SlackErrorCode; data?: { error?: string } };
+      const code = e.data?.error ?? String(e.code ?? 'unknown');
+      throw new SlackApiError(code, `Slack ${method} failed: ${code}`, { cause: err });
+    }
+  };
+  const body = (m: Message) => ({ text: m.text, blocks: m.blocks as never[] });
+
+  return {
+    async respond(responseUrl, message) {
+      const res = await request(responseUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+        body: JSON.stringify({
+          ...body(message),
+          response_type: message.ephemeral === false ? 'in_channel' : 'ephemeral',
+          replace_original: message.replaceOriginal ?? false,
+        }),
+        headersTimeout: options.timeoutMs ?? 10_000,
+        bodyTimeout: options.timeoutMs ?? 10_000,
+      });
+      const text = await res.body.text();
+      if (res.statusCode === 200 && !/"ok"\s*:\s*false/.test(text)) return;
+      const code =
+        /"error"\s*:\s*"([^"]+)"/.exec(text)?.[1] ??
+        (res.statusCode === 404 ? 'used_url' : `http_${res.statusCode}`);
+      if (res.statusCode === 404 || code === 'expired_url' || code === 'used_url') {
+        throw new ResponseUrlError(code, `response_url can no longer be used (${code})`);
+      }
+      throw new SlackApiError(code, `response_url answered ${res.statusCode} (${code})`);
+    },
+    postMessage: (channel, message, opts) =>
+      call('chat.postMessage', async (c) => {
+        const res = await c.chat.postMessage({
+          channel,
+          ...body(message),
+          thread_ts: opts?.threadTs,
+          unfurl_links: false,
+        });
+        return { channel: res.channel ?? channel, ts: res.ts ?? '' };
+      }),
+    postEphemeral: (channel, user, message) =>
+      call('chat.postEphemeral', async (c) => {
+        await c.chat.postEphemeral({ channel, user, ...body(message) });
+      }),
+    update: (channel, ts, message) =>
+      call('chat.update', async (c) => {
+        await c.chat.update({ channel, ts, ...body(message) });
+      }),
+    openDm: (user) =>
+      call('conversations.open', async (c) => {
+        const res = await c.conversations.open({ users: user });
+        const id = res.channel?.id;
+        if (!id) throw new SlackApiError('no_channel', 'conversations.open returned no channel');
+        return id;
+      }),
+    uploadFile: (input) =>
+      call('files.uploadV2', async (c) => {
+        await c.files.uploadV2({
+          channel_id: input.channel,
+          filename: input.filename,
+          title: input.title,
+          content: input.content,
+          initial_comment: input.comment,
+        });
+      }),
+    userGroupMembers: (groupId) =>
+      call('usergroups.users.list', async (c) => {
+        const res = await c.usergroups.users.list({ usergroup: groupId });
+        return res.users ?? [];
+      }),
+  };
+}

@@ -1,0 +1,62 @@
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/**
+ * Keywarden keeps everything in one DynamoDB table (declared in serverless.yml on AWS; created on dynalite
+ * locally). Key design, one item collection per thing:
+ *
+ * | item                  | pk               | sk        | notes                                         |
+ * |-----------------------|------------------|-----------|-----------------------------------------------|
+ * | a job's ledger entry  | `JOB#<job id>`   | `JOB`     | claims a Slack job so a redelivery answers once |
+ *
+ * Every item carries `expiresAt` (epoch seconds), the table's TTL attribute.
+ */
+export const PK = 'pk';
+export const SK = 'sk';
+export const TTL_ATTRIBUTE = 'expiresAt';
+
+export function documentClient(client: DynamoDBClient): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}
+
+/** Creates the table when it does not exist (local runs and tests; on AWS, CloudFormation owns it). */
+export async function ensureTable(client: DynamoDBClient, table: string): Promise<void> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: table }));
+    return;
+  } catch (err) {
+    if ((err as Error).name !== 'ResourceNotFoundException') throw err;
+  }
+  await client.send(
+    new CreateTableCommand({
+      TableName: table,
+      AttributeDefinitions: [
+        { AttributeName: PK, AttributeType: 'S' },
+        { AttributeName: SK, AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: PK, KeyType: 'HASH' },
+        { AttributeName: SK, KeyType: 'RANGE' },
+      ],
+      // dynalite predates on-demand billing; throughput numbers are ignored by it and never used on AWS.
+      ProvisionedThroughput: { ReadCapacityUnits: 5, WriteCapacityUnits: 5 },
+    }),
+  );
+  try {
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: table,
+        TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+      }),
+    );
+  } catch {
+    // dynalite does not implement TTL; expiry only matters on AWS, where serverless.yml enables it.
+  }
+}
+
+export const epochSeconds = (ms: number) => Math.floor(ms / 1000);
