@@ -1,38 +1,43 @@
-import { loadLocalConfig } from '../config/env.js';
 import { userMessage } from '../http/errors.js';
-import { startIdmelonSandbox } from '../local/sandbox/idmelon/index.js';
+import { startLocalBot } from '../local/bot.js';
 import type { CliIo } from './run.js';
 
 /**
- * `npm start`: runs Keywarden's local side. Until the Slack server lands this serves the embedded IDmelon sandbox
- * on a fixed port, so the CLI and other tools can be pointed at it; it stays up until Ctrl-C.
+ * `npm start`: Keywarden locally. The Slack endpoint on PORT (or Socket Mode with SLACK_APP_TOKEN), the worker
+ * in-process, dynalite under .keywarden/, and the embedded sandbox for every vendor without settings.
  */
 export async function runServe(io: CliIo): Promise<void> {
-  let config: ReturnType<typeof loadLocalConfig>;
+  let bot: Awaited<ReturnType<typeof startLocalBot>>;
   try {
-    config = loadLocalConfig(io.env);
+    bot = await startLocalBot({ env: io.env });
   } catch (err) {
     io.stderr(`keywarden: ${userMessage(err)}\n`);
     process.exitCode = 1;
     return;
   }
-  if (config.idmelon.mode === 'remote') {
-    io.stderr(`keywarden: IDmelon is configured (${config.idmelon.baseUrl}); no sandbox needed.\n`);
-    return;
-  }
-  const port = Number(io.env.KEYWARDEN_SANDBOX_PORT ?? 4010);
-  const sandbox = await startIdmelonSandbox({ port });
-  io.stdout(
-    [
-      `IDmelon sandbox listening on ${sandbox.url} (${sandbox.workspace.users.length} users, ${sandbox.workspace.keys.length} keys)`,
-      `Its API key is the fixed sandbox value "${sandbox.apiKey}" (not a secret). Point the CLI at it with:`,
-      `  IDMELON_BASE_URL=${sandbox.url} IDMELON_API_KEY=${sandbox.apiKey} npx keywarden keys stale 90`,
-      'Or run `npx keywarden keys stale 90` alone: it starts its own sandbox. Ctrl-C stops this one.',
+  const lines = [
+    bot.url === 'socket-mode'
+      ? 'Keywarden is connected to Slack over Socket Mode.'
+      : `Keywarden is listening on ${bot.url}/slack/events`,
+    ...bot.notes.map((n) => `  - ${n}`),
+  ];
+  if (bot.generatedSigningSecret) {
+    lines.push(
       '',
-    ].join('\n'),
-  );
+      'No Slack settings were given, so this run made its own signing secret (shown once, valid until you stop it):',
+      `  SLACK_SIGNING_SECRET=${bot.generatedSigningSecret}`,
+      '',
+      'To connect a real Slack app:',
+      '  1. Create the app from infra/slack-app-manifest.yml (api.slack.com/apps → Create New App → From a manifest).',
+      '  2. Either expose this port through a tunnel and set its request URLs to <tunnel>/slack/events,',
+      '     or enable Socket Mode and set SLACK_APP_TOKEN (xapp-…) so no public URL is needed.',
+      '  3. Set SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN and KEYWARDEN_ADMINS (your Slack user id), then npm start again.',
+    );
+  }
+  lines.push('', 'Ctrl-C stops it.', '');
+  io.stdout(lines.join('\n'));
   const stop = async () => {
-    await sandbox.close();
+    await bot.close();
     process.exit(0);
   };
   process.once('SIGINT', stop);

@@ -1,0 +1,35 @@
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { jobSchema } from '../src/jobs/job.js';
+import { runJob } from '../src/jobs/worker.js';
+import { workerRuntime } from '../src/runtime/lambda.js';
+
+const deps = workerRuntime(process.env);
+
+/**
+ * SQS → runJob, one message at a time, reporting partial batch failures: a message that fails goes back to the
+ * queue (and to the dead-letter queue after maxReceiveCount); the others are not redone. A message that is not a
+ * valid job is failed too, so it ends in the dead-letter queue for someone to read instead of vanishing.
+ */
+export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+  const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
+  for (const record of event.Records) {
+    let job: ReturnType<typeof jobSchema.parse>;
+    try {
+      job = jobSchema.parse(JSON.parse(record.body));
+    } catch (err) {
+      deps.logger.error('an SQS message is not a valid job; it will end in the dead-letter queue', {
+        messageId: record.messageId,
+        err,
+      });
+      batchItemFailures.push({ itemIdentifier: record.messageId });
+      continue;
+    }
+    try {
+      await runJob(job, deps);
+    } catch (err) {
+      deps.logger.error('job will be retried by SQS', { messageId: record.messageId, jobId: job.id, err });
+      batchItemFailures.push({ itemIdentifier: record.messageId });
+    }
+  }
+  return { batchItemFailures };
+};

@@ -1,0 +1,38 @@
+import type { SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { helpMessage, usageMessage } from '../../blocks/common.js';
+import { parseKeysCommand } from '../../commands/grammar.js';
+import { jobIdFor } from '../../jobs/job.js';
+import { ephemeral, handOff, type ListenerDeps } from '../deps.js';
+import { admitCommand } from './admit.js';
+
+/** `/keys stale <days> [type]` and `/keys help`. */
+export function keysCommand(deps: ListenerDeps) {
+  return async ({ command, ack }: SlackCommandMiddlewareArgs): Promise<void> => {
+    const cmd = await admitCommand(deps, command, ack);
+    if (!cmd) return;
+    const parsed = parseKeysCommand(cmd.text);
+    if (!parsed.ok) return ack(ephemeral(usageMessage(parsed.problem, 'keys')));
+    if (parsed.command.kind !== 'keys.stale') return ack(ephemeral(helpMessage('keys')));
+    const { days, type } = parsed.command;
+    await handOff(
+      deps,
+      {
+        kind: 'keys.stale',
+        id: jobIdFor(cmd.trigger_id, 'keys.stale'),
+        origin: {
+          user: cmd.user_id,
+          channel: cmd.channel_id,
+          team: cmd.team_id,
+          responseUrl: cmd.response_url,
+          issuedAt: deps.now(),
+        },
+        days,
+        type,
+        mode: 'report',
+        offset: 0,
+      },
+      ack,
+      `:mag: Scanning for keys unused in ${days}+ days${type ? ` (${type} only)` : ''}… the answer replaces this message.`,
+    );
+  };
+}

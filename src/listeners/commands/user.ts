@@ -1,0 +1,36 @@
+import type { SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { helpMessage, usageMessage } from '../../blocks/common.js';
+import { field } from '../../blocks/mrkdwn.js';
+import { parseUserCommand } from '../../commands/grammar.js';
+import { jobIdFor } from '../../jobs/job.js';
+import { ephemeral, handOff, type ListenerDeps } from '../deps.js';
+import { admitCommand } from './admit.js';
+
+/** `/user lookup <email|id|name>` and `/user help`. */
+export function userCommand(deps: ListenerDeps) {
+  return async ({ command, ack }: SlackCommandMiddlewareArgs): Promise<void> => {
+    const cmd = await admitCommand(deps, command, ack);
+    if (!cmd) return;
+    const parsed = parseUserCommand(cmd.text);
+    if (!parsed.ok) return ack(ephemeral(usageMessage(parsed.problem, 'user')));
+    if (parsed.command.kind !== 'user.lookup') return ack(ephemeral(helpMessage('user')));
+    const { query } = parsed.command;
+    await handOff(
+      deps,
+      {
+        kind: 'user.lookup',
+        id: jobIdFor(cmd.trigger_id, 'user.lookup'),
+        origin: {
+          user: cmd.user_id,
+          channel: cmd.channel_id,
+          team: cmd.team_id,
+          responseUrl: cmd.response_url,
+          issuedAt: deps.now(),
+        },
+        query,
+      },
+      ack,
+      `:mag: Looking up ${field(query, 100)}…`,
+    );
+  };
+}

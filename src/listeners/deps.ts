@@ -1,0 +1,47 @@
+import type { AccessPolicy, Audience } from '../auth/access.js';
+import { errorMessage, noticeMessage } from '../blocks/common.js';
+import type { Message } from '../blocks/kit.js';
+import type { Job, JobQueue } from '../jobs/job.js';
+import type { Logger } from '../log.js';
+import type { SlackApi } from '../slack/api.js';
+
+export interface ListenerDeps {
+  access: AccessPolicy;
+  admins: Audience;
+  queue: JobQueue;
+  slack: SlackApi;
+  logger: Logger;
+  now: () => number;
+}
+
+/** An ephemeral answer to a slash command (what `ack` sends back in the HTTP response). */
+export function ephemeral(message: Message) {
+  return { response_type: 'ephemeral' as const, text: message.text, blocks: message.blocks };
+}
+
+/**
+ * Hands a job to the worker and says so. The job is queued before the acknowledgement so that a queue failure
+ * is told to the admin in that same answer: nothing is dropped silently.
+ */
+export async function handOff(
+  deps: ListenerDeps,
+  job: Job,
+  ack: (response?: ReturnType<typeof ephemeral>) => Promise<void>,
+  startedText: string,
+): Promise<void> {
+  try {
+    await deps.queue.enqueue(job);
+  } catch (err) {
+    deps.logger.error('could not queue a job', { jobId: job.id, kind: job.kind, err });
+    await ack(
+      ephemeral(
+        errorMessage(
+          'Keywarden could not start this: its work queue is unavailable. Nothing was run; try again in a minute.',
+        ),
+      ),
+    );
+    return;
+  }
+  deps.logger.info('job queued', { jobId: job.id, kind: job.kind, user: job.origin.user });
+  await ack(ephemeral(noticeMessage(startedText)));
+}

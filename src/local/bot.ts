@@ -1,0 +1,223 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { App } from '@slack/bolt';
+import { createApp } from '../app.js';
+import { AccessPolicy } from '../auth/access.js';
+import { loadLocalConfig } from '../config/env.js';
+import { loadSettings, type Settings } from '../config/settings.js';
+import { type Transport, undiciTransport } from '../http/transport.js';
+import { type JobOutcome, runJob, type WorkerDeps } from '../jobs/worker.js';
+import type { ListenerDeps } from '../listeners/deps.js';
+import { jsonLogger, type Logger, SecretRedactor } from '../log.js';
+import type { SlackApi } from '../slack/api.js';
+import { KeywardenReceiver, type RawRequest } from '../slack/receiver.js';
+import { webApiSlack } from '../slack/web-api.js';
+import { JobLedger } from '../store/jobs.js';
+import { documentClient } from '../store/table.js';
+import { type Clock, systemClock } from '../util/clock.js';
+import { startLocalDynamo } from './dynamo.js';
+import { InlineQueue } from './inline-queue.js';
+import type { IdmelonSandboxOptions } from './sandbox/idmelon/index.js';
+import { startLocalVendors } from './vendors.js';
+
+/** Largest request body accepted; Slack's payloads are a few kilobytes. */
+const MAX_BODY_BYTES = 1_000_000;
+
+export interface LocalBotOptions {
+  env: NodeJS.ProcessEnv;
+  /** @default PORT or 3000; 0 picks a free port */
+  port?: number;
+  /** Where dynalite keeps its data; null keeps it in memory (tests). @default .keywarden/dynamodb */
+  dataDir?: string | null;
+  clock?: Clock;
+  transport?: Transport;
+  logger?: Logger;
+  sandbox?: IdmelonSandboxOptions;
+  /** Overrides the Slack Web API port (tests inject faults through it). */
+  slack?: SlackApi;
+  /** Scans still running after this long get a progress message. @default 3000 */
+  progressAfterMs?: number;
+}
+
+export interface LocalBot {
+  url: string;
+  /** Present when no SLACK_SIGNING_SECRET was set: generated for this run. */
+  generatedSigningSecret?: string;
+  signingSecret: string;
+  settings: Settings;
+  notes: string[];
+  queue: InlineQueue;
+  receiver: KeywardenReceiver;
+  app: App;
+  close(): Promise<void>;
+}
+
+/**
+ * Keywarden whole on one machine: the Slack endpoint on `POST /slack/events`, the worker in-process, DynamoDB on
+ * embedded dynalite, and each vendor either real (settings present) or its embedded sandbox. With SLACK_APP_TOKEN
+ * set it connects to Slack over Socket Mode instead (no public URL needed).
+ */
+export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot> {
+  const { env } = options;
+  const config = loadLocalConfig(env);
+  const settings = loadSettings(env);
+  const redactor = new SecretRedactor();
+  const logger =
+    options.logger ?? jsonLogger({ level: config.logLevel, redactor, base: { app: 'keywarden' } });
+  const generatedSigningSecret = env.SLACK_SIGNING_SECRET?.trim()
+    ? undefined
+    : randomBytes(16).toString('hex');
+  const signingSecret = env.SLACK_SIGNING_SECRET?.trim() || (generatedSigningSecret as string);
+  const botToken = env.SLACK_BOT_TOKEN?.trim() || undefined;
+  redactor.add(
+    signingSecret,
+    botToken,
+    env.SLACK_APP_TOKEN,
+    config.idmelon.mode === 'remote' ? config.idmelon.apiKey : undefined,
+  );
+  const clock = options.clock ?? systemClock;
+  const ownTransport = options.transport ? undefined : undiciTransport();
+  const transport = options.transport ?? (ownTransport as Transport);
+  const closers: Array<() => Promise<void>> = [];
+
+  try {
+    const vendors = await startLocalVendors(config, {
+      transport,
+      logger,
+      sandbox: { now: clock.now(), ...options.sandbox },
+    });
+    closers.push(() => vendors.close());
+    const dataDir =
+      options.dataDir === undefined ? join(process.cwd(), '.keywarden', 'dynamodb') : options.dataDir;
+    const dynamo = await startLocalDynamo({ table: settings.table, path: dataDir ?? undefined });
+    closers.push(() => dynamo.close());
+
+    const slack =
+      options.slack ?? webApiSlack({ token: async () => botToken, slackApiUrl: env.SLACK_API_URL, logger });
+    const ledger = new JobLedger(documentClient(dynamo.client), {
+      table: settings.table,
+      now: () => clock.now().getTime(),
+    });
+    const workerDeps: WorkerDeps = {
+      providers: async () => vendors.providers,
+      slack,
+      ledger,
+      clock,
+      logger,
+      progressAfterMs: options.progressAfterMs,
+    };
+    const queue = new InlineQueue({ run: (job): Promise<JobOutcome> => runJob(job, workerDeps), logger });
+    closers.push(() => queue.idle());
+    const deps: ListenerDeps = {
+      access: new AccessPolicy(slack, logger),
+      admins: { users: settings.admins, group: settings.adminGroup },
+      queue,
+      slack,
+      logger,
+      now: () => clock.now().getTime(),
+    };
+    const receiver = new KeywardenReceiver({ signingSecret: async () => signingSecret, logger });
+    const appToken = env.SLACK_APP_TOKEN?.trim();
+    const app = createApp({
+      deps,
+      receiver: appToken ? undefined : receiver,
+      socketMode: appToken ? { appToken } : undefined,
+      botToken: async () => botToken,
+      slackApiUrl: env.SLACK_API_URL,
+    });
+
+    const notes = [...vendors.notes];
+    if (settings.admins.length === 0 && !settings.adminGroup) {
+      notes.push(
+        'KEYWARDEN_ADMINS and KEYWARDEN_ADMIN_GROUP are empty: every command will be politely refused.',
+      );
+    }
+    if (!botToken)
+      notes.push(
+        'SLACK_BOT_TOKEN is not set: answers go through response_url only; CSV files and DMs are off.',
+      );
+
+    let server: Server | undefined;
+    let url = 'socket-mode';
+    if (appToken) {
+      await app.start();
+      closers.unshift(() => app.stop().then(() => undefined));
+    } else {
+      server = createServer((req, res) => {
+        if (req.method === 'GET' && req.url === '/healthz') {
+          res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+          return;
+        }
+        if (req.method !== 'POST' || req.url?.split('?')[0] !== '/slack/events') {
+          res.writeHead(404).end();
+          return;
+        }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        req.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > MAX_BODY_BYTES) {
+            res.writeHead(413).end();
+            req.destroy();
+            return;
+          }
+          chunks.push(c);
+        });
+        req.on('end', () => {
+          if (res.writableEnded) return;
+          const raw: RawRequest = { headers: lowerHeaders(req.headers), body: Buffer.concat(chunks) };
+          receiver
+            .handle(raw)
+            .then((answer) => res.writeHead(answer.status, answer.headers).end(answer.body))
+            .catch((err: unknown) => {
+              logger.error('request handling failed', { err });
+              if (!res.headersSent) res.writeHead(500).end();
+            });
+        });
+      });
+      const port = options.port ?? Number(env.PORT ?? 3000);
+      await new Promise<void>((resolve, reject) => {
+        server?.once('error', reject);
+        server?.listen(port, '127.0.0.1', resolve);
+      });
+      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const s = server;
+      closers.unshift(
+        () =>
+          new Promise<void>((resolve) => {
+            s.closeAllConnections();
+            s.close(() => resolve());
+          }),
+      );
+    }
+    if (ownTransport) closers.push(() => ownTransport.close());
+
+    return {
+      url,
+      generatedSigningSecret,
+      signingSecret,
+      settings,
+      notes,
+      queue,
+      receiver,
+      app,
+      close: async () => {
+        for (const close of closers) await close();
+      },
+    };
+  } catch (err) {
+    for (const close of closers) await close().catch(() => undefined);
+    await ownTransport?.close();
+    throw err;
+  }
+}
+
+function lowerHeaders(
+  headers: Record<string, string | string[] | undefined>,
+): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(headers)) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { KEY_TYPES, MAX_DAYS, MIN_DAYS } from '../commands/grammar.js';
+
+/**
+ * The parts of Slack payloads Keywarden reads, validated at the edge. Slack adds fields over time, so objects
+ * are loose; what we rely on is required.
+ */
+export const slashCommandSchema = z.looseObject({
+  command: z.string().min(1),
+  text: z.string().default(''),
+  user_id: z.string().min(1),
+  channel_id: z.string().min(1),
+  team_id: z.string().optional(),
+  response_url: z.url(),
+  trigger_id: z.string().min(1),
+});
+export type SlashCommand = z.infer<typeof slashCommandSchema>;
+
+export const blockActionSchema = z.looseObject({
+  type: z.literal('block_actions'),
+  user: z.looseObject({ id: z.string().min(1) }),
+  team: z.looseObject({ id: z.string() }).nullish(),
+  channel: z.looseObject({ id: z.string().min(1) }).nullish(),
+  container: z
+    .looseObject({ channel_id: z.string().optional(), message_ts: z.string().optional() })
+    .nullish(),
+  response_url: z.url().optional(),
+  trigger_id: z.string().min(1),
+  actions: z.array(z.looseObject({ action_id: z.string(), value: z.string().optional() })).min(1),
+});
+export type BlockAction = z.infer<typeof blockActionSchema>;
+
+/** The value of "Next 20" and "Download CSV": the scan to run again and where to start. */
+export const stalePageRefSchema = z.object({
+  days: z.number().int().min(MIN_DAYS).max(MAX_DAYS),
+  type: z.enum(KEY_TYPES).optional(),
+  offset: z.number().int().min(0).max(1_000_000),
+});
+
+export function parseJsonValue<T>(schema: z.ZodType<T>, value: string | undefined): T | undefined {
+  if (value === undefined) return undefined;
+  try {
+    const parsed = schema.safeParse(JSON.parse(value));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}

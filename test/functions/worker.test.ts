@@ -1,0 +1,80 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Job } from '../../src/jobs/job.js';
+import { type IdmelonSandbox, startIdmelonSandbox } from '../../src/local/sandbox/idmelon/index.js';
+import { localTable } from '../helpers/dynamo.js';
+import { FakeSlack } from '../helpers/fake-slack.js';
+
+const record = (body: string, id: string): SQSRecord => ({ messageId: id, body }) as SQSRecord;
+
+describe('functions/worker (SQS)', () => {
+  const sm = mockClient(SecretsManagerClient);
+  const slack = new FakeSlack();
+  let sandbox: IdmelonSandbox;
+  let db: Awaited<ReturnType<typeof localTable>>;
+  let handler: (e: SQSEvent) => Promise<{ batchItemFailures: Array<{ itemIdentifier: string }> }>;
+
+  beforeAll(async () => {
+    await slack.start();
+    sandbox = await startIdmelonSandbox({
+      apiKey: 'idmelon-rotated-key-v2-0123456789',
+      users: 200,
+      keys: 600,
+      logs: 0,
+    });
+    db = await localTable();
+    Object.assign(process.env, {
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
+      KEYWARDEN_SECRET_ID: 'keywarden/test',
+      KEYWARDEN_TABLE: db.table,
+      KEYWARDEN_LOG_LEVEL: 'error',
+      SLACK_API_URL: slack.apiUrl,
+    });
+    const secret = (key: string) => ({
+      SecretString: JSON.stringify({
+        SLACK_SIGNING_SECRET: 's'.repeat(32),
+        SLACK_BOT_TOKEN: 'xoxb-worker-0123456789',
+        IDMELON_BASE_URL: sandbox.url,
+        IDMELON_API_KEY: key,
+      }),
+    });
+    // The container starts with the key from before a rotation; the next read has the new one.
+    sm.on(GetSecretValueCommand)
+      .resolvesOnce(secret('idmelon-old-key-v1-0123456789'))
+      .resolves(secret(sandbox.apiKey));
+    ({ handler } = await import('../../functions/worker.js'));
+  });
+  afterAll(async () => {
+    await sandbox.close();
+    await db.close();
+    await slack.close();
+  });
+
+  it('runs a job after a key rotation (401, re-read the secret, succeed) and fails only the bad message', async () => {
+    const responseUrl = slack.responseUrl();
+    const job: Job = {
+      kind: 'keys.stale',
+      id: 'lambda-job-0001',
+      origin: { user: 'UADMIN1', channel: 'C0ADMINS', responseUrl, issuedAt: Date.now() },
+      days: 90,
+      mode: 'report',
+      offset: 0,
+    };
+    const res = await handler({
+      Records: [record(JSON.stringify(job), 'good'), record('{"kind":"nope"}', 'bad')],
+    });
+    expect(res.batchItemFailures).toEqual([{ itemIdentifier: 'bad' }]);
+    expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+    expect(JSON.stringify(slack.postsTo(responseUrl)[0]?.blocks)).toContain('Keys unused for 90+ days');
+    expect(sandbox.server.count('/administrator/securityDevice')).toBeGreaterThan(0);
+
+    const again = await handler({ Records: [record(JSON.stringify(job), 'good-redelivered')] });
+    expect(again.batchItemFailures).toEqual([]);
+    expect(slack.postsTo(responseUrl)).toHaveLength(1);
+  });
+});

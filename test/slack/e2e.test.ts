@@ -1,0 +1,259 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type Block, blockLimitViolations } from '../../src/blocks/limits.js';
+import { type LocalBot, startLocalBot } from '../../src/local/bot.js';
+import { generateWorkspace } from '../../src/local/sandbox/idmelon/workspace.js';
+import { jsonLogger } from '../../src/log.js';
+import { DAY_MS } from '../../src/util/clock.js';
+import { FakeSlack } from '../helpers/fake-slack.js';
+import { clock, NOW } from '../helpers/idmelon.js';
+import { blockActionBody, post, signedHeaders, slashCommandBody } from '../helpers/slack-requests.js';
+
+const SIGNING_SECRET = 'e2e-signing-secret-0123456789abcdef';
+const BOT_TOKEN = 'xoxb-e2e-bot-token-0123456789';
+
+const text = (blocks: unknown): string => JSON.stringify(blocks);
+
+describe('Slack slash commands end to end (local server, fake Slack, IDmelon sandbox)', () => {
+  const slack = new FakeSlack();
+  let bot: LocalBot;
+  const logs: string[] = [];
+
+  beforeAll(async () => {
+    await slack.start();
+    slack.groups.set('SADMINS', ['UGROUPADMIN']);
+    bot = await startLocalBot({
+      env: {
+        SLACK_SIGNING_SECRET: SIGNING_SECRET,
+        SLACK_BOT_TOKEN: BOT_TOKEN,
+        SLACK_API_URL: slack.apiUrl,
+        KEYWARDEN_ADMINS: 'UADMIN1',
+        KEYWARDEN_ADMIN_GROUP: 'SADMINS',
+      },
+      port: 0,
+      dataDir: null,
+      clock,
+      logger: jsonLogger({ level: 'debug', write: (l) => logs.push(l) }),
+    });
+  });
+  afterAll(async () => {
+    await bot.close();
+    await slack.close();
+  });
+  beforeEach(() => {
+    logs.length = 0;
+  });
+
+  async function command(fields: Record<string, string>) {
+    const responseUrl = slack.responseUrl();
+    const body = slashCommandBody({ response_url: responseUrl, ...fields });
+    const res = await post(bot.url, body, signedHeaders(SIGNING_SECRET, body));
+    return { res, responseUrl };
+  }
+
+  it('/keys stale 90: acknowledges at once, then the result replaces it through response_url', async () => {
+    const { res, responseUrl } = await command({ command: '/keys', text: 'stale 90' });
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ response_type: 'ephemeral' });
+    expect(text(res.json?.blocks)).toContain('Scanning for keys unused in 90+ days');
+
+    await slack.waitFor(() => slack.postsTo(responseUrl).length > 0);
+    const [result] = slack.postsTo(responseUrl);
+    const blocks = result?.blocks as Block[];
+    expect(blockLimitViolations(blocks)).toEqual([]);
+    expect(result).toMatchObject({ response_type: 'ephemeral', replace_original: true });
+    expect(blocks[0]).toMatchObject({ type: 'header', text: { text: 'Keys unused for 90+ days' } });
+    const rows = blocks
+      .slice(blocks.findIndex((b) => b.type === 'divider') + 1)
+      .filter((b) => b.type === 'section');
+    expect(rows).toHaveLength(20);
+    for (const row of rows)
+      expect((row.text as { text: string }).text).toMatch(/ · last used (never|[\d,]+ days ago)/);
+    expect(text(blocks)).toContain('"action_id":"stale_next"');
+    expect(text(blocks)).toContain('"action_id":"stale_csv"');
+  });
+
+  it('sends the whole stale list as a CSV to the admin in a DM', async () => {
+    const { responseUrl } = await command({ command: '/keys', text: 'stale 90' });
+    await slack.waitFor(() => slack.postsTo(responseUrl).length > 0);
+    const complete = slack.callsOf('files.completeUploadExternal').at(-1);
+    expect(complete?.args.channel_id).toBe('DUADMIN1');
+    const fileId = String((complete?.args.files as Array<{ id: string }> | undefined)?.[0]?.id);
+    const csv = slack.uploads.get(fileId)?.content ?? '';
+    // The bot's sandbox is generated from the same seed and clock: its data is the oracle.
+    const cutoff = NOW.getTime() - 90 * DAY_MS;
+    const want = generateWorkspace({ now: NOW }).keys.filter(
+      (k) => k.status === 20 && (k.lastActivityAt === null || Date.parse(k.lastActivityAt) < cutoff),
+    );
+    expect(csv.trim().split('\n')).toHaveLength(want.length + 1);
+    expect(csv.split('\n')[0]).toBe(
+      'vendor,key_id,name,type,owner_email,owner_name,status,last_used_at,days_since_use,uses',
+    );
+    expect(text(slack.postsTo(responseUrl)[0]?.blocks)).toContain(
+      'The full list went to you in a direct message as a CSV.',
+    );
+  });
+
+  it('"Next 20" replaces the list with the next page', async () => {
+    const responseUrl = slack.responseUrl();
+    const body = blockActionBody({
+      type: 'block_actions',
+      user: { id: 'UADMIN1' },
+      team: { id: 'T0001' },
+      channel: { id: 'C0ADMINS' },
+      container: { type: 'message', channel_id: 'C0ADMINS', is_ephemeral: true },
+      response_url: responseUrl,
+      trigger_id: 'trigger-next-1',
+      actions: [
+        {
+          action_id: 'stale_next',
+          block_id: 'stale_controls',
+          value: JSON.stringify({ days: 90, offset: 20 }),
+          type: 'button',
+        },
+      ],
+    });
+    const res = await post(bot.url, body, signedHeaders(SIGNING_SECRET, body));
+    expect(res.status).toBe(200);
+    await slack.waitFor(() => slack.postsTo(responseUrl).length > 0);
+    const blocks = slack.postsTo(responseUrl)[0]?.blocks as Block[];
+    expect(blockLimitViolations(blocks)).toEqual([]);
+    expect(text(blocks)).toMatch(/Showing 21–40 of [\d,]+/);
+    expect(text(blocks)).toContain('First page');
+  });
+
+  it('/user lookup: one person with keys, passkeys and groups', async () => {
+    const { res, responseUrl } = await command({ command: '/user', text: 'lookup alice@acme.example' });
+    expect(res.status).toBe(200);
+    expect(text(res.json?.blocks)).toContain('Looking up alice@acme.example');
+    await slack.waitFor(() => slack.postsTo(responseUrl).length > 0);
+    const blocks = slack.postsTo(responseUrl)[0]?.blocks as Block[];
+    expect(blockLimitViolations(blocks)).toEqual([]);
+    expect(text(blocks)).toContain('Alice Anders');
+    expect(text(blocks)).toContain('213 days ago');
+    expect(text(blocks)).toContain('Passkeys');
+  });
+
+  it('decodes UTF-8 bodies (a name with ë) and accepts a charset-qualified content type', async () => {
+    const { res, responseUrl } = await command({ command: '/user', text: 'lookup Zoë' });
+    expect(res.status).toBe(200);
+    await slack.waitFor(() => slack.postsTo(responseUrl).length > 0);
+    expect(text(slack.postsTo(responseUrl)[0]?.blocks)).toMatch(/Zoë/);
+  });
+
+  it.each([
+    ['stale abc', 'days must be a whole number from 1 to 3650 (got \\"abc\\")'],
+    ['stale 0', 'days must be a whole number from 1 to 3650'],
+    ['stale', 'days is missing'],
+    ['stale 90 laptop', 'key type must be one of phone, badge, desktop'],
+    ['rotate everything', 'unknown subcommand \\"rotate\\"'],
+  ])('/keys %s: names the problem and shows the usage, and runs nothing', async (args, problem) => {
+    const before = slack.responses.length;
+    const { res } = await command({ command: '/keys', text: args });
+    expect(res.status).toBe(200);
+    expect(res.json?.response_type).toBe('ephemeral');
+    expect(text(res.json?.blocks)).toContain(problem);
+    expect(text(res.json?.blocks)).toContain('/keys stale &lt;days&gt;');
+    await bot.queue.idle();
+    expect(slack.responses.length).toBe(before);
+  });
+
+  it('/keys with no arguments, and /user help, show help', async () => {
+    const keys = await command({ command: '/keys', text: '' });
+    expect(text(keys.res.json?.blocks)).toContain('/keys stale');
+    const user = await command({ command: '/user', text: 'help' });
+    expect(text(user.res.json?.blocks)).toContain('/user lookup');
+  });
+
+  it('refuses a user who is not an admin, politely, and logs the refusal', async () => {
+    const { res } = await command({ command: '/keys', text: 'stale 90', user_id: 'UINTRUDER' });
+    expect(res.status).toBe(200);
+    expect(text(res.json?.blocks)).toContain('/keys is for Keywarden admins');
+    const refusal = logs.map((l) => JSON.parse(l)).find((l) => l.msg.startsWith('refused a command'));
+    expect(refusal).toMatchObject({ level: 'warn', user: 'UINTRUDER', command: '/keys' });
+    await bot.queue.idle();
+  });
+
+  it('admits members of the admin user group', async () => {
+    const { res, responseUrl } = await command({
+      command: '/user',
+      text: 'lookup alice@acme.example',
+      user_id: 'UGROUPADMIN',
+    });
+    expect(text(res.json?.blocks)).toContain('Looking up');
+    await slack.waitFor(() => slack.postsTo(responseUrl).length > 0);
+  });
+
+  it('refuses a button press from a user who is not an admin', async () => {
+    const responseUrl = slack.responseUrl();
+    const body = blockActionBody({
+      type: 'block_actions',
+      user: { id: 'UINTRUDER' },
+      channel: { id: 'C0ADMINS' },
+      response_url: responseUrl,
+      trigger_id: 'trigger-intruder',
+      actions: [{ action_id: 'stale_csv', value: JSON.stringify({ days: 90, offset: 0 }) }],
+    });
+    const res = await post(bot.url, body, signedHeaders(SIGNING_SECRET, body));
+    expect(res.status).toBe(200);
+    await slack.waitFor(() => slack.postsTo(responseUrl).length > 0);
+    expect(text(slack.postsTo(responseUrl)[0]?.blocks)).toContain('this is for Keywarden admins');
+  });
+});
+
+describe('request verification over HTTP', () => {
+  let bot: LocalBot;
+  beforeAll(async () => {
+    bot = await startLocalBot({
+      env: { SLACK_SIGNING_SECRET: SIGNING_SECRET, KEYWARDEN_ADMINS: 'UADMIN1' },
+      port: 0,
+      dataDir: null,
+      clock,
+      logger: jsonLogger({ level: 'error', write: () => {} }),
+    });
+  });
+  afterAll(async () => {
+    await bot.close();
+  });
+
+  const body = slashCommandBody({ command: '/keys', text: 'help', response_url: 'http://127.0.0.1:9/hook' });
+  const now = Math.floor(Date.now() / 1000);
+
+  it('accepts a correctly signed request', async () => {
+    expect((await post(bot.url, body, signedHeaders(SIGNING_SECRET, body, now))).status).toBe(200);
+  });
+
+  it.each([
+    ['a forged signature', { ...signedHeaders('some-other-secret', body, now) }],
+    [
+      'no signature',
+      { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(now) },
+    ],
+    ['a timestamp six minutes old', signedHeaders(SIGNING_SECRET, body, now - 360)],
+    ['a timestamp six minutes in the future', signedHeaders(SIGNING_SECRET, body, now + 360)],
+  ])('answers 401 to %s', async (_what, headers) => {
+    expect((await post(bot.url, body, headers)).status).toBe(401);
+  });
+
+  it('answers 401 to a body changed after signing', async () => {
+    const headers = signedHeaders(SIGNING_SECRET, body, now);
+    expect((await post(bot.url, body.replace('help', 'stale%2090'), headers)).status).toBe(401);
+  });
+
+  it('answers 401 to unsigned garbage, never a 500', async () => {
+    expect(
+      (await post(bot.url, '\u0000\u00ff{{{not a form', { 'content-type': 'application/json' })).status,
+    ).toBe(401);
+  });
+
+  it('answers 400 to signed garbage', async () => {
+    const garbage = '{"payload": not json';
+    expect(
+      (
+        await post(bot.url, garbage, {
+          ...signedHeaders(SIGNING_SECRET, garbage, now),
+          'content-type': 'application/json',
+        })
+      ).status,
+    ).toBe(400);
+  });
+});
