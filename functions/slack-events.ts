@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { slackEventsRuntime } from '../src/runtime/lambda.js';
+import { slackEventsRuntime } from '../src/runtime/slack-events.js';
 
 // Built once per cold start; the secret is read on the first request and cached.
 const runtime = slackEventsRuntime(process.env);

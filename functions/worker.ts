@@ -1,7 +1,7 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { jobSchema } from '../src/jobs/job.js';
 import { runJob } from '../src/jobs/worker.js';
-import { workerRuntime } from '../src/runtime/lambda.js';
+import { workerRuntime } from '../src/runtime/worker.js';
 
 const deps = workerRuntime(process.env);
 

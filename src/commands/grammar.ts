@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The command grammar shared by Slack (`/keys stale 90 phone`) and the CLI (`keywarden keys stale 90 --type phone`).

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../http/errors.js';
 import { describeIssues } from './env.js';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { KEY_TYPES, MAX_DAYS, MAX_QUERY_LENGTH, MIN_DAYS } from '../commands/grammar.js';
 
 /**

@@ -9,6 +9,12 @@ export interface InlineQueueOptions {
   maxAttempts?: number;
   /** Wait before a redelivery. @default 1000 */
   retryDelayMs?: number;
+  /**
+   * Jobs run at once. Kept small because the jobs share this process with the Slack endpoint: acknowledgements
+   * must not wait behind fifty scans (on Lambda the worker is another function, with reserved concurrency).
+   * @default 4
+   */
+  concurrency?: number;
 }
 
 /**
@@ -18,14 +24,37 @@ export interface InlineQueueOptions {
  */
 export class InlineQueue implements JobQueue {
   private readonly pending = new Set<Promise<void>>();
+  private readonly waiting: Array<() => void> = [];
+  private running = 0;
 
   constructor(private readonly options: InlineQueueOptions) {}
 
   async enqueue(job: Job): Promise<void> {
     const message = JSON.stringify(job);
-    const task = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.deliver(message, 1));
+    const task = this.slot().then(async () => {
+      try {
+        await this.deliver(message, 1);
+      } finally {
+        this.running--;
+        this.waiting.shift()?.();
+      }
+    });
     this.pending.add(task);
     void task.finally(() => this.pending.delete(task));
+  }
+
+  /** Waits for a free slot; always yields first, so the enqueuing request is answered before the job starts. */
+  private slot(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const start = () => {
+        this.running++;
+        resolve();
+      };
+      setImmediate(() => {
+        if (this.running < (this.options.concurrency ?? 4)) start();
+        else this.waiting.push(start);
+      });
+    });
   }
 
   private async deliver(message: string, attempt: number): Promise<void> {

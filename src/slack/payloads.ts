@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { KEY_TYPES, MAX_DAYS, MIN_DAYS } from '../commands/grammar.js';
 
 /**

@@ -1,5 +1,4 @@
 import { LogLevel, type ErrorCode as SlackErrorCode, WebClient } from '@slack/web-api';
-import { request } from 'undici';
 import type { Message } from '../blocks/kit.js';
 import type { Logger } from '../log.js';
 import { ResponseUrlError, type SlackApi, SlackApiError } from './api.js';
@@ -51,26 +50,32 @@ export function webApiSlack(options: WebApiOptions): SlackApi {
 
   return {
     async respond(responseUrl, message) {
-      const res = await request(responseUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json; charset=utf-8' },
-        body: JSON.stringify({
-          ...body(message),
-          response_type: message.ephemeral === false ? 'in_channel' : 'ephemeral',
-          replace_original: message.replaceOriginal ?? false,
-        }),
-        headersTimeout: options.timeoutMs ?? 10_000,
-        bodyTimeout: options.timeoutMs ?? 10_000,
-      });
-      const text = await res.body.text();
-      if (res.statusCode === 200 && !/"ok"\s*:\s*false/.test(text)) return;
+      // Global fetch, like @slack/web-api itself: the Slack side of Keywarden needs no HTTP client of its own.
+      let res: Response;
+      try {
+        res = await fetch(responseUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json; charset=utf-8' },
+          body: JSON.stringify({
+            ...body(message),
+            response_type: message.ephemeral === false ? 'in_channel' : 'ephemeral',
+            replace_original: message.replaceOriginal ?? false,
+          }),
+          signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+        });
+      } catch (err) {
+        throw new SlackApiError('network', `response_url could not be reached (${(err as Error).name})`, {
+          cause: err,
+        });
+      }
+      const text = await res.text();
+      if (res.status === 200 && !/"ok"\s*:\s*false/.test(text)) return;
       const code =
-        /"error"\s*:\s*"([^"]+)"/.exec(text)?.[1] ??
-        (res.statusCode === 404 ? 'used_url' : `http_${res.statusCode}`);
-      if (res.statusCode === 404 || code === 'expired_url' || code === 'used_url') {
+        /"error"\s*:\s*"([^"]+)"/.exec(text)?.[1] ?? (res.status === 404 ? 'used_url' : `http_${res.status}`);
+      if (res.status === 404 || code === 'expired_url' || code === 'used_url') {
         throw new ResponseUrlError(code, `response_url can no longer be used (${code})`);
       }
-      throw new SlackApiError(code, `response_url answered ${res.statusCode} (${code})`);
+      throw new SlackApiError(code, `response_url answered ${res.status} (${code})`);
     },
     postMessage: (channel, message, opts) =>
       call('chat.postMessage', async (c) => {

@@ -65,10 +65,19 @@ describe('functions/worker (SQS)', () => {
       mode: 'report',
       offset: 0,
     };
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     const res = await handler({
       Records: [record(JSON.stringify(job), 'good'), record('{"kind":"nope"}', 'bad')],
     });
+    const logged = stderr.mock.calls.map((c) => String(c[0])).join('');
+    stderr.mockRestore();
     expect(res.batchItemFailures).toEqual([{ itemIdentifier: 'bad' }]);
+    expect(logged).toContain(
+      '"msg":"an SQS message is not a valid job; it will end in the dead-letter queue","messageId":"bad"',
+    );
+    for (const secret of ['xoxb-worker-0123456789', 'idmelon-old-key-v1-0123456789', sandbox.apiKey]) {
+      expect(logged).not.toContain(secret);
+    }
     expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(2);
     expect(JSON.stringify(slack.postsTo(responseUrl)[0]?.blocks)).toContain('Keys unused for 90+ days');
     expect(sandbox.server.count('/administrator/securityDevice')).toBeGreaterThan(0);

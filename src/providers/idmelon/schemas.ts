@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * zod schemas for the IDmelon Admin REST API responses Keywarden reads. Every object is `looseObject`: unknown

@@ -1,0 +1,50 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { bundleSecret } from '../config/secrets.js';
+import { undiciTransport } from '../http/transport.js';
+import type { WorkerDeps } from '../jobs/worker.js';
+import { IDMELON_REGIONS } from '../providers/idmelon/client.js';
+import { createIdmelonProvider } from '../providers/idmelon/index.js';
+import type { Provider } from '../providers/types.js';
+import { JobLedger } from '../store/jobs.js';
+import { documentClient } from '../store/table.js';
+import { systemClock } from '../util/clock.js';
+import { type LambdaBase, lambdaBase, slackFor } from './base.js';
+
+/** Vendors from the secret: one provider per vendor whose credentials it holds. */
+export async function providersFromSecrets(
+  base: LambdaBase,
+  transport = undiciTransport(),
+): Promise<Provider[]> {
+  const bundle = await base.secrets.get();
+  const providers: Provider[] = [];
+  if (bundle.IDMELON_API_KEY) {
+    providers.push(
+      createIdmelonProvider({
+        baseUrl: bundle.IDMELON_BASE_URL ?? IDMELON_REGIONS[bundle.IDMELON_REGION ?? 'us'],
+        apiKey: bundleSecret(base.secrets, (b) => b.IDMELON_API_KEY, 'IDMELON_API_KEY'),
+        transport,
+        logger: base.logger,
+      }),
+    );
+  }
+  return providers;
+}
+
+/** The worker on Lambda: vendors (built once, so the user directory stays warm), Slack, the job ledger. */
+export function workerRuntime(env: NodeJS.ProcessEnv): WorkerDeps {
+  const base = lambdaBase(env);
+  let providers: Promise<Provider[]> | undefined;
+  return {
+    providers: () => {
+      providers ??= providersFromSecrets(base).catch((err: unknown) => {
+        providers = undefined;
+        throw err;
+      });
+      return providers;
+    },
+    slack: slackFor(base),
+    ledger: new JobLedger(documentClient(new DynamoDBClient({})), { table: base.settings.table }),
+    clock: systemClock,
+    logger: base.logger,
+  };
+}
