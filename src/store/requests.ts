@@ -1,0 +1,396 @@
+import { randomBytes } from 'node:crypto';
+import {
+  BatchWriteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { VendorId } from '../providers/types.js';
+import { mapLimit } from '../util/concurrency.js';
+import { epochSeconds } from './table.js';
+
+/**
+ * Revocation requests: a state machine in DynamoDB, moved only by conditional writes.
+ *
+ *   pending ──approve──▶ approved ──claim──▶ executing ──finish──▶ done
+ *      │                    ▲                    │
+ *      ├──deny──▶ denied     └──────release──────┘   (a vendor failed half-way; a retry resumes)
+ *      └──(touched after validUntil)──▶ expired
+ *
+ * Items (see table.ts for the table):
+ * | item              | pk          | sk            |
+ * |-------------------|-------------|---------------|
+ * | the request       | `REQ#<id>`  | `REQ`         |
+ * | one key and its outcome | `REQ#<id>` | `KEY#<vendor>#<key id>` |
+ *
+ * Each key is its own item so a request can hold thousands of keys (an item is at most 400 KB) and so each
+ * key's outcome is written once, conditionally: a key with a final outcome is never sent to the vendor again.
+ * Execution is fenced by `attempt`: an executor whose lease lapsed (and was taken over) can no longer release or
+ * finish the request. The outcomes it may still record stay true, since each is what the vendor answered.
+ */
+
+export type RequestState = 'pending' | 'approved' | 'executing' | 'done' | 'denied' | 'expired';
+
+export type KeyOutcome = 'deleted' | 'already_gone' | 'used_since_request' | 'failed' | 'would_delete';
+/** Outcomes after which a key is never touched again. */
+export const FINAL_OUTCOMES: readonly KeyOutcome[] = [
+  'deleted',
+  'already_gone',
+  'used_since_request',
+  'would_delete',
+];
+
+export interface RequestedKey {
+  vendor: VendorId;
+  id: string;
+  name: string;
+  type: string;
+  ownerId?: string;
+  ownerEmail?: string;
+  ownerName?: string;
+  /** Last use when the request was made; null if never used. */
+  lastUsedAt: string | null;
+  outcome?: KeyOutcome;
+  detail?: string;
+  attempt?: number;
+}
+
+export interface RevocationRequest {
+  id: string;
+  state: RequestState;
+  requester: string;
+  /** The stale threshold in days, when the request came from a stale list. */
+  thresholdDays?: number;
+  reason?: string;
+  keyCount: number;
+  vendors: VendorId[];
+  createdAt: string;
+  /** After this instant a pending request can no longer be approved. */
+  validUntil: string;
+  dryRun: boolean;
+  message?: { channel: string; ts: string };
+  origin?: { channel: string; user: string };
+  approver?: string;
+  approvedAt?: string;
+  deniedBy?: string;
+  deniedAt?: string;
+  expiredAt?: string;
+  attempt: number;
+  leaseUntil?: number;
+  lastError?: string;
+  completedAt?: string;
+  summary?: Record<KeyOutcome, number>;
+}
+
+export interface RequestStoreOptions {
+  table: string;
+  /** How long records are kept for audit. @default 400 days */
+  retainDays?: number;
+  /** How long one execution may hold a request before another may resume it. @default 300_000 */
+  leaseMs?: number;
+  now?: () => number;
+}
+
+export type Transition<T = RevocationRequest> =
+  | { ok: true; request: T }
+  | { ok: false; request: RevocationRequest | undefined; reason: 'not_found' | 'self' | 'expired' | 'state' };
+
+const requestKey = (id: string) => ({ pk: `REQ#${id}`, sk: 'REQ' });
+const keySk = (vendor: string, id: string) => `KEY#${vendor}#${id}`;
+
+function conditionFailed(err: unknown): boolean {
+  return (err as Error).name === 'ConditionalCheckFailedException';
+}
+
+/** Short ids people can read aloud: R- and 8 characters of Crockford base32. */
+export function newRequestId(): string {
+  const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+  const bytes = randomBytes(8);
+  return `R-${Array.from(bytes, (b) => alphabet[b % 32]).join('')}`;
+}
+
+export class RequestStore {
+  private readonly retainMs: number;
+  private readonly leaseMs: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly options: RequestStoreOptions,
+  ) {
+    this.retainMs = (options.retainDays ?? 400) * 86_400_000;
+    this.leaseMs = options.leaseMs ?? 300_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  private get table() {
+    return this.options.table;
+  }
+
+  private ttl(): number {
+    return epochSeconds(this.now() + this.retainMs);
+  }
+
+  /** Writes the keys first, then the request, so a request never exists without all of its keys. */
+  async create(
+    input: Omit<RevocationRequest, 'state' | 'attempt' | 'keyCount' | 'vendors' | 'createdAt'> & {
+      keys: RequestedKey[];
+    },
+  ): Promise<RevocationRequest> {
+    const { keys, ...rest } = input;
+    const expiresAt = this.ttl();
+    const chunks: RequestedKey[][] = [];
+    for (let i = 0; i < keys.length; i += 25) chunks.push(keys.slice(i, i + 25));
+    await mapLimit(chunks, 4, async (chunk) => {
+      let items = chunk.map((k) => ({
+        PutRequest: { Item: { pk: `REQ#${rest.id}`, sk: keySk(k.vendor, k.id), ...k, expiresAt } },
+      }));
+      // BatchWrite may leave items unprocessed under throttling; send those again.
+      for (let round = 0; items.length > 0; round++) {
+        if (round > 8) throw new Error(`could not store the keys of ${rest.id}: DynamoDB kept throttling`);
+        const res = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: items } }));
+        items = (res.UnprocessedItems?.[this.table] ?? []) as typeof items;
+        if (items.length) await new Promise((r) => setTimeout(r, 50 * 2 ** round));
+      }
+    });
+    const request: RevocationRequest = {
+      ...rest,
+      state: 'pending',
+      attempt: 0,
+      keyCount: keys.length,
+      vendors: [...new Set(keys.map((k) => k.vendor))],
+      createdAt: new Date(this.now()).toISOString(),
+    };
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { ...requestKey(request.id), ...request, expiresAt },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    return request;
+  }
+
+  async get(id: string): Promise<RevocationRequest | undefined> {
+    const res = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: requestKey(id), ConsistentRead: true }),
+    );
+    return res.Item ? strip<RevocationRequest>(res.Item) : undefined;
+  }
+
+  async keys(id: string): Promise<RequestedKey[]> {
+    const keys: RequestedKey[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const res = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :key)',
+          ExpressionAttributeValues: { ':pk': `REQ#${id}`, ':key': 'KEY#' },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of res.Items ?? []) keys.push(strip<RequestedKey>(item));
+      start = res.LastEvaluatedKey;
+    } while (start);
+    return keys;
+  }
+
+  async setMessage(id: string, message: { channel: string; ts: string }): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: requestKey(id),
+        UpdateExpression: 'SET message = :m',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':m': message },
+      }),
+    );
+  }
+
+  /**
+   * pending → approved, only for someone other than the requester, before `validUntil`. Two approvers at the same
+   * moment: DynamoDB lets exactly one of these conditional writes through.
+   */
+  async approve(id: string, approver: string): Promise<Transition> {
+    const at = new Date(this.now()).toISOString();
+    return this.transition(
+      id,
+      {
+        UpdateExpression: 'SET #state = :approved, approver = :who, approvedAt = :at',
+        ConditionExpression: '#state = :pending AND requester <> :who AND validUntil > :at',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: {
+          ':approved': 'approved',
+          ':pending': 'pending',
+          ':who': approver,
+          ':at': at,
+        },
+      },
+      approver,
+    );
+  }
+
+  /** pending → denied, by someone other than the requester, before `validUntil`. */
+  async deny(id: string, denier: string): Promise<Transition> {
+    const at = new Date(this.now()).toISOString();
+    return this.transition(
+      id,
+      {
+        UpdateExpression: 'SET #state = :denied, deniedBy = :who, deniedAt = :at',
+        ConditionExpression: '#state = :pending AND requester <> :who AND validUntil > :at',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':denied': 'denied', ':pending': 'pending', ':who': denier, ':at': at },
+      },
+      denier,
+    );
+  }
+
+  /** pending → expired, once `validUntil` has passed (done lazily, when someone touches the request). */
+  async expire(id: string): Promise<Transition> {
+    const at = new Date(this.now()).toISOString();
+    return this.transition(id, {
+      UpdateExpression: 'SET #state = :expired, expiredAt = :at',
+      ConditionExpression: '#state = :pending AND validUntil <= :at',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: { ':expired': 'expired', ':pending': 'pending', ':at': at },
+    });
+  }
+
+  /**
+   * approved → executing, or takes over an execution whose lease lapsed (its worker died). Returns the request with
+   * its new `attempt`, the fencing token every later write of this execution must carry.
+   */
+  async claimExecution(id: string): Promise<Transition> {
+    const now = this.now();
+    return this.transition(id, {
+      UpdateExpression:
+        'SET #state = :executing, leaseUntil = :lease, attempt = attempt + :one REMOVE lastError',
+      ConditionExpression: '#state = :approved OR (#state = :executing AND leaseUntil < :now)',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: {
+        ':executing': 'executing',
+        ':approved': 'approved',
+        ':lease': now + this.leaseMs,
+        ':now': now,
+        ':one': 1,
+      },
+    });
+  }
+
+  /** Records one key's outcome, unless it already has a final one (a `failed` key may be retried and recorded again). */
+  async recordOutcome(
+    id: string,
+    attempt: number,
+    key: RequestedKey,
+    outcome: KeyOutcome,
+    detail?: string,
+  ): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `REQ#${id}`, sk: keySk(key.vendor, key.id) },
+          UpdateExpression: 'SET outcome = :o, detail = :d, attempt = :a, decidedAt = :at',
+          ConditionExpression:
+            'attribute_exists(pk) AND (attribute_not_exists(outcome) OR outcome = :failed)',
+          ExpressionAttributeValues: {
+            ':o': outcome,
+            ':d': detail ?? null,
+            ':a': attempt,
+            ':at': new Date(this.now()).toISOString(),
+            ':failed': 'failed',
+          },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (conditionFailed(err)) return false;
+      throw err;
+    }
+  }
+
+  /** executing → approved again after a failure half-way, so a retry can resume; only by the current attempt. */
+  async release(id: string, attempt: number, error: string): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: requestKey(id),
+          UpdateExpression: 'SET #state = :approved, lastError = :e, leaseUntil = :zero',
+          ConditionExpression: '#state = :executing AND attempt = :a',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':approved': 'approved',
+            ':executing': 'executing',
+            ':a': attempt,
+            ':e': error,
+            ':zero': 0,
+          },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (conditionFailed(err)) return false;
+      throw err;
+    }
+  }
+
+  /** executing → done with the outcome counts; exactly one execution gets to do this. */
+  async finish(id: string, attempt: number, summary: Record<KeyOutcome, number>): Promise<Transition> {
+    return this.transition(id, {
+      UpdateExpression: 'SET #state = :done, summary = :s, completedAt = :at REMOVE leaseUntil',
+      ConditionExpression: '#state = :executing AND attempt = :a',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: {
+        ':done': 'done',
+        ':executing': 'executing',
+        ':a': attempt,
+        ':s': summary,
+        ':at': new Date(this.now()).toISOString(),
+      },
+    });
+  }
+
+  private async transition(
+    id: string,
+    update: {
+      UpdateExpression: string;
+      ConditionExpression: string;
+      ExpressionAttributeNames: Record<string, string>;
+      ExpressionAttributeValues: Record<string, unknown>;
+    },
+    actor?: string,
+  ): Promise<Transition> {
+    try {
+      const res = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: requestKey(id),
+          ...update,
+          ConditionExpression: `attribute_exists(pk) AND (${update.ConditionExpression})`,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { ok: true, request: strip<RevocationRequest>(res.Attributes ?? {}) };
+    } catch (err) {
+      if (!conditionFailed(err)) throw err;
+    }
+    const request = await this.get(id);
+    if (!request) return { ok: false, request, reason: 'not_found' };
+    if (actor !== undefined && request.state === 'pending' && request.requester === actor)
+      return { ok: false, request, reason: 'self' };
+    if (request.state === 'pending' && Date.parse(request.validUntil) <= this.now())
+      return { ok: false, request, reason: 'expired' };
+    return { ok: false, request, reason: 'state' };
+  }
+}
+
+/** Drops the table's own attributes from an item. */
+function strip<T>(item: Record<string, unknown>): T {
+  const { pk: _pk, sk: _sk, expiresAt: _ttl, ...rest } = item;
+  return rest as T;
+}
