@@ -90,6 +90,18 @@ export interface StaleListing {
   meaning?: string;
 }
 
+/** Enough to find a key again: IDmelon has no get-key endpoint, so the owner's id leads to it. */
+export interface KeyRef {
+  vendor: VendorId;
+  id: string;
+  ownerId?: string;
+}
+
+export interface RevokeResult {
+  id: string;
+  outcome: 'deleted' | 'already_gone';
+}
+
 export interface Provider {
   readonly vendor: VendorId;
   /** Human label: "IDmelon". */
@@ -98,4 +110,17 @@ export interface Provider {
   /** Users matching an email, an id, or part of a name. */
   findUsers(query: string, ctx: OperationContext): Promise<UserSummary[]>;
   userProfile(userId: string, ctx: OperationContext): Promise<UserProfile>;
+  /**
+   * Each key as it is right now, or null when it no longer exists. With `cutoff`, a vendor may confirm
+   * still-stale keys in bulk before looking at the rest one owner at a time.
+   */
+  currentKeys(
+    refs: readonly KeyRef[],
+    hint: { cutoff?: Date },
+    ctx: OperationContext,
+  ): Promise<Map<string, Key | null>>;
+  /** The most keys one `revoke` call takes. */
+  readonly revokeBatchSize: number;
+  /** Revokes keys. A key that is already gone is reported so, not as an error; anything else throws. */
+  revoke(ids: readonly string[], ctx: OperationContext): Promise<RevokeResult[]>;
 }

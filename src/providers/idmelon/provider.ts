@@ -1,9 +1,12 @@
 import { NotFoundError } from '../../http/errors.js';
 import { collectSkipParallel, paginateSkip } from '../../http/paginate.js';
+import { mapLimit } from '../../util/concurrency.js';
 import type {
   Key,
+  KeyRef,
   OperationContext,
   Provider,
+  RevokeResult,
   StaleListing,
   StaleQuery,
   UserProfile,
@@ -31,6 +34,8 @@ function lastUse(raw: SecurityKey): number {
 export class IdmelonProvider implements Provider {
   readonly vendor = 'idmelon' as const;
   readonly label = 'IDmelon';
+  /** Keys per bulk DELETE; the docs set no limit, this keeps one request's blast radius and body small. */
+  readonly revokeBatchSize = 100;
   private readonly directory: UserDirectory;
 
   constructor(
@@ -163,5 +168,78 @@ export class IdmelonProvider implements Provider {
       passkeys: passkeys.data.map(toPasskey),
       groups: groups.data.map(toGroup),
     };
+  }
+
+  /**
+   * IDmelon documents no way to read one key by id. Still-stale keys are confirmed in bulk with the sorted scan
+   * (when a cutoff is given); the rest are looked up in their owner's key list, one request per owner; keys with no
+   * known owner are found by reading every key.
+   */
+  async currentKeys(
+    refs: readonly KeyRef[],
+    hint: { cutoff?: Date },
+    ctx: OperationContext,
+  ): Promise<Map<string, Key | null>> {
+    const call = { deadline: ctx.deadline, meter: ctx.meter };
+    const found = new Map<string, Key | null>();
+    const wanted = new Set(refs.map((r) => r.id));
+    if (hint.cutoff && refs.length > 1) {
+      const listing = await this.listStale({ cutoff: hint.cutoff }, ctx);
+      for (const k of [...listing.stale, ...listing.neverUsed]) if (wanted.has(k.id)) found.set(k.id, k);
+    }
+    const rest = refs.filter((r) => !found.has(r.id));
+    const byOwner = new Map<string, KeyRef[]>();
+    const ownerless: KeyRef[] = [];
+    for (const r of rest) {
+      if (r.ownerId) byOwner.set(r.ownerId, [...(byOwner.get(r.ownerId) ?? []), r]);
+      else ownerless.push(r);
+    }
+    await mapLimit([...byOwner.entries()], this.options.concurrency ?? 8, async ([ownerId, owned]) => {
+      const keys = new Map<string, Key>();
+      try {
+        for await (const page of paginateSkip<SecurityKey>(async (skip, limit) => {
+          const p = await this.client.userSecurityKeys(ownerId, { limit, skip }, call);
+          return { items: p.data, total: p.total, skip, limit: p.limit };
+        })) {
+          for (const raw of page.items) keys.set(raw._id, toKey(raw));
+        }
+      } catch (err) {
+        if (!(err instanceof NotFoundError)) throw err;
+      }
+      for (const r of owned) found.set(r.id, keys.get(r.id) ?? null);
+    });
+    if (ownerless.length) {
+      const { items } = await collectSkipParallel<SecurityKey>(
+        async (skip, limit) => {
+          const p = await this.client.listSecurityKeys({ limit, skip }, call);
+          return { items: p.data, total: p.total, skip, limit: p.limit };
+        },
+        { limit: PAGE, concurrency: this.options.concurrency ?? 8 },
+      );
+      const all = new Map(items.map((raw) => [raw._id, toKey(raw)]));
+      for (const r of ownerless) found.set(r.id, all.get(r.id) ?? null);
+    }
+    return found;
+  }
+
+  /**
+   * One key: `DELETE /administrator/securityDevice/{id}?_id={id}`, where 404 means already gone. Several: the bulk
+   * `DELETE /administrator/securityDevice/` with `_ids`, which answers with one message for all of them.
+   */
+  async revoke(ids: readonly string[], ctx: OperationContext): Promise<RevokeResult[]> {
+    const call = { deadline: ctx.deadline, meter: ctx.meter };
+    const [only] = ids;
+    if (ids.length === 1 && only !== undefined) {
+      try {
+        await this.client.deleteSecurityKey(only, call);
+        return [{ id: only, outcome: 'deleted' }];
+      } catch (err) {
+        if (err instanceof NotFoundError) return [{ id: only, outcome: 'already_gone' }];
+        throw err;
+      }
+    }
+    if (ids.length === 0) return [];
+    await this.client.deleteSecurityKeys([...ids], call);
+    return ids.map((id) => ({ id, outcome: 'deleted' as const }));
   }
 }

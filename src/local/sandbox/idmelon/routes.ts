@@ -29,6 +29,8 @@ export class IdmelonRoutes {
   /** Derived views, dropped whenever keys are deleted. */
   private sortedCache = new Map<string, { keys: SandboxKey[]; statistics: Record<string, number> }>();
   private userCounters: Record<string, number> | undefined;
+  /** Every key id actually removed, in order: lets tests prove no key was deleted twice. */
+  readonly deletions: string[] = [];
 
   constructor(
     readonly workspace: IdmelonWorkspace,
@@ -138,10 +140,27 @@ export class IdmelonRoutes {
 
   private removeKeys(ids: ReadonlySet<string>): number {
     const before = this.workspace.keys.length;
-    this.workspace.keys = this.workspace.keys.filter((k) => !ids.has(k._id));
+    this.workspace.keys = this.workspace.keys.filter((k) => {
+      if (!ids.has(k._id)) return true;
+      this.deletions.push(k._id);
+      return false;
+    });
+    this.invalidate();
+    return before - this.workspace.keys.length;
+  }
+
+  private invalidate(): void {
     this.sortedCache = new Map();
     this.userCounters = undefined;
-    return before - this.workspace.keys.length;
+  }
+
+  /** Someone authenticates with a key: its last use moves to `at` (tests of "used since the request"). */
+  useKey(id: string, at: Date): void {
+    const key = this.workspace.keys.find((k) => k._id === id);
+    if (!key) throw new Error(`no key ${id} in the sandbox`);
+    key.lastActivityAt = at.toISOString();
+    key.totalActivities++;
+    this.invalidate();
   }
 
   private deleteOne(id: string, q: URLSearchParams): SandboxResponse {
