@@ -41,8 +41,10 @@ export interface StaleRenderOptions {
   offset?: number;
   /** Shown under the list when the whole list went out as a CSV. */
   csvNote?: string;
-  /** A row's accessory (the revocation issue's "Request revocation" button); none by default. */
+  /** A row's accessory (the "Request revocation" button); none by default. */
   rowAccessory?: (key: Key) => Block | undefined;
+  /** More buttons beside the paging controls ("Request revocation of all N"). */
+  extraControls?: Block[];
 }
 
 export function renderStaleReport(report: StaleReport, options: StaleRenderOptions = {}): Message {
@@ -87,22 +89,19 @@ export function renderStaleReport(report: StaleReport, options: StaleRenderOptio
 
   const shown = `Showing ${(offset + 1).toLocaleString('en-US')}–${(offset + page.length).toLocaleString('en-US')} of ${rows.length.toLocaleString('en-US')}, never-used first, then oldest last use first.`;
   blocks.push(context(shown, ...(options.csvNote ? [options.csvNote] : [])));
+  const controls: Block[] = [];
   if (rows.length > PAGE_SIZE) {
     const ref = (o: number): string =>
       JSON.stringify({ days: report.days, type: report.type, offset: o } satisfies StalePageRef);
-    const controls: Block[] = [];
-    if (offset + PAGE_SIZE < rows.length)
-      controls.push(
-        button(
-          `Next ${Math.min(PAGE_SIZE, rows.length - offset - PAGE_SIZE)}`,
-          ACTION_STALE_NEXT,
-          ref(offset + PAGE_SIZE),
-        ),
-      );
+    if (offset + PAGE_SIZE < rows.length) {
+      const next = Math.min(PAGE_SIZE, rows.length - offset - PAGE_SIZE);
+      controls.push(button(`Next ${next}`, ACTION_STALE_NEXT, ref(offset + PAGE_SIZE)));
+    }
     if (offset > 0) controls.push(button('First page', `${ACTION_STALE_NEXT}_first`, ref(0)));
     controls.push(button('Download CSV', ACTION_STALE_CSV, ref(0)));
-    blocks.push(actions(controls, 'stale_controls'));
   }
+  controls.push(...(options.extraControls ?? []));
+  if (controls.length) blocks.push(actions(controls, 'stale_controls'));
   return { text: fallbackText(report), blocks };
 }
 

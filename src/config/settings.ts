@@ -37,9 +37,47 @@ const userGroupId = z.preprocess(
     .optional(),
 );
 
+const channelId = z.preprocess(
+  blank,
+  z
+    .string()
+    .trim()
+    .regex(/^[CGD][A-Z0-9]{2,}$/, { message: 'must be a Slack channel id such as C012ABCDEF' })
+    .optional(),
+);
+
+const flag = z.preprocess(
+  blank,
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+    .transform((v) => v === 'true' || v === '1' || v === 'yes')
+    .optional(),
+);
+
+const wholeNumber = (min: number, max: number) =>
+  z.preprocess(
+    blank,
+    z
+      .string()
+      .trim()
+      .regex(/^\d+$/, { message: 'must be a whole number' })
+      .transform(Number)
+      .refine((n) => n >= min && n <= max, { message: `must be from ${min} to ${max}` })
+      .optional(),
+  );
+
 export const settingsSchema = z.object({
   KEYWARDEN_ADMINS: userIds,
   KEYWARDEN_ADMIN_GROUP: userGroupId,
+  KEYWARDEN_APPROVERS: userIds,
+  KEYWARDEN_APPROVER_GROUP: userGroupId,
+  /** Where revocation requests are posted; by default the channel the request came from. */
+  KEYWARDEN_APPROVALS_CHANNEL: channelId,
+  /** One line per decided request, when set. */
+  KEYWARDEN_AUDIT_CHANNEL: channelId,
+  KEYWARDEN_DRY_RUN: flag,
+  KEYWARDEN_REQUEST_TTL_HOURS: wholeNumber(1, 24 * 30),
+  KEYWARDEN_RETENTION_DAYS: wholeNumber(1, 3650),
   /** DynamoDB table for jobs and revocation requests. */
   KEYWARDEN_TABLE: z.preprocess(blank, z.string().trim().min(3).max(255).optional()),
   /** SQS queue the Slack function hands slow work to (Lambda only). */
@@ -49,6 +87,13 @@ export const settingsSchema = z.object({
 export interface Settings {
   admins: string[];
   adminGroup?: string;
+  approvers: string[];
+  approverGroup?: string;
+  approvalsChannel?: string;
+  auditChannel?: string;
+  dryRun: boolean;
+  requestTtlHours: number;
+  retentionDays: number;
   table: string;
   queueUrl?: string;
 }
@@ -60,6 +105,13 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   return {
     admins: e.KEYWARDEN_ADMINS ?? [],
     adminGroup: e.KEYWARDEN_ADMIN_GROUP,
+    approvers: e.KEYWARDEN_APPROVERS ?? [],
+    approverGroup: e.KEYWARDEN_APPROVER_GROUP,
+    approvalsChannel: e.KEYWARDEN_APPROVALS_CHANNEL,
+    auditChannel: e.KEYWARDEN_AUDIT_CHANNEL,
+    dryRun: e.KEYWARDEN_DRY_RUN ?? false,
+    requestTtlHours: e.KEYWARDEN_REQUEST_TTL_HOURS ?? 24,
+    retentionDays: e.KEYWARDEN_RETENTION_DAYS ?? 400,
     table: e.KEYWARDEN_TABLE ?? 'keywarden',
     queueUrl: e.KEYWARDEN_QUEUE_URL,
   };

@@ -16,6 +16,14 @@ const origin = z.object({
 });
 export type JobOrigin = z.infer<typeof origin>;
 
+const keyRef = z.object({
+  vendor: z.enum(['idmelon', 'trymellon', 'solvimon']),
+  id: z.string().min(1).max(200),
+  ownerId: z.string().min(1).max(200).optional(),
+});
+
+export const REQUEST_ID = /^R-[0-9A-Z]{8}$/;
+
 export const jobSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('keys.stale'),
@@ -32,6 +40,40 @@ export const jobSchema = z.discriminatedUnion('kind', [
     id: z.string().min(8).max(128),
     origin,
     query: z.string().min(1).max(MAX_QUERY_LENGTH),
+  }),
+  /** "Request revocation" on one key, or "Request revocation of all N" on a stale list. */
+  z.object({
+    kind: z.literal('revoke.request'),
+    id: z.string().min(8).max(128),
+    origin,
+    source: z.discriminatedUnion('kind', [
+      z.object({
+        kind: z.literal('keys'),
+        refs: z.array(keyRef).min(1).max(50),
+        thresholdDays: z.number().int().min(MIN_DAYS).max(MAX_DAYS).optional(),
+      }),
+      z.object({
+        kind: z.literal('stale'),
+        days: z.number().int().min(MIN_DAYS).max(MAX_DAYS),
+        type: z.enum(KEY_TYPES).optional(),
+      }),
+    ]),
+    reason: z.string().max(500).optional(),
+  }),
+  /** Approve or Deny pressed on an approval message. */
+  z.object({
+    kind: z.literal('revoke.decide'),
+    id: z.string().min(8).max(128),
+    origin,
+    requestId: z.string().regex(REQUEST_ID),
+    decision: z.enum(['approve', 'deny']),
+  }),
+  /** "Retry now" on a request that stopped part-way. */
+  z.object({
+    kind: z.literal('revoke.execute'),
+    id: z.string().min(8).max(128),
+    origin,
+    requestId: z.string().regex(REQUEST_ID),
   }),
 ]);
 export type Job = z.infer<typeof jobSchema>;

@@ -15,11 +15,12 @@ import type { SlackApi } from '../slack/api.js';
 import { KeywardenReceiver, type RawRequest } from '../slack/receiver.js';
 import { webApiSlack } from '../slack/web-api.js';
 import { JobLedger } from '../store/jobs.js';
+import { RequestStore } from '../store/requests.js';
 import { documentClient } from '../store/table.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { startLocalDynamo } from './dynamo.js';
 import { InlineQueue } from './inline-queue.js';
-import type { IdmelonSandboxOptions } from './sandbox/idmelon/index.js';
+import type { IdmelonSandbox, IdmelonSandboxOptions } from './sandbox/idmelon/index.js';
 import { startLocalVendors } from './vendors.js';
 
 /** Largest request body accepted; Slack's payloads are a few kilobytes. */
@@ -48,6 +49,8 @@ export interface LocalBot {
   signingSecret: string;
   settings: Settings;
   notes: string[];
+  /** The embedded IDmelon sandbox, when IDmelon is not configured (tests read and change its data). */
+  sandbox?: IdmelonSandbox;
   queue: InlineQueue;
   receiver: KeywardenReceiver;
   app: App;
@@ -96,10 +99,10 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
 
     const slack =
       options.slack ?? webApiSlack({ token: async () => botToken, slackApiUrl: env.SLACK_API_URL, logger });
-    const ledger = new JobLedger(documentClient(dynamo.client), {
-      table: settings.table,
-      now: () => clock.now().getTime(),
-    });
+    const db = documentClient(dynamo.client);
+    const now = () => clock.now().getTime();
+    const ledger = new JobLedger(db, { table: settings.table, now });
+    const access = new AccessPolicy(slack, logger);
     const workerDeps: WorkerDeps = {
       providers: async () => vendors.providers,
       slack,
@@ -107,11 +110,20 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
       clock,
       logger,
       progressAfterMs: options.progressAfterMs,
+      revocation: {
+        store: new RequestStore(db, { table: settings.table, retainDays: settings.retentionDays, now }),
+        access,
+        approvers: { users: settings.approvers, group: settings.approverGroup },
+        approvalsChannel: settings.approvalsChannel,
+        auditChannel: settings.auditChannel,
+        dryRun: settings.dryRun,
+        ttlHours: settings.requestTtlHours,
+      },
     };
     const queue = new InlineQueue({ run: (job): Promise<JobOutcome> => runJob(job, workerDeps), logger });
     closers.push(() => queue.idle());
     const deps: ListenerDeps = {
-      access: new AccessPolicy(slack, logger),
+      access,
       admins: { users: settings.admins, group: settings.adminGroup },
       queue,
       slack,
@@ -134,6 +146,13 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
         'KEYWARDEN_ADMINS and KEYWARDEN_ADMIN_GROUP are empty: every command will be politely refused.',
       );
     }
+    if (settings.approvers.length === 0 && !settings.approverGroup) {
+      notes.push(
+        'KEYWARDEN_APPROVERS and KEYWARDEN_APPROVER_GROUP are empty: revocations can be requested but nobody can approve them.',
+      );
+    }
+    if (settings.dryRun)
+      notes.push('KEYWARDEN_DRY_RUN is on: approved revocations do everything except the DELETE calls.');
     if (!botToken)
       notes.push(
         'SLACK_BOT_TOKEN is not set: answers go through response_url only; CSV files and DMs are off.',
@@ -200,6 +219,7 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
       signingSecret,
       settings,
       notes,
+      sandbox: vendors.idmelonSandbox,
       queue,
       receiver,
       app,

@@ -4,10 +4,16 @@ import type { Transport } from '../http/transport.js';
 import type { Logger } from '../log.js';
 import { createIdmelonProvider } from '../providers/idmelon/index.js';
 import type { Provider } from '../providers/types.js';
-import { type IdmelonSandboxOptions, startIdmelonSandbox } from './sandbox/idmelon/index.js';
+import {
+  type IdmelonSandbox,
+  type IdmelonSandboxOptions,
+  startIdmelonSandbox,
+} from './sandbox/idmelon/index.js';
 
 export interface LocalVendors {
   providers: Provider[];
+  /** The embedded IDmelon sandbox, when IDmelon is not configured. */
+  idmelonSandbox?: IdmelonSandbox;
   /** One line per vendor served by its embedded sandbox, for stderr. */
   notes: string[];
   close(): Promise<void>;
@@ -25,10 +31,12 @@ export async function startLocalVendors(
   const notes: string[] = [];
   let baseUrl: string;
   let apiKey: string;
+  let idmelonSandbox: IdmelonSandbox | undefined;
   if (config.idmelon.mode === 'remote') {
     ({ baseUrl, apiKey } = config.idmelon);
   } else {
     const sandbox = await startIdmelonSandbox(deps.sandbox);
+    idmelonSandbox = sandbox;
     closers.push(() => sandbox.close());
     baseUrl = sandbox.url;
     apiKey = sandbox.apiKey;
@@ -46,6 +54,7 @@ export async function startLocalVendors(
   });
   return {
     providers: [idmelon],
+    idmelonSandbox,
     notes,
     close: async () => {
       await Promise.all(closers.map((c) => c()));

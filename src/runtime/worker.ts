@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { AccessPolicy } from '../auth/access.js';
 import { bundleSecret } from '../config/secrets.js';
 import { undiciTransport } from '../http/transport.js';
 import type { WorkerDeps } from '../jobs/worker.js';
@@ -6,6 +7,7 @@ import { IDMELON_REGIONS } from '../providers/idmelon/client.js';
 import { createIdmelonProvider } from '../providers/idmelon/index.js';
 import type { Provider } from '../providers/types.js';
 import { JobLedger } from '../store/jobs.js';
+import { RequestStore } from '../store/requests.js';
 import { documentClient } from '../store/table.js';
 import { systemClock } from '../util/clock.js';
 import { type LambdaBase, lambdaBase, slackFor } from './base.js';
@@ -34,6 +36,9 @@ export async function providersFromSecrets(
 export function workerRuntime(env: NodeJS.ProcessEnv): WorkerDeps {
   const base = lambdaBase(env);
   let providers: Promise<Provider[]> | undefined;
+  const db = documentClient(new DynamoDBClient({}));
+  const slack = slackFor(base);
+  const s = base.settings;
   return {
     providers: () => {
       providers ??= providersFromSecrets(base).catch((err: unknown) => {
@@ -42,9 +47,18 @@ export function workerRuntime(env: NodeJS.ProcessEnv): WorkerDeps {
       });
       return providers;
     },
-    slack: slackFor(base),
-    ledger: new JobLedger(documentClient(new DynamoDBClient({})), { table: base.settings.table }),
+    slack,
+    ledger: new JobLedger(db, { table: s.table }),
     clock: systemClock,
     logger: base.logger,
+    revocation: {
+      store: new RequestStore(db, { table: s.table, retainDays: s.retentionDays }),
+      access: new AccessPolicy(slack, base.logger),
+      approvers: { users: s.approvers, group: s.approverGroup },
+      approvalsChannel: s.approvalsChannel,
+      auditChannel: s.auditChannel,
+      dryRun: s.dryRun,
+      ttlHours: s.requestTtlHours,
+    },
   };
 }

@@ -26,6 +26,8 @@ export interface SlackApi {
     title: string;
     content: string;
     comment?: string;
+    /** Posts the file as a reply in this thread. */
+    threadTs?: string;
   }): Promise<void>;
   userGroupMembers(groupId: string): Promise<string[]>;
 }

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { KEY_TYPES, MAX_DAYS, MIN_DAYS } from '../commands/grammar.js';
+import { REQUEST_ID } from '../jobs/job.js';
 
 /**
  * The parts of Slack payloads Keywarden reads, validated at the edge. Slack adds fields over time, so objects
@@ -36,6 +37,23 @@ export const stalePageRefSchema = z.object({
   type: z.enum(KEY_TYPES).optional(),
   offset: z.number().int().min(0).max(1_000_000),
 });
+
+/** The value of "Request revocation" on a key row. */
+export const revokeKeyRefSchema = z.object({
+  v: z.enum(['idmelon', 'trymellon', 'solvimon']),
+  id: z.string().min(1).max(200),
+  o: z.string().min(1).max(200).optional(),
+  d: z.number().int().min(MIN_DAYS).max(MAX_DAYS).optional(),
+});
+
+/** The value of "Request revocation of all N". */
+export const revokeStaleRefSchema = z.object({
+  days: z.number().int().min(MIN_DAYS).max(MAX_DAYS),
+  type: z.enum(KEY_TYPES).optional(),
+});
+
+/** The value of Approve / Deny / Retry. */
+export const requestRefSchema = z.object({ r: z.string().regex(REQUEST_ID) });
 
 export function parseJsonValue<T>(schema: z.ZodType<T>, value: string | undefined): T | undefined {
   if (value === undefined) return undefined;

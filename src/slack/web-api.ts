@@ -104,13 +104,16 @@ export function webApiSlack(options: WebApiOptions): SlackApi {
       }),
     uploadFile: (input) =>
       call('files.uploadV2', async (c) => {
-        await c.files.uploadV2({
-          channel_id: input.channel,
+        const file = {
           filename: input.filename,
           title: input.title,
           content: input.content,
           initial_comment: input.comment,
-        });
+        };
+        // The SDK's types split "in a thread" and "in a channel" into two argument shapes.
+        if (input.threadTs)
+          await c.files.uploadV2({ ...file, channel_id: input.channel, thread_ts: input.threadTs });
+        else await c.files.uploadV2({ ...file, channel_id: input.channel });
       }),
     userGroupMembers: (groupId) =>
       call('usergroups.users.list', async (c) => {

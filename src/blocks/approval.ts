@@ -1,0 +1,191 @@
+import type { KeyOutcome, RequestedKey, RevocationRequest } from '../store/requests.js';
+import { lastUseText, plural } from '../util/time.js';
+import { actions, button, context, divider, header, type Message, section } from './kit.js';
+import type { Block } from './limits.js';
+import { field } from './mrkdwn.js';
+
+export const ACTION_APPROVE = 'approval_approve';
+export const ACTION_DENY = 'approval_deny';
+export const ACTION_RETRY = 'approval_retry';
+/** Keys listed one by one in a message; more than that are counted, and the outcome goes out as a CSV. */
+export const MAX_LISTED_KEYS = 10;
+
+export interface ApproverView {
+  users: readonly string[];
+  group?: string;
+}
+
+/** A Slack user mention, only for ids that look like ids (they come from Slack payloads or our settings). */
+export function mention(id: string | undefined): string {
+  return id && /^[UW][A-Z0-9]+$/.test(id) ? `<@${id}>` : 'someone';
+}
+
+function when(iso: string | undefined): string {
+  if (!iso) return 'an unknown time';
+  const epoch = Math.floor(Date.parse(iso) / 1000);
+  return `<!date^${epoch}^{date_short_pretty} at {time}|${iso}>`;
+}
+
+const outcomeLabels: Record<KeyOutcome, string> = {
+  deleted: 'deleted',
+  already_gone: 'already gone',
+  used_since_request: 'used since request, skipped',
+  failed: 'failed',
+  would_delete: 'would be deleted (dry run)',
+};
+
+function keyLine(k: RequestedKey, now: Date): string {
+  const owner = k.ownerEmail ?? k.ownerName ?? 'unknown owner';
+  const outcome = k.outcome ? ` → *${outcomeLabels[k.outcome]}*` : '';
+  return `• *${field(k.name, 60)}* · ${field(owner, 60)} · ${field(k.type, 20)} · last used ${lastUseText(k.lastUsedAt, now)}${outcome}`;
+}
+
+function vendorsText(r: RevocationRequest): string {
+  const labels: Record<string, string> = { idmelon: 'IDmelon', trymellon: 'TryMellon', solvimon: 'Solvimon' };
+  return r.vendors.map((v) => labels[v] ?? v).join(', ');
+}
+
+export function whoMayApprove(view: ApproverView, requester: string): string {
+  const people = view.users.filter((u) => u !== requester).map(mention);
+  if (view.group && /^S[A-Z0-9]+$/.test(view.group)) people.push(`members of <!subteam^${view.group}>`);
+  if (people.length === 0)
+    return 'No approvers are configured (KEYWARDEN_APPROVERS / KEYWARDEN_APPROVER_GROUP), so nobody can approve this.';
+  return `Needs one approver other than ${mention(requester)}: ${people.join(', ')}.`;
+}
+
+export function summaryText(summary: Partial<Record<KeyOutcome, number>>): string {
+  return (Object.keys(outcomeLabels) as KeyOutcome[])
+    .filter((o) => (summary[o] ?? 0) > 0)
+    .map((o) => `${summary[o]} ${outcomeLabels[o]}`)
+    .join(' · ');
+}
+
+export function countOutcomes(keys: readonly RequestedKey[]): Partial<Record<KeyOutcome, number>> {
+  const counts: Partial<Record<KeyOutcome, number>> = {};
+  for (const k of keys) if (k.outcome) counts[k.outcome] = (counts[k.outcome] ?? 0) + 1;
+  return counts;
+}
+
+/**
+ * The approval message in the approvals channel, for every state of the request: it is posted when the request is
+ * made and updated in place on every change.
+ */
+export function approvalMessage(
+  r: RevocationRequest,
+  keys: readonly RequestedKey[],
+  view: ApproverView,
+  now: Date,
+  note?: string,
+): Message {
+  const dry = r.dryRun ? ' (DRY RUN)' : '';
+  const blocks: Block[] = [header(`Revocation request ${r.id}${dry}`)];
+  if (r.dryRun)
+    blocks.push(
+      context(
+        ':test_tube: *DRY RUN*: Keywarden will do everything except the DELETE calls. Nothing will be revoked.',
+      ),
+    );
+  const threshold = r.thresholdDays ? ` unused for ${r.thresholdDays}+ days` : '';
+  const reason = r.reason ? `\nReason: ${field(r.reason, 500)}` : '';
+  blocks.push(
+    section(
+      `${mention(r.requester)} asks to revoke *${plural(r.keyCount, 'key')}*${threshold} in ${vendorsText(r)}.${reason}`,
+    ),
+  );
+  const listed = keys.slice(0, MAX_LISTED_KEYS).map((k) => keyLine(k, now));
+  if (keys.length > MAX_LISTED_KEYS)
+    listed.push(`…and ${(keys.length - MAX_LISTED_KEYS).toLocaleString('en-US')} more.`);
+  if (listed.length) blocks.push(section(listed.join('\n')));
+  blocks.push(divider());
+
+  const value = JSON.stringify({ r: r.id });
+  switch (r.state) {
+    case 'pending':
+      blocks.push(context(`${whoMayApprove(view, r.requester)} Expires ${when(r.validUntil)}.`));
+      blocks.push(
+        actions(
+          [
+            button(r.dryRun ? 'Approve (dry run)' : 'Approve and revoke', ACTION_APPROVE, value, {
+              style: 'danger',
+              confirm: {
+                title: 'Revoke these keys?',
+                text: r.dryRun
+                  ? `Dry run: ${plural(r.keyCount, 'key')} will be checked, none deleted.`
+                  : `${plural(r.keyCount, 'key')} will be deleted from ${vendorsText(r)}. Their owners will have to enrol new ones. This cannot be undone.`,
+                confirm: 'Approve',
+                deny: 'Cancel',
+              },
+            }),
+            button('Deny', ACTION_DENY, value),
+          ],
+          `approval_${r.id}`,
+        ),
+      );
+      break;
+    case 'approved':
+    case 'executing':
+      blocks.push(
+        context(
+          r.lastError
+            ? `:warning: Approved by ${mention(r.approver)} ${when(r.approvedAt)}, but stopped part-way: ${field(r.lastError, 300)} ${summaryText(countOutcomes(keys))}. Keywarden retries automatically; an approver can also retry now.`
+            : `:hourglass_flowing_reduced: Approved by ${mention(r.approver)} ${when(r.approvedAt)}. Revoking…`,
+        ),
+      );
+      if (r.lastError) blocks.push(actions([button('Retry now', ACTION_RETRY, value)], `retry_${r.id}`));
+      break;
+    case 'done':
+      blocks.push(
+        section(
+          `:white_check_mark: Approved by ${mention(r.approver)} ${when(r.approvedAt)}. ${r.dryRun ? 'DRY RUN finished' : 'Done'} ${when(r.completedAt)}: ${summaryText(r.summary ?? countOutcomes(keys)) || 'nothing to do'}.`,
+        ),
+      );
+      break;
+    case 'denied':
+      blocks.push(
+        section(`:no_entry_sign: Denied by ${mention(r.deniedBy)} ${when(r.deniedAt)}. Nothing was revoked.`),
+      );
+      break;
+    case 'expired':
+      blocks.push(
+        section(`:hourglass: Expired ${when(r.validUntil)} without approval. Nothing was revoked.`),
+      );
+      break;
+  }
+  if (note) blocks.push(context(note));
+  return { text: `Revocation request ${r.id}${dry}: ${plural(r.keyCount, 'key')}, ${r.state}`, blocks };
+}
+
+/** Told to the requester in the request's thread. */
+export function requesterNotice(r: RevocationRequest, keys: readonly RequestedKey[]): Message {
+  const dry = r.dryRun ? ' DRY RUN:' : '';
+  let text: string;
+  switch (r.state) {
+    case 'done':
+      text = `${mention(r.requester)}${dry} your request ${r.id} was approved by ${mention(r.approver)} and carried out: ${summaryText(r.summary ?? countOutcomes(keys)) || 'nothing to do'}.`;
+      break;
+    case 'denied':
+      text = `${mention(r.requester)}${dry} your request ${r.id} was denied by ${mention(r.deniedBy)}. Nothing was revoked.`;
+      break;
+    case 'expired':
+      text = `${mention(r.requester)}${dry} your request ${r.id} expired without approval. Nothing was revoked.`;
+      break;
+    default:
+      text = `${mention(r.requester)}${dry} your request ${r.id} is ${r.state}.`;
+  }
+  return { text, blocks: [section(text)] };
+}
+
+/** One line for the audit channel. */
+export function auditLine(r: RevocationRequest, keys: readonly RequestedKey[]): Message {
+  const dry = r.dryRun ? ' [DRY RUN]' : '';
+  const by =
+    r.state === 'denied'
+      ? `denied by ${mention(r.deniedBy)}`
+      : r.state === 'expired'
+        ? 'expired unapproved'
+        : `approved by ${mention(r.approver)}`;
+  const outcome =
+    r.state === 'done' ? `: ${summaryText(r.summary ?? countOutcomes(keys)) || 'nothing to do'}` : '';
+  const text = `${r.id}${dry}: ${mention(r.requester)} asked to revoke ${plural(r.keyCount, 'key')} in ${vendorsText(r)}; ${by}${outcome}.`;
+  return { text, blocks: [section(text)] };
+}

@@ -1,0 +1,81 @@
+import { errorMessage } from '../../blocks/common.js';
+import type { JobOrigin } from '../../jobs/job.js';
+import { type BlockAction, blockActionSchema } from '../../slack/payloads.js';
+import type { ListenerDeps } from '../deps.js';
+
+export interface AdmittedAction {
+  action: BlockAction;
+  value: string | undefined;
+  origin: JobOrigin;
+  /** Tells the presser something privately (through the action's response_url). */
+  tell(sentence: string): Promise<void>;
+}
+
+/**
+ * The gate for button presses: a readable payload, from a channel, optionally from an admin. Returns undefined
+ * once it has answered (or when there is nobody to answer). The caller has already acknowledged.
+ */
+export async function admitAction(
+  deps: ListenerDeps,
+  body: unknown,
+  requireAdmin: boolean,
+): Promise<AdmittedAction | undefined> {
+  const parsed = blockActionSchema.safeParse(body);
+  if (!parsed.success) {
+    deps.logger.warn('unreadable block action payload', {
+      issues: parsed.error.issues.map((i) => i.path.join('.')),
+    });
+    return undefined;
+  }
+  const action = parsed.data;
+  const tell = async (sentence: string) => {
+    if (!action.response_url) return;
+    await deps.slack
+      .respond(action.response_url, { ...errorMessage(sentence), replaceOriginal: false })
+      .catch((err: unknown) => deps.logger.warn('could not answer a button press', { err }));
+  };
+  const channel = action.channel?.id ?? action.container?.channel_id;
+  if (!channel) {
+    await tell('That button is out of date. Run the command again.');
+    return undefined;
+  }
+  if (requireAdmin) {
+    const decision = await deps.access.check(action.user.id, deps.admins, 'admins');
+    if (!decision.allowed) {
+      deps.logger.warn('refused a button press from a user who is not an admin', {
+        user: action.user.id,
+        action: action.actions[0]?.action_id,
+      });
+      await tell(`Sorry, this is for Keywarden admins. ${decision.reason}`);
+      return undefined;
+    }
+  }
+  return {
+    action,
+    value: action.actions[0]?.value,
+    origin: {
+      user: action.user.id,
+      channel,
+      team: action.team?.id ?? undefined,
+      responseUrl: action.response_url,
+      issuedAt: deps.now(),
+    },
+    tell,
+  };
+}
+
+/** Queues a job from a button press; a queue failure is told to the presser. */
+export async function enqueueFrom(
+  deps: ListenerDeps,
+  admitted: AdmittedAction,
+  job: Parameters<ListenerDeps['queue']['enqueue']>[0],
+): Promise<void> {
+  try {
+    await deps.queue.enqueue(job);
+  } catch (err) {
+    deps.logger.error('could not queue a job', { jobId: job.id, kind: job.kind, err });
+    await admitted.tell(
+      'Keywarden could not start this: its work queue is unavailable. Nothing was done; try again in a minute.',
+    );
+  }
+}

@@ -1,0 +1,218 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Block, blockLimitViolations } from '../../src/blocks/limits.js';
+import { type LocalBot, startLocalBot } from '../../src/local/bot.js';
+import type { IdmelonSandbox } from '../../src/local/sandbox/idmelon/index.js';
+import { jsonLogger } from '../../src/log.js';
+import { FakeSlack } from '../helpers/fake-slack.js';
+import { clock } from '../helpers/idmelon.js';
+import { blockActionBody, post, signedHeaders, slashCommandBody } from '../helpers/slack-requests.js';
+
+const SECRET = 'revocation-e2e-signing-secret-0123';
+const text = (v: unknown) => JSON.stringify(v);
+
+interface Button {
+  action_id: string;
+  value: string;
+}
+
+function buttons(blocks: Block[]): Button[] {
+  const out: Button[] = [];
+  for (const b of blocks) {
+    if (b.accessory) out.push(b.accessory as unknown as Button);
+    if (Array.isArray(b.elements))
+      for (const e of b.elements as Array<Record<string, unknown>>)
+        if (e.type === 'button') out.push(e as unknown as Button);
+  }
+  return out;
+}
+
+describe('approve-to-revoke end to end (signed Slack requests, fake Slack, IDmelon sandbox, dynalite)', () => {
+  const slack = new FakeSlack();
+  let bot: LocalBot;
+  let sandbox: IdmelonSandbox;
+  let trigger = 0;
+
+  beforeAll(async () => {
+    await slack.start();
+    bot = await startLocalBot({
+      env: {
+        SLACK_SIGNING_SECRET: SECRET,
+        SLACK_BOT_TOKEN: 'xoxb-revocation-e2e-0123',
+        SLACK_API_URL: slack.apiUrl,
+        KEYWARDEN_ADMINS: 'UADMIN1,UADMIN2',
+        KEYWARDEN_APPROVERS: 'UADMIN1,UADMIN2',
+        KEYWARDEN_APPROVER_GROUP: 'SAPPROVERS',
+        KEYWARDEN_APPROVALS_CHANNEL: 'CAPPROVALS',
+        KEYWARDEN_AUDIT_CHANNEL: 'CAUDIT',
+      },
+      port: 0,
+      dataDir: null,
+      clock,
+      sandbox: { users: 300, keys: 900, logs: 0 },
+      logger: jsonLogger({ level: 'error', write: () => {} }),
+    });
+    // Approver group membership is cached for a minute, so every member the tests use is in it from the start.
+    slack.groups.set('SAPPROVERS', ['UGROUPAPPROVER', ...Array.from({ length: 50 }, (_, i) => `UGA${i}`)]);
+    if (!bot.sandbox) throw new Error('expected the embedded IDmelon sandbox');
+    sandbox = bot.sandbox;
+  });
+  afterAll(async () => {
+    await bot.close();
+    await slack.close();
+  });
+
+  async function press(user: string, button: Button, channel: string, messageTs?: string) {
+    const responseUrl = slack.responseUrl();
+    const body = blockActionBody({
+      type: 'block_actions',
+      user: { id: user },
+      team: { id: 'T0001' },
+      channel: { id: channel },
+      container: { type: 'message', channel_id: channel, message_ts: messageTs },
+      response_url: responseUrl,
+      trigger_id: `trigger-${++trigger}-${user}`,
+      actions: [{ type: 'button', action_id: button.action_id, value: button.value }],
+    });
+    const res = await post(bot.url, body, signedHeaders(SECRET, body));
+    expect(res.status).toBe(200);
+    return responseUrl;
+  }
+
+  async function staleList() {
+    const responseUrl = slack.responseUrl();
+    const body = slashCommandBody({
+      command: '/keys',
+      text: 'stale 90',
+      user_id: 'UADMIN1',
+      response_url: responseUrl,
+    });
+    expect((await post(bot.url, body, signedHeaders(SECRET, body))).status).toBe(200);
+    await slack.waitFor(() => slack.postsTo(responseUrl).length > 0);
+    return slack.postsTo(responseUrl)[0]?.blocks as Block[];
+  }
+
+  async function requestFor(button: Button) {
+    const posts = slack.callsOf('chat.postMessage').length;
+    const reply = await press('UADMIN1', button, 'C0ADMINS');
+    await slack.waitFor(
+      () => slack.callsOf('chat.postMessage').length > posts && slack.postsTo(reply).length > 0,
+    );
+    const approval = slack
+      .callsOf('chat.postMessage')
+      .slice(posts)
+      .find((c) => c.args.channel === 'CAPPROVALS');
+    if (!approval) throw new Error('no approval message');
+    const blocks = approval.args.blocks as Block[];
+    const id = /Revocation request (R-[0-9A-Z]{8})/.exec(text(blocks))?.[1] as string;
+    const ts = slack.callsOf('chat.postMessage').indexOf(approval);
+    return { id, blocks, reply: slack.postsTo(reply)[0], approval, ts };
+  }
+
+  async function lastUpdate(requestId: string) {
+    return slack
+      .callsOf('chat.update')
+      .filter((c) => text(c.args.blocks).includes(requestId))
+      .at(-1);
+  }
+
+  it('a stale list offers "Request revocation" on every row and "Request revocation of all N"', async () => {
+    const blocks = await staleList();
+    expect(blockLimitViolations(blocks)).toEqual([]);
+    const all = buttons(blocks);
+    expect(all.filter((b) => b.action_id === 'revoke_key')).toHaveLength(20);
+    expect(all.find((b) => b.action_id === 'revoke_stale')).toBeDefined();
+    expect(text(blocks)).toContain('Nothing is revoked until a second admin approves');
+  });
+
+  it('one key: request → self-approval refused → non-approver refused → approved by a second admin → one DELETE', async () => {
+    const row = buttons(await staleList()).find((b) => b.action_id === 'revoke_key') as Button;
+    const keyId = JSON.parse(row.value).id as string;
+    const req = await requestFor(row);
+    expect(req.id).toMatch(/^R-/);
+    expect(blockLimitViolations(req.blocks)).toEqual([]);
+    expect(text(req.reply?.blocks)).toContain(
+      `Request *${req.id}* to revoke 1 key is waiting for a second admin in <#CAPPROVALS>`,
+    );
+    expect(text(req.blocks)).toContain(
+      'Needs one approver other than <@UADMIN1>: <@UADMIN2>, members of <!subteam^SAPPROVERS>',
+    );
+    const approve = buttons(req.blocks).find((b) => b.action_id === 'approval_approve') as Button;
+
+    const self = await press('UADMIN1', approve, 'CAPPROVALS');
+    await slack.waitFor(() => slack.postsTo(self).length > 0);
+    expect(text(slack.postsTo(self)[0]?.blocks)).toContain(
+      `You asked for ${req.id}, so a second admin has to approve it.`,
+    );
+    expect(slack.postsTo(self)[0]).toMatchObject({ replace_original: false, response_type: 'ephemeral' });
+
+    const intruder = await press('UINTRUDER', approve, 'CAPPROVALS');
+    await slack.waitFor(() => slack.postsTo(intruder).length > 0);
+    expect(text(slack.postsTo(intruder)[0]?.blocks)).toContain(
+      `You cannot approve ${req.id}: Only Keywarden's approvers can do this.`,
+    );
+    expect(sandbox.routes.deletions).not.toContain(keyId);
+
+    await press('UADMIN2', approve, 'CAPPROVALS');
+    await bot.queue.idle();
+    expect(sandbox.routes.deletions.filter((d) => d === keyId)).toHaveLength(1);
+    expect(
+      sandbox.server.requests.filter((r) => r.method === 'DELETE' && r.path.endsWith(keyId)),
+    ).toHaveLength(1);
+    const final = await lastUpdate(req.id);
+    expect(text(final?.args.blocks)).toContain('Approved by <@UADMIN2>');
+    expect(text(final?.args.blocks)).toContain('1 deleted');
+    expect(blockLimitViolations(final?.args.blocks as Block[])).toEqual([]);
+    const thread = slack
+      .callsOf('chat.postMessage')
+      .find((c) => c.args.thread_ts && text(c.args.blocks).includes(req.id));
+    expect(text(thread?.args.blocks)).toContain(
+      `<@UADMIN1> your request ${req.id} was approved by <@UADMIN2> and carried out: 1 deleted`,
+    );
+    const audit = slack
+      .callsOf('chat.postMessage')
+      .find((c) => c.args.channel === 'CAUDIT' && text(c.args.blocks).includes(req.id));
+    expect(text(audit?.args.blocks)).toContain('approved by <@UADMIN2>: 1 deleted');
+  });
+
+  it('deny: the message says so, the requester is told, nothing is deleted', async () => {
+    const row = buttons(await staleList()).filter((b) => b.action_id === 'revoke_key')[1] as Button;
+    const keyId = JSON.parse(row.value).id as string;
+    const req = await requestFor(row);
+    const deny = buttons(req.blocks).find((b) => b.action_id === 'approval_deny') as Button;
+    await press('UGROUPAPPROVER', deny, 'CAPPROVALS');
+    await bot.queue.idle();
+    expect(text((await lastUpdate(req.id))?.args.blocks)).toContain('Denied by <@UGROUPAPPROVER>');
+    expect(sandbox.routes.deletions).not.toContain(keyId);
+    const thread = slack
+      .callsOf('chat.postMessage')
+      .find((c) => c.args.thread_ts && text(c.args.blocks).includes(`${req.id} was denied`));
+    expect(thread).toBeDefined();
+  });
+
+  it('all stale keys, 50 approvers pressing at once: one approval, one DELETE per key, one outcome', async () => {
+    const all = buttons(await staleList()).find((b) => b.action_id === 'revoke_stale') as Button;
+    const req = await requestFor(all);
+    const approve = buttons(req.blocks).find((b) => b.action_id === 'approval_approve') as Button;
+    const updatesBefore = slack.callsOf('chat.update').length;
+    const approvers = Array.from({ length: 50 }, (_, i) => `UGA${i}`);
+    await Promise.all(approvers.map((u) => press(u, approve, 'CAPPROVALS')));
+    await bot.queue.idle();
+    const deletions = sandbox.routes.deletions;
+    expect(new Set(deletions).size).toBe(deletions.length);
+    const cutoff = clock.now().getTime() - 90 * 86_400_000;
+    const stillStale = sandbox.workspace.keys.filter(
+      (k) => k.status === 20 && (k.lastActivityAt === null || Date.parse(k.lastActivityAt) < cutoff),
+    );
+    expect(stillStale).toEqual([]);
+    const done = slack
+      .callsOf('chat.update')
+      .slice(updatesBefore)
+      .filter((c) => text(c.args.blocks).includes(':white_check_mark:'));
+    expect(done).toHaveLength(1);
+    const requesterNotices = slack
+      .callsOf('chat.postMessage')
+      .filter((c) => c.args.thread_ts && text(c.args.blocks).includes(`${req.id} was approved`));
+    expect(requesterNotices).toHaveLength(1);
+    expect(slack.callsOf('files.completeUploadExternal').some((c) => c.args.thread_ts)).toBe(true);
+  });
+});
