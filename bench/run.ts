@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { benchDigest } from './digest.js';
 import { benchIdmelon } from './idmelon.js';
 import { consoleTable, machine, markdownTable, type Section } from './lib.js';
 import { benchSlack } from './slack.js';
@@ -10,7 +11,7 @@ import { benchSlack } from './slack.js';
 // The bench runs on Node 20; the AWS SDK's notice about Node 22 concerns Lambda (nodejs22.x), not it.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const benches: Array<() => Promise<Section>> = [benchIdmelon, benchSlack];
+const benches: Array<() => Promise<Section>> = [benchIdmelon, benchSlack, benchDigest];
 
 const sections: Section[] = [];
 for (const bench of benches) {

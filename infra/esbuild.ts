@@ -7,6 +7,7 @@ import type { BuildOptions } from 'esbuild';
 export const LAMBDA_ENTRIES = {
   'slack-events': 'functions/slack-events.ts',
   worker: 'functions/worker.ts',
+  digest: 'functions/digest.ts',
 } as const;
 
 const stub = new URL('./lambda-stubs/unavailable.cjs', import.meta.url).pathname;

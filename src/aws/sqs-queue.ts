@@ -1,10 +1,10 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { Job, JobQueue } from '../jobs/job.js';
+import type { JobInput, JobQueue } from '../jobs/job.js';
 
 /** The Lambda hand-off: one SQS message per job; the worker function consumes the queue. */
 export function sqsQueue(client: SQSClient, queueUrl: string): JobQueue {
   return {
-    async enqueue(job: Job) {
+    async enqueue(job: JobInput) {
       await client.send(
         new SendMessageCommand({
           QueueUrl: queueUrl,

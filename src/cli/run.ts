@@ -1,10 +1,13 @@
+import { digestText } from '../blocks/digest.js';
 import { type ParseResult, parseKeysCommand, parseUserCommand } from '../commands/grammar.js';
 import { loadLocalConfig } from '../config/env.js';
+import { loadSettings } from '../config/settings.js';
 import { userMessage } from '../http/errors.js';
 import { type Transport, undiciTransport } from '../http/transport.js';
 import { startLocalVendors } from '../local/vendors.js';
 import { jsonLogger, SecretRedactor } from '../log.js';
 import type { Progress, VendorId } from '../providers/types.js';
+import { buildDigest, digestIsEmpty } from '../services/digest.js';
 import { lookupUser } from '../services/lookup.js';
 import { scanStaleKeys } from '../services/stale.js';
 import { type Clock, systemClock } from '../util/clock.js';
@@ -28,6 +31,7 @@ export const CLI_USAGE = [
   'Usage:',
   '  keywarden keys stale <days> [--type phone|badge|desktop] [--json]',
   '  keywarden user lookup <email|id|name> [--json]',
+  '  keywarden digest [--json]               the weekly digest for the last 7 full days',
   '  keywarden help',
   'Options: --json prints the structured result; --debug shows stack traces and debug logs.',
 ].join('\n');
@@ -94,6 +98,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   if (group === undefined || group === 'help') {
     io.stdout(`${CLI_USAGE}\n`);
     return EXIT_OK;
+  } else if (group === 'digest') {
+    parsed = parseKeysCommand(['digest', ...rest].join(' '));
   } else if (group === 'keys') {
     parsed = parseKeysCommand([...rest, ...(flags.type ? [flags.type] : [])].join(' '));
   } else if (group === 'user') {
@@ -146,6 +152,18 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       }
       for (const s of failed) io.stderr(`keywarden: ${s.label}: ${s.failure?.message}\n`);
       return failed.length ? EXIT_FAILED : EXIT_OK;
+    }
+    if (command.kind === 'keys.digest') {
+      const settings = loadSettings(io.env);
+      const report = await buildDigest(vendors.providers, {
+        clock,
+        timeZone: settings.timeZone,
+        staleDays: settings.staleDays,
+        logger,
+      });
+      progress.done();
+      io.stdout(flags.json ? `${JSON.stringify(report, null, 2)}\n` : digestText(report));
+      return digestIsEmpty(report) ? EXIT_FAILED : EXIT_OK;
     }
     const report = await lookupUser(vendors.providers, command.query, {
       logger,

@@ -15,6 +15,7 @@ export const MAX_QUERY_LENGTH = 200;
 export type Command =
   | { kind: 'keys.stale'; days: number; type?: KeyType }
   | { kind: 'keys.help' }
+  | { kind: 'keys.digest' }
   | { kind: 'user.lookup'; query: string }
   | { kind: 'user.help' };
 
@@ -23,6 +24,7 @@ export type ParseResult = { ok: true; command: Command } | { ok: false; problem:
 export const KEYS_USAGE = [
   'Usage:',
   `  /keys stale <days> [${KEY_TYPES.join('|')}]   keys unused for <days> days (${MIN_DAYS}-${MAX_DAYS}), never-used keys too`,
+  '  /keys digest                           preview the weekly digest',
   '  /keys help                             this help',
 ].join('\n');
 
@@ -55,6 +57,10 @@ export function parseKeysCommand(text: string): ParseResult {
   const [sub, ...rest] = words(text);
   const subcommand = sub?.toLowerCase();
   if (subcommand === undefined || subcommand === 'help') return { ok: true, command: { kind: 'keys.help' } };
+  if (subcommand === 'digest') {
+    if (rest.length) return usageError(`unexpected ${shown(rest.join(' '))} after digest`, KEYS_USAGE);
+    return { ok: true, command: { kind: 'keys.digest' } };
+  }
   if (subcommand !== 'stale') return usageError(`unknown subcommand ${shown(sub as string)}`, KEYS_USAGE);
   const [daysText, typeText, ...extra] = rest;
   if (daysText === undefined) return usageError('days is missing', KEYS_USAGE);

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { ConfigError } from '../http/errors.js';
+import { isTimeZone } from '../util/zoned.js';
 import { describeIssues } from './env.js';
 
 /**
@@ -78,6 +79,19 @@ export const settingsSchema = z.object({
   KEYWARDEN_DRY_RUN: flag,
   KEYWARDEN_REQUEST_TTL_HOURS: wholeNumber(1, 24 * 30),
   KEYWARDEN_RETENTION_DAYS: wholeNumber(1, 3650),
+  /** Where the weekly digest is posted. */
+  KEYWARDEN_DIGEST_CHANNEL: channelId,
+  /** IANA time zone for the digest's weeks and its schedule. */
+  KEYWARDEN_TIMEZONE: z.preprocess(
+    blank,
+    z
+      .string()
+      .trim()
+      .refine(isTimeZone, { message: 'must be an IANA time zone such as Europe/Paris' })
+      .optional(),
+  ),
+  /** "Stale" in the digest: idle at least this many days. */
+  KEYWARDEN_STALE_DAYS: wholeNumber(1, 3650),
   /** DynamoDB table for jobs and revocation requests. */
   KEYWARDEN_TABLE: z.preprocess(blank, z.string().trim().min(3).max(255).optional()),
   /** SQS queue the Slack function hands slow work to (Lambda only). */
@@ -94,6 +108,9 @@ export interface Settings {
   dryRun: boolean;
   requestTtlHours: number;
   retentionDays: number;
+  digestChannel?: string;
+  timeZone: string;
+  staleDays: number;
   table: string;
   queueUrl?: string;
 }
@@ -112,6 +129,9 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     dryRun: e.KEYWARDEN_DRY_RUN ?? false,
     requestTtlHours: e.KEYWARDEN_REQUEST_TTL_HOURS ?? 24,
     retentionDays: e.KEYWARDEN_RETENTION_DAYS ?? 400,
+    digestChannel: e.KEYWARDEN_DIGEST_CHANNEL,
+    timeZone: e.KEYWARDEN_TIMEZONE ?? 'UTC',
+    staleDays: e.KEYWARDEN_STALE_DAYS ?? 90,
     table: e.KEYWARDEN_TABLE ?? 'keywarden',
     queueUrl: e.KEYWARDEN_QUEUE_URL,
   };

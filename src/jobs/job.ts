@@ -34,6 +34,14 @@ export const jobSchema = z.discriminatedUnion('kind', [
     /** `report`: first answer (list + CSV when long); `page`: another page in place; `csv`: the CSV only. */
     mode: z.enum(['report', 'page', 'csv']),
     offset: z.number().int().min(0).default(0),
+    /** `new`: answer privately without replacing the message the button was on (the digest is everyone's). */
+    reply: z.enum(['replace', 'new']).default('replace'),
+  }),
+  /** `/keys digest`: the weekly digest, shown privately to the admin who asked. */
+  z.object({
+    kind: z.literal('digest.preview'),
+    id: z.string().min(8).max(128),
+    origin,
   }),
   z.object({
     kind: z.literal('user.lookup'),
@@ -89,5 +97,6 @@ export function jobIdFor(triggerId: string, kind: string): string {
 
 /** Hands a job to whatever runs the worker. */
 export interface JobQueue {
-  enqueue(job: Job): Promise<void>;
+  /** Takes the job as written by its producer; defaults are filled in when the worker parses it. */
+  enqueue(job: JobInput): Promise<void>;
 }

@@ -1,11 +1,13 @@
 import { noticeMessage } from '../blocks/common.js';
 import { keysCsv } from '../blocks/csv.js';
+import { renderDigest } from '../blocks/digest.js';
 import { context, type Message, section } from '../blocks/kit.js';
 import { renderLookup } from '../blocks/lookup.js';
 import { requestAllButton, requestKeyButton } from '../blocks/revoke-buttons.js';
 import { PAGE_SIZE, renderStaleReport, staleRows } from '../blocks/stale.js';
 import { ConfigError, userMessage } from '../http/errors.js';
 import type { Progress, Provider, VendorId } from '../providers/types.js';
+import { buildDigest } from '../services/digest.js';
 import { lookupUser } from '../services/lookup.js';
 import { type StaleReport, scanStaleKeys } from '../services/stale.js';
 import type { Replier } from '../slack/replier.js';
@@ -14,6 +16,7 @@ import type { WorkerDeps } from './worker.js';
 
 type StaleJob = Job & { kind: 'keys.stale' };
 type LookupJob = Job & { kind: 'user.lookup' };
+type DigestJob = Job & { kind: 'digest.preview' };
 
 async function configuredProviders(deps: WorkerDeps): Promise<Provider[]> {
   const providers = await deps.providers();
@@ -51,6 +54,8 @@ function progressFeed(replier: Replier, deps: WorkerDeps, title: string) {
     settle: () => inFlight ?? Promise.resolve(),
   };
 }
+
+export { configuredProviders };
 
 export async function runLookup(job: LookupJob, deps: WorkerDeps, replier: Replier): Promise<void> {
   const providers = await configuredProviders(deps);
@@ -109,7 +114,20 @@ export async function runStale(job: StaleJob, deps: WorkerDeps, replier: Replier
       rowAccessory: deps.revocation ? (k) => requestKeyButton(k, report.days) : undefined,
       extraControls: deps.revocation && rows.length > 0 ? [requestAllButton(report, rows.length)] : [],
     }),
+    { replace: job.reply !== 'new' },
   );
+}
+
+/** `/keys digest`: the digest as it would be posted, privately. */
+export async function runDigestPreview(_job: DigestJob, deps: WorkerDeps, replier: Replier): Promise<void> {
+  const providers = await configuredProviders(deps);
+  const report = await buildDigest(providers, {
+    clock: deps.clock,
+    timeZone: deps.digest?.timeZone ?? 'UTC',
+    staleDays: deps.digest?.staleDays ?? 90,
+    logger: deps.logger,
+  });
+  await replier.send(renderDigest(report, { preview: true }));
 }
 
 /** The CSV goes to the admin's DM, not the channel: a list of weak credentials is not for every channel member. */

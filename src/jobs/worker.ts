@@ -7,7 +7,7 @@ import { Replier } from '../slack/replier.js';
 import type { JobLedger } from '../store/jobs.js';
 import type { Clock } from '../util/clock.js';
 import type { Job } from './job.js';
-import { runLookup, runStale } from './reports.js';
+import { runDigestPreview, runLookup, runStale } from './reports.js';
 import { type RevocationWorkerDeps, runDecide, runExecute, runRevocationRequest } from './revocation.js';
 
 export interface WorkerDeps {
@@ -19,6 +19,8 @@ export interface WorkerDeps {
   logger: Logger;
   /** Approve-to-revoke; absent where revocation is not wired (it always is in the app). */
   revocation?: RevocationWorkerDeps;
+  /** The digest's time zone and stale threshold. @default UTC and 90 days */
+  digest?: { timeZone: string; staleDays: number };
   /** A scan still running after this long gets a progress message. @default 3000 */
   progressAfterMs?: number;
   /** Budget for one scan or lookup. @default 60_000 */
@@ -85,6 +87,8 @@ function describeJob(job: Job): string {
       return `The stale-key scan (${job.days} days)`;
     case 'revoke.request':
       return 'The revocation request';
+    case 'digest.preview':
+      return 'The digest preview';
     default:
       return `Request ${job.requestId}`;
   }
@@ -96,6 +100,8 @@ async function perform(job: Job, deps: WorkerDeps, replier: Replier): Promise<vo
       return runStale(job, deps, replier);
     case 'user.lookup':
       return runLookup(job, deps, replier);
+    case 'digest.preview':
+      return runDigestPreview(job, deps, replier);
     case 'revoke.request':
       return runRevocationRequest(job, deps, replier);
     case 'revoke.decide':

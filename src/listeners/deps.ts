@@ -1,7 +1,7 @@
 import type { AccessPolicy, Audience } from '../auth/access.js';
 import { errorMessage, noticeMessage } from '../blocks/common.js';
 import type { Message } from '../blocks/kit.js';
-import type { Job, JobQueue } from '../jobs/job.js';
+import type { JobInput, JobQueue } from '../jobs/job.js';
 import type { Logger } from '../log.js';
 import type { SlackApi } from '../slack/api.js';
 
@@ -25,7 +25,7 @@ export function ephemeral(message: Message) {
  */
 export async function handOff(
   deps: ListenerDeps,
-  job: Job,
+  job: JobInput,
   ack: (response?: ReturnType<typeof ephemeral>) => Promise<void>,
   startedText: string,
 ): Promise<void> {

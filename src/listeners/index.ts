@@ -1,5 +1,6 @@
 import type { App } from '@slack/bolt';
 import { ACTION_APPROVE, ACTION_DENY, ACTION_RETRY } from '../blocks/approval.js';
+import { ACTION_DIGEST_REVIEW } from '../blocks/digest.js';
 import { ACTION_REVOKE_KEY, ACTION_REVOKE_STALE } from '../blocks/revoke-buttons.js';
 import { ACTION_STALE_CSV, ACTION_STALE_NEXT } from '../blocks/stale.js';
 import { approvalAction } from './actions/approval.js';
@@ -15,6 +16,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   app.command('/user', userCommand(deps));
   app.action({ action_id: new RegExp(`^${ACTION_STALE_NEXT}`) }, stalePageAction(deps, 'page'));
   app.action({ action_id: ACTION_STALE_CSV }, stalePageAction(deps, 'csv'));
+  app.action({ action_id: new RegExp(`^${ACTION_DIGEST_REVIEW}`) }, stalePageAction(deps, 'report', 'new'));
   app.action({ action_id: ACTION_REVOKE_KEY }, revokeKeyAction(deps));
   app.action({ action_id: ACTION_REVOKE_STALE }, revokeStaleAction(deps));
   app.action({ action_id: ACTION_APPROVE }, approvalAction(deps, 'approve'));

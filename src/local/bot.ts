@@ -110,6 +110,7 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
       clock,
       logger,
       progressAfterMs: options.progressAfterMs,
+      digest: { timeZone: settings.timeZone, staleDays: settings.staleDays },
       revocation: {
         store: new RequestStore(db, { table: settings.table, retainDays: settings.retentionDays, now }),
         access,

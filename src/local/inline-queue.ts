@@ -1,4 +1,4 @@
-import { type Job, type JobQueue, jobSchema } from '../jobs/job.js';
+import { type Job, type JobInput, type JobQueue, jobSchema } from '../jobs/job.js';
 import type { JobOutcome } from '../jobs/worker.js';
 import type { Logger } from '../log.js';
 
@@ -29,7 +29,7 @@ export class InlineQueue implements JobQueue {
 
   constructor(private readonly options: InlineQueueOptions) {}
 
-  async enqueue(job: Job): Promise<void> {
+  async enqueue(job: JobInput): Promise<void> {
     const message = JSON.stringify(job);
     const task = this.slot().then(async () => {
       try {

@@ -1,4 +1,6 @@
 import type { Deadline, RequestMeter } from '../http/deadline.js';
+import type { Logger } from '../log.js';
+import type { DigestInput, VendorDigest } from '../services/digest.js';
 
 /**
  * The common model every vendor maps into, and the provider interface the services work through. A "key" is any
@@ -88,6 +90,8 @@ export interface StaleListing {
   note?: string;
   /** What "stale" means for this vendor when it is not "unused since" (Solvimon keys carry no last-use time). */
   meaning?: string;
+  /** Active keys in all, by type, when the vendor's listing says so (IDmelon's `statistics`). */
+  inventory?: { total: number; byType: Record<string, number> };
 }
 
 /** Enough to find a key again: IDmelon has no get-key endpoint, so the owner's id leads to it. */
@@ -123,4 +127,6 @@ export interface Provider {
   readonly revokeBatchSize: number;
   /** Revokes keys. A key that is already gone is reported so, not as an error; anything else throws. */
   revoke(ids: readonly string[], ctx: OperationContext): Promise<RevokeResult[]>;
+  /** This vendor's section of the weekly digest; each part fails on its own. */
+  digest(input: DigestInput, ctx: OperationContext, logger: Logger): Promise<VendorDigest>;
 }

@@ -51,6 +51,7 @@ export function workerRuntime(env: NodeJS.ProcessEnv): WorkerDeps {
     ledger: new JobLedger(db, { table: s.table }),
     clock: systemClock,
     logger: base.logger,
+    digest: { timeZone: s.timeZone, staleDays: s.staleDays },
     revocation: {
       store: new RequestStore(db, { table: s.table, retainDays: s.retentionDays }),
       access: new AccessPolicy(slack, base.logger),

@@ -64,6 +64,7 @@ describe('functions/worker (SQS)', () => {
       days: 90,
       mode: 'report',
       offset: 0,
+      reply: 'replace',
     };
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     const res = await handler({

@@ -28,6 +28,7 @@ describe('Slack slash commands end to end (local server, fake Slack, IDmelon san
         SLACK_API_URL: slack.apiUrl,
         KEYWARDEN_ADMINS: 'UADMIN1',
         KEYWARDEN_ADMIN_GROUP: 'SADMINS',
+        KEYWARDEN_TIMEZONE: 'UTC',
       },
       port: 0,
       dataDir: null,
@@ -181,6 +182,35 @@ describe('Slack slash commands end to end (local server, fake Slack, IDmelon san
     });
     expect(text(res.json?.blocks)).toContain('Looking up');
     await slack.waitFor(() => slack.postsTo(responseUrl).length > 0);
+  });
+
+  it('/keys digest: previews the weekly digest privately', async () => {
+    const { res, responseUrl } = await command({ command: '/keys', text: 'digest' });
+    expect(text(res.json?.blocks)).toContain('Putting the weekly digest together');
+    await slack.waitFor(() => slack.postsTo(responseUrl).length > 0);
+    const [preview] = slack.postsTo(responseUrl);
+    expect(preview).toMatchObject({ response_type: 'ephemeral', replace_original: true });
+    expect(blockLimitViolations(preview?.blocks as Block[])).toEqual([]);
+    expect(text(preview?.blocks)).toContain('Digest preview: 2026-11-16 to 2026-11-22');
+    expect(text(preview?.blocks)).toContain('Review stale keys');
+  });
+
+  it('"Review stale keys" on the digest answers privately without replacing the digest', async () => {
+    const responseUrl = slack.responseUrl();
+    const body = blockActionBody({
+      type: 'block_actions',
+      user: { id: 'UADMIN1' },
+      channel: { id: 'CDIGEST' },
+      container: { type: 'message', channel_id: 'CDIGEST', message_ts: '1700000000.000100' },
+      response_url: responseUrl,
+      trigger_id: 'trigger-digest-review',
+      actions: [{ action_id: 'digest_review_stale_0', value: JSON.stringify({ days: 90, offset: 0 }) }],
+    });
+    expect((await post(bot.url, body, signedHeaders(SIGNING_SECRET, body))).status).toBe(200);
+    await slack.waitFor(() => slack.postsTo(responseUrl).length > 0);
+    const [list] = slack.postsTo(responseUrl);
+    expect(list).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+    expect(text(list?.blocks)).toContain('Keys unused for 90+ days');
   });
 
   it('refuses a button press from a user who is not an admin', async () => {

@@ -6,9 +6,14 @@ import { admitAction, enqueueFrom } from './admit.js';
 
 /**
  * "Next 20", "First page" and "Download CSV" under a stale list. The buttons carry the scan's parameters, so the
- * worker runs the scan again (about one request per 100 stale keys) instead of storing lists.
+ * worker runs the scan again (about one request per 100 stale keys) instead of storing lists. The digest's
+ * "Review stale keys" uses it too, answering privately without replacing the digest everyone sees.
  */
-export function stalePageAction(deps: ListenerDeps, mode: 'page' | 'csv') {
+export function stalePageAction(
+  deps: ListenerDeps,
+  mode: 'report' | 'page' | 'csv',
+  reply: 'replace' | 'new' = 'replace',
+) {
   return async ({ body, ack }: SlackActionMiddlewareArgs): Promise<void> => {
     await ack();
     const admitted = await admitAction(deps, body, true);
@@ -23,6 +28,7 @@ export function stalePageAction(deps: ListenerDeps, mode: 'page' | 'csv') {
       type: ref.type,
       mode,
       offset: ref.offset,
+      reply,
     });
   };
 }

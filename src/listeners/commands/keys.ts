@@ -12,6 +12,24 @@ export function keysCommand(deps: ListenerDeps) {
     if (!cmd) return;
     const parsed = parseKeysCommand(cmd.text);
     if (!parsed.ok) return ack(ephemeral(usageMessage(parsed.problem, 'keys')));
+    if (parsed.command.kind === 'keys.digest') {
+      return handOff(
+        deps,
+        {
+          kind: 'digest.preview',
+          id: jobIdFor(cmd.trigger_id, 'digest.preview'),
+          origin: {
+            user: cmd.user_id,
+            channel: cmd.channel_id,
+            team: cmd.team_id,
+            responseUrl: cmd.response_url,
+            issuedAt: deps.now(),
+          },
+        },
+        ack,
+        ':bar_chart: Putting the weekly digest together… the preview replaces this message.',
+      );
+    }
     if (parsed.command.kind !== 'keys.stale') return ack(ephemeral(helpMessage('keys')));
     const { days, type } = parsed.command;
     await handOff(
@@ -30,6 +48,7 @@ export function keysCommand(deps: ListenerDeps) {
         type,
         mode: 'report',
         offset: 0,
+        reply: 'replace',
       },
       ack,
       `:mag: Scanning for keys unused in ${days}+ days${type ? ` (${type} only)` : ''}… the answer replaces this message.`,

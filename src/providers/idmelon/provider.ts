@@ -1,5 +1,7 @@
 import { NotFoundError } from '../../http/errors.js';
 import { collectSkipParallel, paginateSkip } from '../../http/paginate.js';
+import type { Logger } from '../../log.js';
+import type { DigestInput, VendorDigest } from '../../services/digest.js';
 import { mapLimit } from '../../util/concurrency.js';
 import type {
   Key,
@@ -13,9 +15,10 @@ import type {
   UserSummary,
 } from '../types.js';
 import { type IdmelonClient, KEY_STATUS_ACTIVE } from './client.js';
+import { idmelonDigest } from './digest.js';
 import { type DirectoryOptions, UserDirectory } from './directory.js';
 import { toGroup, toKey, toPasskey, toUser } from './mapping.js';
-import type { SecurityKey } from './schemas.js';
+import { keyTypeCounts, type SecurityKey } from './schemas.js';
 
 /** IDmelon user and key ids are MongoDB ObjectIds: 24 hex digits. */
 const OBJECT_ID = /^[0-9a-f]{24}$/i;
@@ -64,12 +67,17 @@ export class IdmelonProvider implements Provider {
     let previous = Number.NEGATIVE_INFINITY;
     let outOfOrder = false;
     let reachedFresh = false;
+    let inventory: StaleListing['inventory'];
     const pages = paginateSkip<SecurityKey>(
       async (skip, limit) => {
         const page = await this.client.listSecurityKeys(
           { status: KEY_STATUS_ACTIVE, sort: 'lastActivity,ascend', limit, skip },
           call,
         );
+        if (skip === 0) {
+          const byType = keyTypeCounts(page.statistics);
+          if (byType) inventory = { total: page.total, byType };
+        }
         return { items: page.data, total: page.total, skip, limit: page.limit };
       },
       { limit: PAGE },
@@ -98,7 +106,7 @@ export class IdmelonProvider implements Provider {
       });
       if (outOfOrder || reachedFresh) break;
     }
-    if (!outOfOrder) return { stale, neverUsed, scan: 'sorted' };
+    if (!outOfOrder) return { stale, neverUsed, scan: 'sorted', inventory };
 
     const { items } = await collectSkipParallel<SecurityKey>(
       async (skip, limit) => {
@@ -121,6 +129,7 @@ export class IdmelonProvider implements Provider {
       neverUsed,
       scan: 'full',
       note: 'IDmelon returned keys out of last-use order, so every active key was read instead of stopping early.',
+      inventory,
     };
   }
 
@@ -241,5 +250,9 @@ export class IdmelonProvider implements Provider {
     if (ids.length === 0) return [];
     await this.client.deleteSecurityKeys([...ids], call);
     return ids.map((id) => ({ id, outcome: 'deleted' as const }));
+  }
+
+  digest(input: DigestInput, ctx: OperationContext, logger: Logger): Promise<VendorDigest> {
+    return idmelonDigest(this, input, ctx, logger);
   }
 }

@@ -113,3 +113,23 @@ export const apiKeyListSchema = listEnvelope(apiKeySchema);
 export const statisticsSchema = z.record(z.string(), z.unknown());
 
 export const messageSchema = z.looseObject({ message: z.string().optional() });
+
+/**
+ * ASSUMPTION: the security keys list's `statistics` ("counts by key type") has no documented shape. We accept an
+ * object of counts (`{ "phone": 12 }`), or an array of `{ type, count }` / `{ _id, count }`, and otherwise say
+ * the breakdown is unavailable.
+ */
+export function keyTypeCounts(statistics: unknown): Record<string, number> | undefined {
+  const asRecord = z.record(z.string(), z.number()).safeParse(statistics);
+  if (asRecord.success) return asRecord.data;
+  const asArray = z
+    .array(z.looseObject({ type: z.string().optional(), _id: z.string().optional(), count: z.number() }))
+    .safeParse(statistics);
+  if (!asArray.success) return undefined;
+  const out: Record<string, number> = {};
+  for (const row of asArray.data) {
+    const type = row.type ?? row._id;
+    if (type) out[type] = (out[type] ?? 0) + row.count;
+  }
+  return out;
+}

@@ -1,0 +1,14 @@
+import type { ScheduledEvent } from 'aws-lambda';
+import { runScheduledDigest } from '../src/jobs/digest.js';
+import { digestRuntime } from '../src/runtime/digest.js';
+
+const deps = digestRuntime(process.env);
+
+/**
+ * EventBridge schedule → the weekly digest. Throws (so the invocation fails and is retried, then alarms) only when
+ * nothing could be posted; a repeated delivery for the same week posts nothing.
+ */
+export const handler = async (_event: ScheduledEvent): Promise<{ status: string }> => {
+  const run = await runScheduledDigest(deps);
+  return { status: run.status };
+};

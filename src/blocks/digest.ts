@@ -1,0 +1,106 @@
+import type { DigestPart, DigestReport, Figure } from '../services/digest.js';
+import { actions, button, context, divider, header, type Message, section } from './kit.js';
+import type { Block } from './limits.js';
+import { field } from './mrkdwn.js';
+
+export const ACTION_DIGEST_REVIEW = 'digest_review_stale';
+const BARS = '▁▂▃▄▅▆▇█';
+
+/** ▁▂▃▅▇: one bar per value, scaled to the largest. */
+export function sparkline(values: readonly number[]): string {
+  const max = Math.max(0, ...values);
+  return values
+    .map((v) =>
+      max === 0 ? BARS[0] : BARS[Math.min(BARS.length - 1, Math.round((v / max) * (BARS.length - 1)))],
+    )
+    .join('');
+}
+
+function change(f: Figure): string {
+  if (f.previous === undefined) return '';
+  if (f.previous === 0) return f.value === 0 ? ' (no change)' : ' (none the week before)';
+  const pct = Math.round(((f.value - f.previous) / f.previous) * 1000) / 10;
+  const arrow = pct > 0 ? '▲' : pct < 0 ? '▼' : '=';
+  return ` (${arrow} ${Math.abs(pct)}% from ${f.previous.toLocaleString('en-US')})`;
+}
+
+function partText(p: DigestPart): string {
+  if (p.unavailable) return `*${field(p.title, 60)}*: unavailable. ${field(p.unavailable, 300)}`;
+  const figures = (p.figures ?? [])
+    .map((f) => `${f.value.toLocaleString('en-US')} ${field(f.label, 60)}${change(f)}`)
+    .join(' · ');
+  const lines = [`*${field(p.title, 60)}*${figures ? `: ${figures}` : ''}`];
+  if (p.series?.length) {
+    lines.push(
+      `\`${sparkline(p.series.map((s) => s.value))}\` ${p.series.map((s) => s.value.toLocaleString('en-US')).join(' / ')}`,
+    );
+  }
+  for (const l of p.lines ?? []) lines.push(field(l, 400));
+  for (const w of p.warnings ?? []) lines.push(`:warning: ${field(w, 400)}`);
+  return lines.join('\n');
+}
+
+function range(report: DigestReport): string {
+  const first = report.week.days[0]?.date ?? '';
+  const last = report.week.days.at(-1)?.date ?? '';
+  return `${first} to ${last}`;
+}
+
+/** The digest as a Slack message: one section per part, the stale button where a part offers it. */
+export function renderDigest(report: DigestReport, options: { preview?: boolean } = {}): Message {
+  const blocks: Block[] = [
+    header(`${options.preview ? 'Digest preview' : 'Weekly digest'}: ${range(report)}`),
+  ];
+  blocks.push(
+    context(
+      `The 7 full days to ${report.week.days.at(-1)?.date} in ${field(report.timeZone, 60)}, next to the 7 days before.`,
+    ),
+  );
+  const buttons: Block[] = [];
+  for (const s of report.sections) {
+    blocks.push(divider());
+    if (report.sections.length > 1) blocks.push(section(`*${s.label}*`));
+    for (const p of s.parts) {
+      blocks.push(section(partText(p)));
+      if (p.reviewStale && p.reviewStale.count > 0 && buttons.length < 5) {
+        buttons.push(
+          button(
+            `Review stale keys (${p.reviewStale.count.toLocaleString('en-US')})`,
+            `${ACTION_DIGEST_REVIEW}_${buttons.length}`,
+            JSON.stringify({ days: p.reviewStale.days, offset: 0 }),
+            { style: 'primary' },
+          ),
+        );
+      }
+    }
+    blocks.push(context(`${s.requests} requests to ${s.label}`));
+  }
+  if (buttons.length) blocks.push(actions(buttons, 'digest_actions'));
+  const capped =
+    blocks.length > 50
+      ? [
+          ...blocks.slice(0, 48),
+          context('…the rest did not fit in one message; run keywarden digest for all of it.'),
+          blocks.at(-1) as Block,
+        ]
+      : blocks;
+  return {
+    text: `${options.preview ? 'Digest preview' : 'Weekly digest'}: ${range(report)}`,
+    blocks: capped,
+  };
+}
+
+/** The same digest as plain text, for the terminal. */
+export function digestText(report: DigestReport): string {
+  const out = [`Weekly digest: ${range(report)} (${report.timeZone})`, ''];
+  for (const s of report.sections) {
+    out.push(`${s.label} (${s.requests} requests)`);
+    for (const p of s.parts) {
+      out.push(
+        `  ${partText(p).replace(/\*/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').split('\n').join('\n    ')}`,
+      );
+    }
+    out.push('');
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,246 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { digestText, renderDigest, sparkline } from '../../src/blocks/digest.js';
+import { blockLimitViolations } from '../../src/blocks/limits.js';
+import { runScheduledDigest } from '../../src/jobs/digest.js';
+import type { IdmelonWorkspace } from '../../src/local/sandbox/idmelon/workspace.js';
+import { jsonLogger } from '../../src/log.js';
+import { buildDigest, type DigestReport, digestIsEmpty } from '../../src/services/digest.js';
+import { webApiSlack } from '../../src/slack/web-api.js';
+import { JobLedger } from '../../src/store/jobs.js';
+import { documentClient } from '../../src/store/table.js';
+import { DAY_MS, fixedClock } from '../../src/util/clock.js';
+import { localTable } from '../helpers/dynamo.js';
+import { FakeSlack } from '../helpers/fake-slack.js';
+import { type IdmelonHarness, idmelonHarness } from '../helpers/idmelon.js';
+
+const logger = jsonLogger({ write: () => {} });
+
+/** What the sandbox's data says, counted directly: the oracle for every number in the digest. */
+function oracle(ws: IdmelonWorkspace, report: DigestReport, staleDays: number) {
+  const now = ws.now.getTime();
+  const active = ws.keys.filter((k) => k.status === 20);
+  const byType: Record<string, number> = {};
+  for (const k of active) byType[k.type] = (byType[k.type] ?? 0) + 1;
+  const inRange = (iso: string, start: string, end: string) => iso >= start && iso < end;
+  const auth = ws.logs.filter((l) => l.action === 2);
+  const week = auth.filter((l) => inRange(l.createdAt, report.week.start, report.week.end));
+  const rpCounts = new Map<string, number>();
+  for (const l of week) rpCounts.set(l.rpInfo.id, (rpCounts.get(l.rpInfo.id) ?? 0) + 1);
+  return {
+    users: {
+      total: ws.users.length,
+      activeTokens: ws.users.filter((u) => u.status === 'active').length,
+      pendingTokens: ws.users.filter((u) => u.status === 'pending').length,
+      noDeviceTokens: ws.users.filter((u) => !ws.keys.some((k) => k.ownerId === u._id)).length,
+    },
+    keys: {
+      total: active.length,
+      byType,
+      stale: active.filter(
+        (k) => k.lastActivityAt !== null && Date.parse(k.lastActivityAt) < now - staleDays * DAY_MS,
+      ).length,
+      neverUsed: active.filter((k) => k.lastActivityAt === null).length,
+    },
+    perDay: report.week.days.map((d) => ({
+      date: d.date,
+      count: auth.filter((l) => inRange(l.createdAt, d.start, d.end)).length,
+    })),
+    thisWeek: week.length,
+    lastWeek: auth.filter((l) => inRange(l.createdAt, report.previousWeek.start, report.previousWeek.end))
+      .length,
+    failures: week.filter((l) => l.status !== 1).length,
+    rpCounts,
+  };
+}
+
+describe('weekly digest (IDmelon sandbox)', () => {
+  let h: IdmelonHarness | undefined;
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+
+  async function digestFor(
+    now: string,
+    timeZone: string,
+    sandbox: Parameters<typeof idmelonHarness>[0] = {},
+  ) {
+    h = await idmelonHarness({ now: new Date(now), logs: 10_000, ...sandbox });
+    const report = await buildDigest([h.provider], {
+      clock: fixedClock(now),
+      timeZone,
+      staleDays: 90,
+      logger,
+    });
+    return { report, ws: h.sandbox.workspace, section: report.sections[0] };
+  }
+
+  it('every number equals what the sandbox data implies', async () => {
+    const { report, ws, section } = await digestFor('2026-11-23T09:00:00Z', 'Europe/Paris');
+    const want = oracle(ws, report, 90);
+    const data = section?.data as Record<string, Record<string, unknown>>;
+    expect(data.users).toMatchObject(want.users);
+    expect(data.keys).toEqual(want.keys);
+    expect(data.signIns).toMatchObject({
+      thisWeek: want.thisWeek,
+      lastWeek: want.lastWeek,
+      perDay: want.perDay,
+      failures: want.failures,
+    });
+    const change = Math.round(((want.thisWeek - want.lastWeek) / want.lastWeek) * 1000) / 10;
+    expect(data.signIns?.changePct).toBe(change);
+    const rps = data.signIns?.relyingParties as Array<{ id: string; count: number }>;
+    expect(rps.map((r) => r.id)).toEqual(
+      [...want.rpCounts.entries()]
+        .sort(([, a], [, b]) => b - a)
+        .slice(0, 3)
+        .map(([id]) => id),
+    );
+    for (const r of rps) expect(r.count).toBe(want.rpCounts.get(r.id));
+    expect((data.statistics?.users as Record<string, number> | undefined)?.totalUsers).toBe(ws.users.length);
+    expect(data.adminKeysExpiring).toEqual([
+      { name: 'Keywarden', expiresAt: ws.apiKeys[0]?.expiresAt, daysLeft: 10 },
+    ]);
+    expect(section?.parts.map((p) => p.title)).toEqual([
+      'Users',
+      'Keys',
+      'Sign-ins',
+      'Statistics: users',
+      'Statistics: security keys',
+      'Statistics: groups',
+      'Statistics: login',
+      'Admin API keys',
+    ]);
+    expect(section?.parts.find((p) => p.title === 'Statistics: login')?.figures).toContainEqual({
+      label: 'logins last 7 days',
+      value: expect.any(Number),
+    });
+  });
+
+  it('counts per local day across the week daylight saving ends (Vancouver, 25-hour 1 November)', async () => {
+    const { report, ws, section } = await digestFor('2026-11-02T17:00:00Z', 'America/Vancouver');
+    const want = oracle(ws, report, 90);
+    expect(report.week.days.at(-1)?.date).toBe('2026-11-01');
+    expect((section?.data.signIns as { perDay: unknown } | undefined)?.perDay).toEqual(want.perDay);
+    expect(want.perDay.reduce((n, d) => n + d.count, 0)).toBe(want.thisWeek);
+  });
+
+  it('stays within 25 requests for a busy week and says failures were not counted', async () => {
+    const { report, section } = await digestFor('2026-11-23T09:00:00Z', 'UTC', { logs: 40_000, logDays: 7 });
+    const signIns = section?.data.signIns as { thisWeek: number; failures: number | null };
+    expect(signIns.thisWeek).toBeGreaterThan(2000);
+    expect(signIns.failures).toBeNull();
+    expect(JSON.stringify(section?.parts)).toContain('Failed sign-ins not counted');
+    expect(section?.requests).toBeLessThanOrEqual(25);
+    expect(blockLimitViolations(renderDigest(report).blocks)).toEqual([]);
+  });
+
+  it('reports an empty workspace without dividing by zero', async () => {
+    const { report, section } = await digestFor('2026-11-23T09:00:00Z', 'UTC', {
+      users: 1,
+      keys: 0,
+      logs: 0,
+    });
+    expect(section?.data.keys).toMatchObject({ stale: 0, neverUsed: 0 });
+    expect(section?.data.signIns).toMatchObject({
+      thisWeek: 0,
+      lastWeek: 0,
+      changePct: 0,
+      failures: 0,
+      relyingParties: [],
+    });
+    expect(digestIsEmpty(report)).toBe(false);
+    const blocks = renderDigest(report).blocks;
+    expect(blockLimitViolations(blocks)).toEqual([]);
+    expect(JSON.stringify(blocks)).toContain('0 sign-ins (no change)');
+    expect(JSON.stringify(blocks)).not.toContain('Review stale keys');
+  });
+
+  it('shows a failing endpoint as unavailable and keeps the rest', async () => {
+    h = await idmelonHarness({ now: new Date('2026-11-23T09:00:00Z'), logs: 5_000 });
+    h.sandbox.inject({
+      fault: { kind: 'status', status: 503 },
+      match: (r) => r.path === '/administrator/statistics/groups',
+    });
+    const report = await buildDigest([h.provider], {
+      clock: fixedClock('2026-11-23T09:00:00Z'),
+      timeZone: 'UTC',
+      staleDays: 90,
+      logger,
+    });
+    const parts = report.sections[0]?.parts ?? [];
+    expect(parts.find((p) => p.title === 'Statistics: groups')).toEqual({
+      title: 'Statistics: groups',
+      unavailable: 'IDmelon is failing (server error) after 4 attempts. Try again later.',
+    });
+    expect(parts.filter((p) => p.unavailable)).toHaveLength(1);
+    expect(JSON.stringify(renderDigest(report).blocks)).toContain('*Statistics: groups*: unavailable.');
+    expect(digestText(report)).toContain('Statistics: groups: unavailable.');
+  });
+
+  it('offers "Review stale keys" with the stale count', async () => {
+    const { report, ws } = await digestFor('2026-11-23T09:00:00Z', 'UTC');
+    const want = oracle(ws, report, 90);
+    const json = JSON.stringify(renderDigest(report).blocks);
+    expect(json).toContain(
+      `Review stale keys (${(want.keys.stale + want.keys.neverUsed).toLocaleString('en-US')})`,
+    );
+    expect(json).toContain('"action_id":"digest_review_stale_0"');
+  });
+});
+
+describe('sparkline', () => {
+  it('scales bars to the busiest day', () => {
+    expect(sparkline([0, 1, 2, 4, 7])).toBe('▁▂▃▅█');
+    expect(sparkline([0, 0, 0])).toBe('▁▁▁');
+  });
+});
+
+describe('scheduled digest', () => {
+  const slack = new FakeSlack();
+  let db: Awaited<ReturnType<typeof localTable>>;
+  let h: IdmelonHarness;
+  beforeAll(async () => {
+    await slack.start();
+    db = await localTable();
+    h = await idmelonHarness({ now: new Date('2026-11-23T09:00:00Z'), users: 100, keys: 300, logs: 500 });
+  });
+  afterAll(async () => {
+    await h.close();
+    await db.close();
+    await slack.close();
+  });
+
+  const deps = () => ({
+    providers: async () => [h.provider],
+    slack: webApiSlack({ token: async () => 'xoxb-digest-0123456789', slackApiUrl: slack.apiUrl, logger }),
+    ledger: new JobLedger(documentClient(db.client), { table: db.table }),
+    clock: fixedClock('2026-11-23T08:00:00Z'),
+    logger,
+    channel: 'CDIGEST',
+    timeZone: 'Europe/Paris',
+    staleDays: 90,
+  });
+
+  it('fails loudly, and can run again, when the digest cannot be posted', async () => {
+    slack.fail('chat.postMessage', 'channel_not_found');
+    await expect(runScheduledDigest(deps())).rejects.toThrow(/could not be posted/);
+  });
+
+  it('posts once per week, however often the schedule fires', async () => {
+    const first = await runScheduledDigest(deps());
+    expect(first.status).toBe('posted');
+    expect(await runScheduledDigest(deps())).toEqual({ status: 'duplicate' });
+    const posts = slack
+      .callsOf('chat.postMessage')
+      .filter((c) => c.args.channel === 'CDIGEST' && !('error' in c.args));
+    expect(posts.length).toBe(2);
+    expect(JSON.stringify(posts.at(-1)?.args.blocks)).toContain('Weekly digest: 2026-11-16 to 2026-11-22');
+  });
+
+  it('refuses to run with no digest channel', async () => {
+    await expect(runScheduledDigest({ ...deps(), channel: undefined })).rejects.toThrow(
+      'KEYWARDEN_DIGEST_CHANNEL is not set',
+    );
+  });
+});
