@@ -1,5 +1,5 @@
 import type { KeyOutcome, RequestedKey, RevocationRequest } from '../store/requests.js';
-import { lastUseText, plural } from '../util/time.js';
+import { keyUseText, plural } from '../util/time.js';
 import { actions, button, context, divider, header, type Message, section } from './kit.js';
 import type { Block } from './limits.js';
 import { field } from './mrkdwn.js';
@@ -37,7 +37,7 @@ const outcomeLabels: Record<KeyOutcome, string> = {
 function keyLine(k: RequestedKey, now: Date): string {
   const owner = k.ownerEmail ?? k.ownerName ?? 'unknown owner';
   const outcome = k.outcome ? ` → *${outcomeLabels[k.outcome]}*` : '';
-  return `• *${field(k.name, 60)}* · ${field(owner, 60)} · ${field(k.type, 20)} · last used ${lastUseText(k.lastUsedAt, now)}${outcome}`;
+  return `• *${field(k.name, 60)}* · ${field(owner, 60)} · ${field(k.type, 20)} · ${keyUseText(k, now)}${outcome}`;
 }
 
 function vendorsText(r: RevocationRequest): string {

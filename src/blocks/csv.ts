@@ -36,7 +36,7 @@ export function keysCsv(keys: readonly Key[], now: Date): string {
         k.owner.email,
         k.owner.name,
         k.status,
-        k.lastUsedAt ?? 'never',
+        k.lastUsedAt === undefined ? 'not tracked' : (k.lastUsedAt ?? 'never'),
         k.lastUsedAt ? daysSince(k.lastUsedAt, now) : '',
         k.uses,
       ]

@@ -1,6 +1,6 @@
 import type { Key } from '../providers/types.js';
 import type { LookupReport, VendorLookup } from '../services/lookup.js';
-import { lastUseText, plural } from '../util/time.js';
+import { keyUseText, lastUseText, plural } from '../util/time.js';
 import { context, divider, header, type Message, section } from './kit.js';
 import type { Block } from './limits.js';
 import { field } from './mrkdwn.js';
@@ -14,7 +14,7 @@ function keyLine(k: Key, now: Date): string {
     .filter(Boolean)
     .join(' · ');
   const uses = k.uses === null ? '' : ` · ${plural(k.uses, 'use')}`;
-  return `*${field(k.name)}* · ${field(k.type, 30)} · ${field(k.status, 20)}\nlast used ${lastUseText(k.lastUsedAt, now)}${uses}${flags ? ` · ${flags}` : ''}`;
+  return `*${field(k.name)}* · ${field(k.type, 30)} · ${field(k.status, 20)}\n${keyUseText(k, now)}${uses}${flags ? ` · ${flags}` : ''}`;
 }
 
 export interface LookupRenderOptions {
@@ -63,6 +63,16 @@ function vendorBlocks(r: VendorLookup, query: string, now: Date, options: Lookup
         out.push(section(keyLine(k, now), options.rowAccessory?.(k)));
       if (keys.length > MAX_KEY_ROWS)
         out.push(context(`…and ${keys.length - MAX_KEY_ROWS} more keys (use the CLI with --json for all).`));
+      const events = r.profile.events ?? [];
+      if (events.length) {
+        const lines = events
+          .slice(0, MAX_PASSKEY_LINES)
+          .map(
+            (e) =>
+              `• ${field(e.event, 60)}${e.success === false ? ' (failed)' : ''} · ${lastUseText(e.at, now)}`,
+          );
+        out.push(section(`*Recent events*\n${lines.join('\n')}`));
+      }
       if (passkeys.length) {
         const lines = passkeys
           .slice(0, MAX_PASSKEY_LINES)

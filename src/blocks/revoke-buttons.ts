@@ -23,7 +23,7 @@ export function requestAllButton(report: StaleReport, count: number): Block {
   return button(
     `Request revocation of all ${count.toLocaleString('en-US')}`,
     ACTION_REVOKE_STALE,
-    JSON.stringify({ days: report.days, type: report.type }),
+    JSON.stringify({ days: report.days, type: report.type, vendor: report.vendor }),
     {
       style: 'danger',
       confirm: {

@@ -1,6 +1,6 @@
 import type { Key } from '../providers/types.js';
 import type { StaleReport } from '../services/stale.js';
-import { lastUseText, plural } from '../util/time.js';
+import { keyUseText, plural } from '../util/time.js';
 import { actions, button, context, divider, header, type Message, section } from './kit.js';
 import type { Block } from './limits.js';
 import { field } from './mrkdwn.js';
@@ -15,6 +15,7 @@ export const ACTION_STALE_CSV = 'stale_csv';
 export interface StalePageRef {
   days: number;
   type?: string;
+  vendor?: string;
   offset: number;
 }
 
@@ -34,7 +35,7 @@ export function keyRowText(k: Key, now: Date, showVendor: boolean): string {
   const who = k.owner.email ?? k.owner.name ?? 'unknown owner';
   const uses = k.uses === null ? '' : ` · ${plural(k.uses, 'use')}`;
   const vendor = showVendor ? ` · ${k.vendor}` : '';
-  return `*${field(k.name)}* · ${field(who)}\n${field(k.type, 30)} · last used ${lastUseText(k.lastUsedAt, now)}${uses}${vendor}`;
+  return `*${field(k.name)}* · ${field(who)}\n${field(k.type, 30)} · ${keyUseText(k, now)}${uses}${vendor}`;
 }
 
 export interface StaleRenderOptions {
@@ -52,7 +53,8 @@ export function renderStaleReport(report: StaleReport, options: StaleRenderOptio
   const rows = staleRows(report);
   const offset = Math.max(0, Math.min(options.offset ?? 0, Math.max(0, rows.length - 1)));
   const page = rows.slice(offset, offset + PAGE_SIZE);
-  const typeNote = report.type ? ` (${report.type} only)` : '';
+  const only = [report.type, report.vendor].filter(Boolean);
+  const typeNote = only.length ? ` (${only.join(', ')} only)` : '';
   const blocks: Block[] = [header(`Keys unused for ${report.days}+ days${typeNote}`)];
 
   for (const s of report.sections) {
@@ -65,8 +67,7 @@ export function renderStaleReport(report: StaleReport, options: StaleRenderOptio
     ];
     const types = typeCounts(s.byType);
     if (types) parts.push(types);
-    if (s.oldest)
-      parts.push(`oldest: *${field(s.oldest.name)}*, last used ${lastUseText(s.oldest.lastUsedAt, now)}`);
+    if (s.oldest) parts.push(`oldest: *${field(s.oldest.name)}*, ${keyUseText(s.oldest, now)}`);
     blocks.push(section(parts.join('\n')));
     const notes = [s.meaning, s.note].filter((n): n is string => Boolean(n)).map((n) => field(n, 500));
     blocks.push(
@@ -92,7 +93,12 @@ export function renderStaleReport(report: StaleReport, options: StaleRenderOptio
   const controls: Block[] = [];
   if (rows.length > PAGE_SIZE) {
     const ref = (o: number): string =>
-      JSON.stringify({ days: report.days, type: report.type, offset: o } satisfies StalePageRef);
+      JSON.stringify({
+        days: report.days,
+        type: report.type,
+        vendor: report.vendor,
+        offset: o,
+      } satisfies StalePageRef);
     if (offset + PAGE_SIZE < rows.length) {
       const next = Math.min(PAGE_SIZE, rows.length - offset - PAGE_SIZE);
       controls.push(button(`Next ${next}`, ACTION_STALE_NEXT, ref(offset + PAGE_SIZE)));

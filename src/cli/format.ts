@@ -1,7 +1,7 @@
 import type { Key } from '../providers/types.js';
 import type { LookupReport } from '../services/lookup.js';
 import type { StaleReport } from '../services/stale.js';
-import { lastUseText, plural } from '../util/time.js';
+import { keyUseText, lastUseText, plural } from '../util/time.js';
 
 /**
  * Plain-text rendering for a terminal. Vendor strings pass through `clean`: a key named with ANSI escape codes
@@ -34,7 +34,7 @@ function keyRows(keys: Key[], now: Date): string[][] {
     clean(k.name),
     owner(k),
     clean(k.type),
-    lastUseText(k.lastUsedAt, now),
+    keyUseText(k, now).replace(/^last used /, ''),
     k.uses === null ? '-' : String(k.uses),
   ]);
 }
@@ -58,7 +58,7 @@ export function formatStaleReport(report: StaleReport): string {
     out.push(
       `  ${plural(s.stale.length, 'stale key')}, ${plural(s.neverUsed.length, 'never-used key')}` +
         (types ? ` (${types})` : '') +
-        (s.oldest ? `; oldest last used ${lastUseText(s.oldest.lastUsedAt, now)}` : ''),
+        (s.oldest ? `; oldest ${keyUseText(s.oldest, now)}` : ''),
     );
     out.push(`  ${plural(s.requests, 'request')} to ${s.label}${s.scan === 'full' ? ', full scan' : ''}`);
     if (s.note) out.push(`  note: ${s.note}`);
@@ -118,7 +118,7 @@ export function formatLookupReport(report: LookupReport, now: Date): string {
                 clean(k.name),
                 clean(k.type),
                 clean(k.status),
-                lastUseText(k.lastUsedAt, now),
+                keyUseText(k, now).replace(/^last used /, ''),
                 k.uses === null ? '-' : String(k.uses),
                 [k.blocked ? 'blocked' : '', k.offlineAccess ? 'offline' : ''].filter(Boolean).join(',') ||
                   '-',
@@ -126,6 +126,10 @@ export function formatLookupReport(report: LookupReport, now: Date): string {
             ),
           );
         }
+        for (const e of r.profile.events ?? [])
+          out.push(
+            `  event ${clean(e.event)}${e.success === false ? ' (failed)' : ''} ${lastUseText(e.at, now)}`,
+          );
         out.push('', `Passkeys (${passkeys.length}):`);
         if (passkeys.length) {
           out.push(

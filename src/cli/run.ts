@@ -29,7 +29,7 @@ export const EXIT_USAGE = 2;
 
 export const CLI_USAGE = [
   'Usage:',
-  '  keywarden keys stale <days> [--type phone|badge|desktop] [--json]',
+  '  keywarden keys stale <days> [--type phone|badge|desktop] [--vendor idmelon|trymellon|solvimon] [--json]',
   '  keywarden user lookup <email|id|name> [--json]',
   '  keywarden digest [--json]               the weekly digest for the last 7 full days',
   '  keywarden help',
@@ -40,6 +40,7 @@ interface Flags {
   json: boolean;
   debug: boolean;
   type?: string;
+  vendor?: string;
   words: string[];
 }
 
@@ -53,6 +54,10 @@ function parseFlags(argv: string[]): Flags | string {
       const value = arg === '--type' ? argv[++i] : arg.slice('--type='.length);
       if (!value) return '--type needs a value (phone, badge or desktop)';
       flags.type = value;
+    } else if (arg === '--vendor' || arg.startsWith('--vendor=')) {
+      const value = arg === '--vendor' ? argv[++i] : arg.slice('--vendor='.length);
+      if (!value) return '--vendor needs a value (idmelon, trymellon or solvimon)';
+      flags.vendor = value;
     } else if (arg === '--help' || arg === '-h') flags.words.unshift('help');
     else if (arg.startsWith('--')) return `unknown option ${JSON.stringify(arg)}`;
     else flags.words.push(arg);
@@ -101,9 +106,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   } else if (group === 'digest') {
     parsed = parseKeysCommand(['digest', ...rest].join(' '));
   } else if (group === 'keys') {
-    parsed = parseKeysCommand([...rest, ...(flags.type ? [flags.type] : [])].join(' '));
+    parsed = parseKeysCommand(
+      [...rest, ...(flags.type ? [flags.type] : []), ...(flags.vendor ? [flags.vendor] : [])].join(' '),
+    );
   } else if (group === 'user') {
-    if (flags.type) return usageFail('--type applies to "keys stale" only');
+    if (flags.type || flags.vendor) return usageFail('--type and --vendor apply to "keys stale" only');
     parsed = parseUserCommand(rest.join(' '));
   } else {
     return usageFail(`unknown command ${JSON.stringify(group)}`);
@@ -132,12 +139,28 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const ownTransport = io.transport ? undefined : undiciTransport();
   const transport = io.transport ?? (ownTransport as Transport);
   const clock = io.clock ?? systemClock;
-  const vendors = await startLocalVendors(config, { transport, logger, sandbox: { now: clock.now() } });
+  let settings: ReturnType<typeof loadSettings>;
+  try {
+    settings = loadSettings(io.env);
+  } catch (err) {
+    io.stderr(`keywarden: ${userMessage(err)}\n`);
+    return EXIT_FAILED;
+  }
+  const vendors = await startLocalVendors(config, {
+    transport,
+    logger,
+    redactor,
+    now: clock.now(),
+    solvimonDeactivateBody: settings.solvimonDeactivateBody,
+    // A scan of one vendor starts only that vendor's sandbox.
+    only: command.kind === 'keys.stale' && command.vendor ? [command.vendor] : undefined,
+  });
   for (const note of vendors.notes) io.stderr(`${note}\n`);
   const progress = progressReporter(io, Date.now());
   try {
     if (command.kind === 'keys.stale') {
-      const report = await scanStaleKeys(vendors.providers, {
+      const providers = vendors.providers.filter((p) => !command.vendor || p.vendor === command.vendor);
+      const report = await scanStaleKeys(providers, {
         days: command.days,
         type: command.type,
         clock,
@@ -154,7 +177,6 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return failed.length ? EXIT_FAILED : EXIT_OK;
     }
     if (command.kind === 'keys.digest') {
-      const settings = loadSettings(io.env);
       const report = await buildDigest(vendors.providers, {
         clock,
         timeZone: settings.timeZone,

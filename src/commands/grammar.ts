@@ -7,13 +7,15 @@ import * as z from 'zod';
 
 export const KEY_TYPES = ['phone', 'badge', 'desktop'] as const;
 export type KeyType = (typeof KEY_TYPES)[number];
+export const VENDOR_NAMES = ['idmelon', 'trymellon', 'solvimon'] as const;
+export type VendorName = (typeof VENDOR_NAMES)[number];
 
 export const MIN_DAYS = 1;
 export const MAX_DAYS = 3650;
 export const MAX_QUERY_LENGTH = 200;
 
 export type Command =
-  | { kind: 'keys.stale'; days: number; type?: KeyType }
+  | { kind: 'keys.stale'; days: number; type?: KeyType; vendor?: VendorName }
   | { kind: 'keys.help' }
   | { kind: 'keys.digest' }
   | { kind: 'user.lookup'; query: string }
@@ -23,7 +25,8 @@ export type ParseResult = { ok: true; command: Command } | { ok: false; problem:
 
 export const KEYS_USAGE = [
   'Usage:',
-  `  /keys stale <days> [${KEY_TYPES.join('|')}]   keys unused for <days> days (${MIN_DAYS}-${MAX_DAYS}), never-used keys too`,
+  `  /keys stale <days> [${KEY_TYPES.join('|')}] [${VENDOR_NAMES.join('|')}]`,
+  `      keys unused for <days> days (${MIN_DAYS}-${MAX_DAYS}), never-used keys too; every configured vendor unless one is named`,
   '  /keys digest                           preview the weekly digest',
   '  /keys help                             this help',
 ].join('\n');
@@ -46,6 +49,7 @@ const daysSchema = z
   .refine((n) => n >= MIN_DAYS && n <= MAX_DAYS);
 
 const typeSchema = z.enum(KEY_TYPES);
+const vendorSchema = z.enum(VENDOR_NAMES);
 
 function words(text: string): string[] {
   return text.trim().split(/\s+/).filter(Boolean);
@@ -62,7 +66,7 @@ export function parseKeysCommand(text: string): ParseResult {
     return { ok: true, command: { kind: 'keys.digest' } };
   }
   if (subcommand !== 'stale') return usageError(`unknown subcommand ${shown(sub as string)}`, KEYS_USAGE);
-  const [daysText, typeText, ...extra] = rest;
+  const [daysText, ...extra] = rest;
   if (daysText === undefined) return usageError('days is missing', KEYS_USAGE);
   const days = daysSchema.safeParse(daysText);
   if (!days.success) {
@@ -71,13 +75,32 @@ export function parseKeysCommand(text: string): ParseResult {
       KEYS_USAGE,
     );
   }
-  if (typeText === undefined) return { ok: true, command: { kind: 'keys.stale', days: days.data } };
-  const type = typeSchema.safeParse(typeText.toLowerCase());
-  if (!type.success) {
-    return usageError(`key type must be one of ${KEY_TYPES.join(', ')} (got ${shown(typeText)})`, KEYS_USAGE);
+  let type: KeyType | undefined;
+  let vendor: VendorName | undefined;
+  for (const word of extra) {
+    const w = word.toLowerCase();
+    const asType = typeSchema.safeParse(w);
+    const asVendor = vendorSchema.safeParse(w);
+    if (asType.success && type === undefined) type = asType.data;
+    else if (asVendor.success && vendor === undefined) vendor = asVendor.data;
+    else if (asType.success || asVendor.success)
+      return usageError(`${shown(word)} is given twice`, KEYS_USAGE);
+    else {
+      return usageError(
+        `${shown(word)} is neither a key type (${KEY_TYPES.join(', ')}) nor a vendor (${VENDOR_NAMES.join(', ')})`,
+        KEYS_USAGE,
+      );
+    }
   }
-  if (extra.length) return usageError(`unexpected ${shown(extra.join(' '))} after the key type`, KEYS_USAGE);
-  return { ok: true, command: { kind: 'keys.stale', days: days.data, type: type.data } };
+  return {
+    ok: true,
+    command: {
+      kind: 'keys.stale',
+      days: days.data,
+      ...(type ? { type } : {}),
+      ...(vendor ? { vendor } : {}),
+    },
+  };
 }
 
 /**

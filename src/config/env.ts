@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import { ConfigError } from '../http/errors.js';
 import { IDMELON_REGIONS } from '../providers/idmelon/client.js';
+import { SOLVIMON_DEFAULT_BASE_URL } from '../providers/solvimon/client.js';
+import { TRYMELLON_DEFAULT_BASE_URL } from '../providers/trymellon/client.js';
 
 /**
  * Local configuration from the environment, validated with zod. Problems are reported by variable name; values are
@@ -28,6 +30,12 @@ export const envSchema = z.object({
   IDMELON_BASE_URL: optional(httpUrl),
   IDMELON_REGION: optional(z.enum(['us', 'eu'], { message: 'must be "us" or "eu"' })),
   IDMELON_API_KEY: optional(z.string().trim().min(1)),
+  TRYMELLON_BASE_URL: optional(httpUrl),
+  TRYMELLON_CLIENT_ID: optional(z.string().trim().min(1)),
+  TRYMELLON_CLIENT_SECRET: optional(z.string().trim().min(1)),
+  SOLVIMON_BASE_URL: optional(httpUrl),
+  SOLVIMON_API_KEY: optional(z.string().trim().min(1)),
+  SOLVIMON_PLATFORM_ID: optional(z.string().trim().min(1)),
   KEYWARDEN_LOG_LEVEL: optional(
     z.enum(['debug', 'info', 'warn', 'error'], { message: 'must be debug, info, warn or error' }),
   ),
@@ -37,8 +45,17 @@ export const envSchema = z.object({
 
 export type IdmelonSettings = { mode: 'sandbox' } | { mode: 'remote'; baseUrl: string; apiKey: string };
 
+export type TryMellonSettings =
+  | { mode: 'sandbox' }
+  | { mode: 'remote'; baseUrl: string; clientId: string; clientSecret: string };
+export type SolvimonSettings =
+  | { mode: 'sandbox' }
+  | { mode: 'remote'; baseUrl: string; apiKey: string; platformId?: string };
+
 export interface LocalConfig {
   idmelon: IdmelonSettings;
+  trymellon: TryMellonSettings;
+  solvimon: SolvimonSettings;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   httpTimeoutMs: number;
 }
@@ -61,8 +78,37 @@ export function loadLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
   } else {
     idmelon = { mode: 'sandbox' };
   }
+  let trymellon: TryMellonSettings = { mode: 'sandbox' };
+  if (e.TRYMELLON_CLIENT_ID || e.TRYMELLON_CLIENT_SECRET || e.TRYMELLON_BASE_URL) {
+    if (!e.TRYMELLON_CLIENT_ID || !e.TRYMELLON_CLIENT_SECRET) {
+      throw new ConfigError(
+        'TRYMELLON_CLIENT_ID and TRYMELLON_CLIENT_SECRET are both needed to use TryMellon',
+      );
+    }
+    trymellon = {
+      mode: 'remote',
+      baseUrl: e.TRYMELLON_BASE_URL ?? TRYMELLON_DEFAULT_BASE_URL,
+      clientId: e.TRYMELLON_CLIENT_ID,
+      clientSecret: e.TRYMELLON_CLIENT_SECRET,
+    };
+  }
+  let solvimon: SolvimonSettings = { mode: 'sandbox' };
+  if (e.SOLVIMON_API_KEY) {
+    solvimon = {
+      mode: 'remote',
+      baseUrl: e.SOLVIMON_BASE_URL ?? SOLVIMON_DEFAULT_BASE_URL,
+      apiKey: e.SOLVIMON_API_KEY,
+      platformId: e.SOLVIMON_PLATFORM_ID,
+    };
+  } else if (e.SOLVIMON_BASE_URL || e.SOLVIMON_PLATFORM_ID) {
+    throw new ConfigError(
+      'SOLVIMON_API_KEY is required when SOLVIMON_BASE_URL or SOLVIMON_PLATFORM_ID is set',
+    );
+  }
   return {
     idmelon,
+    trymellon,
+    solvimon,
     logLevel: e.KEYWARDEN_LOG_LEVEL ?? 'info',
     httpTimeoutMs: e.KEYWARDEN_HTTP_TIMEOUT_MS ?? 10_000,
   };

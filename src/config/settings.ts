@@ -92,6 +92,23 @@ export const settingsSchema = z.object({
   ),
   /** "Stale" in the digest: idle at least this many days. */
   KEYWARDEN_STALE_DAYS: wholeNumber(1, 3650),
+  /** The PATCH body that deactivates a Solvimon API key (its docs list no status values). */
+  SOLVIMON_DEACTIVATE_BODY: z.preprocess(
+    blank,
+    z
+      .string()
+      .transform((s, ctx) => {
+        try {
+          const v: unknown = JSON.parse(s);
+          if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+        } catch {
+          // reported below
+        }
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object such as {"status":"INACTIVE"}' });
+        return z.NEVER;
+      })
+      .optional(),
+  ),
   /** DynamoDB table for jobs and revocation requests. */
   KEYWARDEN_TABLE: z.preprocess(blank, z.string().trim().min(3).max(255).optional()),
   /** SQS queue the Slack function hands slow work to (Lambda only). */
@@ -111,6 +128,7 @@ export interface Settings {
   digestChannel?: string;
   timeZone: string;
   staleDays: number;
+  solvimonDeactivateBody?: Record<string, unknown>;
   table: string;
   queueUrl?: string;
 }
@@ -132,6 +150,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     digestChannel: e.KEYWARDEN_DIGEST_CHANNEL,
     timeZone: e.KEYWARDEN_TIMEZONE ?? 'UTC',
     staleDays: e.KEYWARDEN_STALE_DAYS ?? 90,
+    solvimonDeactivateBody: e.SOLVIMON_DEACTIVATE_BODY,
     table: e.KEYWARDEN_TABLE ?? 'keywarden',
     queueUrl: e.KEYWARDEN_QUEUE_URL,
   };

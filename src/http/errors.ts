@@ -60,7 +60,7 @@ export class HttpStatusError extends VendorError {
     readonly status: number,
     readonly request: string,
     readonly vendorMessage: string | undefined,
-    options?: { cause?: unknown; attempts?: number },
+    options?: { cause?: unknown; attempts?: number; vendorCode?: string },
   ) {
     super(
       code,
@@ -68,13 +68,21 @@ export class HttpStatusError extends VendorError {
       `${vendor} answered ${status} to ${request}${vendorMessage ? `: ${vendorMessage}` : ''}`,
       options,
     );
+    this.vendorCode = options?.vendorCode;
   }
+  /** The vendor's own error code, where its error envelope carries one (TryMellon's `error.code`). */
+  readonly vendorCode: string | undefined;
 }
 
 /** 401: the credential was refused. The secrets layer may re-fetch a rotated credential once. */
 export class UnauthorizedError extends HttpStatusError {
   override name = 'UnauthorizedError';
-  constructor(vendor: string, request: string, vendorMessage?: string, options?: { attempts?: number }) {
+  constructor(
+    vendor: string,
+    request: string,
+    vendorMessage?: string,
+    options?: { attempts?: number; vendorCode?: string },
+  ) {
     super('unauthorized', vendor, 401, request, vendorMessage, options);
   }
 }
@@ -82,7 +90,12 @@ export class UnauthorizedError extends HttpStatusError {
 /** 404: the thing asked for does not exist (a deleted key, an unknown user). */
 export class NotFoundError extends HttpStatusError {
   override name = 'NotFoundError';
-  constructor(vendor: string, request: string, vendorMessage?: string, options?: { attempts?: number }) {
+  constructor(
+    vendor: string,
+    request: string,
+    vendorMessage?: string,
+    options?: { attempts?: number; vendorCode?: string },
+  ) {
     super('not_found', vendor, 404, request, vendorMessage, options);
   }
 }

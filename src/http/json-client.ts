@@ -72,6 +72,16 @@ function encodeQuery(query: Query | undefined): string {
   return parts.length ? `?${parts.join('&')}` : '';
 }
 
+/** `{ "error": { "code": "validation_error" } }` → "validation_error" (TryMellon's envelope). */
+function vendorCodeOf(body: string): string | undefined {
+  try {
+    const parsed = JSON.parse(body) as { error?: { code?: unknown } };
+    return typeof parsed.error?.code === 'string' ? parsed.error.code.slice(0, 100) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function vendorMessageOf(body: string): string | undefined {
   try {
     const parsed = JSON.parse(body) as { message?: unknown; error?: { message?: unknown } | string };
@@ -153,6 +163,7 @@ export class JsonClient {
           }
           throw new UnauthorizedError(this.vendor, what, vendorMessageOf(outcome.body ?? ''), {
             attempts: attempt,
+            vendorCode: vendorCodeOf(outcome.body ?? ''),
           });
         }
         return this.validate(outcome.json, schema, what, attempt);
@@ -277,14 +288,18 @@ export class JsonClient {
           res.status,
           what,
           vendorMessageOf(res.body),
+          { vendorCode: vendorCodeOf(res.body) },
         ),
         retryAfterMs,
       );
     }
     const message = vendorMessageOf(res.body);
-    if (res.status === 404) throw new NotFoundError(this.vendor, what, message, { attempts: attempt });
+    const vendorCode = vendorCodeOf(res.body);
+    if (res.status === 404)
+      throw new NotFoundError(this.vendor, what, message, { attempts: attempt, vendorCode });
     throw new HttpStatusError(codeForStatus(res.status), this.vendor, res.status, what, message, {
       attempts: attempt,
+      vendorCode,
     });
   }
 

@@ -85,3 +85,28 @@ export async function collectSkipParallel<T>(
   }
   return { items, total: first.total };
 }
+
+/** One page of a cursor list (TryMellon: `has_more`, `next_cursor`, passed back as `starting_after`). */
+export interface CursorPage<T> {
+  items: T[];
+  hasMore: boolean;
+  nextCursor: string | null | undefined;
+}
+
+/**
+ * Pages through a cursor list in order until `has_more` is false, the cursor is missing, or a page is empty. A
+ * cursor seen twice ends the walk: a server that repeats itself must not loop us forever.
+ */
+export async function* paginateCursor<T>(
+  fetchPage: (cursor: string | undefined) => Promise<CursorPage<T>>,
+): AsyncGenerator<CursorPage<T>> {
+  let cursor: string | undefined;
+  const seen = new Set<string>();
+  for (;;) {
+    const page = await fetchPage(cursor);
+    yield page;
+    if (!page.hasMore || !page.nextCursor || page.items.length === 0 || seen.has(page.nextCursor)) return;
+    seen.add(page.nextCursor);
+    cursor = page.nextCursor;
+  }
+}

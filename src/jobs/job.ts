@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
-import { KEY_TYPES, MAX_DAYS, MAX_QUERY_LENGTH, MIN_DAYS } from '../commands/grammar.js';
+import { KEY_TYPES, MAX_DAYS, MAX_QUERY_LENGTH, MIN_DAYS, VENDOR_NAMES } from '../commands/grammar.js';
 
 /**
  * Work handed from the Slack function to the worker (through SQS on Lambda, in-process locally). Validated again
@@ -17,7 +17,7 @@ const origin = z.object({
 export type JobOrigin = z.infer<typeof origin>;
 
 const keyRef = z.object({
-  vendor: z.enum(['idmelon', 'trymellon', 'solvimon']),
+  vendor: z.enum(VENDOR_NAMES),
   id: z.string().min(1).max(200),
   ownerId: z.string().min(1).max(200).optional(),
 });
@@ -34,6 +34,8 @@ export const jobSchema = z.discriminatedUnion('kind', [
     /** `report`: first answer (list + CSV when long); `page`: another page in place; `csv`: the CSV only. */
     mode: z.enum(['report', 'page', 'csv']),
     offset: z.number().int().min(0).default(0),
+    /** One vendor only; every configured vendor when absent. */
+    vendor: z.enum(VENDOR_NAMES).optional(),
     /** `new`: answer privately without replacing the message the button was on (the digest is everyone's). */
     reply: z.enum(['replace', 'new']).default('replace'),
   }),
@@ -64,6 +66,7 @@ export const jobSchema = z.discriminatedUnion('kind', [
         kind: z.literal('stale'),
         days: z.number().int().min(MIN_DAYS).max(MAX_DAYS),
         type: z.enum(KEY_TYPES).optional(),
+        vendor: z.enum(VENDOR_NAMES).optional(),
       }),
     ]),
     reason: z.string().max(500).optional(),

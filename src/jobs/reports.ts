@@ -79,6 +79,7 @@ export async function runStale(job: StaleJob, deps: WorkerDeps, replier: Replier
   const report = await scanStaleKeys(providers, {
     days: job.days,
     type: job.type,
+    vendor: job.vendor,
     clock: deps.clock,
     logger: deps.logger,
     onProgress: feed.onProgress,

@@ -11,6 +11,7 @@ import { type Transport, undiciTransport } from '../http/transport.js';
 import { type JobOutcome, runJob, type WorkerDeps } from '../jobs/worker.js';
 import type { ListenerDeps } from '../listeners/deps.js';
 import { jsonLogger, type Logger, SecretRedactor } from '../log.js';
+import type { VendorId } from '../providers/types.js';
 import type { SlackApi } from '../slack/api.js';
 import { KeywardenReceiver, type RawRequest } from '../slack/receiver.js';
 import { webApiSlack } from '../slack/web-api.js';
@@ -21,7 +22,7 @@ import { type Clock, systemClock } from '../util/clock.js';
 import { startLocalDynamo } from './dynamo.js';
 import { InlineQueue } from './inline-queue.js';
 import type { IdmelonSandbox, IdmelonSandboxOptions } from './sandbox/idmelon/index.js';
-import { startLocalVendors } from './vendors.js';
+import { type LocalVendors, startLocalVendors } from './vendors.js';
 
 /** Largest request body accepted; Slack's payloads are a few kilobytes. */
 const MAX_BODY_BYTES = 1_000_000;
@@ -36,6 +37,8 @@ export interface LocalBotOptions {
   transport?: Transport;
   logger?: Logger;
   sandbox?: IdmelonSandboxOptions;
+  /** Only these vendors (tests that reason about one vendor). @default all three */
+  vendors?: readonly VendorId[];
   /** Overrides the Slack Web API port (tests inject faults through it). */
   slack?: SlackApi;
   /** Scans still running after this long get a progress message. @default 3000 */
@@ -51,6 +54,7 @@ export interface LocalBot {
   notes: string[];
   /** The embedded IDmelon sandbox, when IDmelon is not configured (tests read and change its data). */
   sandbox?: IdmelonSandbox;
+  sandboxes: LocalVendors['sandboxes'];
   queue: InlineQueue;
   receiver: KeywardenReceiver;
   app: App;
@@ -89,7 +93,11 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
     const vendors = await startLocalVendors(config, {
       transport,
       logger,
-      sandbox: { now: clock.now(), ...options.sandbox },
+      redactor,
+      now: clock.now(),
+      only: options.vendors,
+      sandbox: options.sandbox,
+      solvimonDeactivateBody: settings.solvimonDeactivateBody,
     });
     closers.push(() => vendors.close());
     const dataDir =
@@ -220,7 +228,8 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
       signingSecret,
       settings,
       notes,
-      sandbox: vendors.idmelonSandbox,
+      sandbox: vendors.sandboxes.idmelon,
+      sandboxes: vendors.sandboxes,
       queue,
       receiver,
       app,

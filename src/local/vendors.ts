@@ -1,60 +1,128 @@
 import type { LocalConfig } from '../config/env.js';
 import { staticSecret } from '../http/credentials.js';
 import type { Transport } from '../http/transport.js';
-import type { Logger } from '../log.js';
+import type { Logger, SecretRedactor } from '../log.js';
 import { createIdmelonProvider } from '../providers/idmelon/index.js';
-import type { Provider } from '../providers/types.js';
+import { createSolvimonProvider } from '../providers/solvimon/index.js';
+import { createTryMellonProvider } from '../providers/trymellon/index.js';
+import type { Provider, VendorId } from '../providers/types.js';
 import {
   type IdmelonSandbox,
   type IdmelonSandboxOptions,
   startIdmelonSandbox,
 } from './sandbox/idmelon/index.js';
+import {
+  type SolvimonSandbox,
+  type SolvimonSandboxOptions,
+  startSolvimonSandbox,
+} from './sandbox/solvimon/index.js';
+import {
+  startTryMellonSandbox,
+  type TryMellonSandbox,
+  type TryMellonSandboxOptions,
+} from './sandbox/trymellon/index.js';
+
+export const ALL_VENDORS: readonly VendorId[] = ['idmelon', 'trymellon', 'solvimon'];
 
 export interface LocalVendors {
   providers: Provider[];
-  /** The embedded IDmelon sandbox, when IDmelon is not configured. */
-  idmelonSandbox?: IdmelonSandbox;
+  /** The embedded sandboxes, for the vendors that are not configured. */
+  sandboxes: { idmelon?: IdmelonSandbox; trymellon?: TryMellonSandbox; solvimon?: SolvimonSandbox };
   /** One line per vendor served by its embedded sandbox, for stderr. */
   notes: string[];
   close(): Promise<void>;
+}
+
+export interface LocalVendorDeps {
+  transport: Transport;
+  logger: Logger;
+  redactor?: SecretRedactor;
+  /** Only these vendors (tests). @default all three */
+  only?: readonly VendorId[];
+  sandbox?: IdmelonSandboxOptions;
+  trymellonSandbox?: TryMellonSandboxOptions;
+  solvimonSandbox?: SolvimonSandboxOptions;
+  /** From SOLVIMON_DEACTIVATE_BODY (settings). */
+  solvimonDeactivateBody?: Record<string, unknown>;
+  now?: Date;
 }
 
 /**
  * The vendors a local run talks to: the real API where its settings are present, otherwise its embedded sandbox,
  * started in this process on loopback.
  */
-export async function startLocalVendors(
-  config: LocalConfig,
-  deps: { transport: Transport; logger: Logger; sandbox?: IdmelonSandboxOptions },
-): Promise<LocalVendors> {
+export async function startLocalVendors(config: LocalConfig, deps: LocalVendorDeps): Promise<LocalVendors> {
   const closers: Array<() => Promise<void>> = [];
   const notes: string[] = [];
-  let baseUrl: string;
-  let apiKey: string;
-  let idmelonSandbox: IdmelonSandbox | undefined;
-  if (config.idmelon.mode === 'remote') {
-    ({ baseUrl, apiKey } = config.idmelon);
-  } else {
-    const sandbox = await startIdmelonSandbox(deps.sandbox);
-    idmelonSandbox = sandbox;
-    closers.push(() => sandbox.close());
-    baseUrl = sandbox.url;
-    apiKey = sandbox.apiKey;
-    notes.push(
-      `IDmelon: no IDMELON_API_KEY set, using the embedded sandbox at ${sandbox.url} ` +
-        `(${sandbox.workspace.users.length} users, ${sandbox.workspace.keys.length} keys).`,
-    );
+  const providers: Provider[] = [];
+  const sandboxes: LocalVendors['sandboxes'] = {};
+  const wanted = new Set(deps.only ?? ALL_VENDORS);
+  const common = { transport: deps.transport, logger: deps.logger, requestTimeoutMs: config.httpTimeoutMs };
+  try {
+    if (wanted.has('idmelon')) {
+      let baseUrl: string;
+      let apiKey: string;
+      if (config.idmelon.mode === 'remote') ({ baseUrl, apiKey } = config.idmelon);
+      else {
+        const sb = await startIdmelonSandbox({ now: deps.now, ...deps.sandbox });
+        closers.push(() => sb.close());
+        sandboxes.idmelon = sb;
+        ({ url: baseUrl, apiKey } = sb);
+        notes.push(
+          `IDmelon: no IDMELON_API_KEY set, using the embedded sandbox at ${sb.url} (${sb.workspace.users.length} users, ${sb.workspace.keys.length} keys).`,
+        );
+      }
+      providers.push(createIdmelonProvider({ ...common, baseUrl, apiKey: staticSecret(apiKey) }));
+    }
+    if (wanted.has('trymellon')) {
+      let settings = config.trymellon;
+      if (settings.mode === 'sandbox') {
+        const sb = await startTryMellonSandbox({ now: deps.now, ...deps.trymellonSandbox });
+        closers.push(() => sb.close());
+        sandboxes.trymellon = sb;
+        settings = { mode: 'remote', baseUrl: sb.url, clientId: sb.clientId, clientSecret: sb.clientSecret };
+        notes.push(
+          `TryMellon: no TRYMELLON_CLIENT_ID set, using the embedded sandbox at ${sb.url} (${sb.workspace.users.length} users).`,
+        );
+      }
+      providers.push(
+        createTryMellonProvider({
+          ...common,
+          baseUrl: settings.baseUrl,
+          clientId: staticSecret(settings.clientId),
+          clientSecret: staticSecret(settings.clientSecret),
+          onToken: (t) => deps.redactor?.add(t),
+        }),
+      );
+    }
+    if (wanted.has('solvimon')) {
+      let settings = config.solvimon;
+      if (settings.mode === 'sandbox') {
+        const sb = await startSolvimonSandbox({ now: deps.now, ...deps.solvimonSandbox });
+        closers.push(() => sb.close());
+        sandboxes.solvimon = sb;
+        settings = { mode: 'remote', baseUrl: sb.url, apiKey: sb.apiKey };
+        notes.push(
+          `Solvimon: no SOLVIMON_API_KEY set, using the embedded sandbox at ${sb.url} (${sb.keys.length} API keys).`,
+        );
+      }
+      providers.push(
+        createSolvimonProvider({
+          ...common,
+          baseUrl: settings.baseUrl,
+          apiKey: staticSecret(settings.apiKey),
+          platformId: settings.platformId,
+          deactivateBody: deps.solvimonDeactivateBody,
+        }),
+      );
+    }
+  } catch (err) {
+    for (const c of closers) await c().catch(() => undefined);
+    throw err;
   }
-  const idmelon = createIdmelonProvider({
-    baseUrl,
-    apiKey: staticSecret(apiKey),
-    transport: deps.transport,
-    logger: deps.logger,
-    requestTimeoutMs: config.httpTimeoutMs,
-  });
   return {
-    providers: [idmelon],
-    idmelonSandbox,
+    providers,
+    sandboxes,
     notes,
     close: async () => {
       await Promise.all(closers.map((c) => c()));

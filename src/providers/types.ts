@@ -21,8 +21,12 @@ export interface Key {
   /** Form factor or kind: phone, badge, desktop (IDmelon), passkey, api-key. */
   type: string;
   owner: KeyOwner;
-  /** Last authentication, ISO 8601; null when the key was never used. */
-  lastUsedAt: string | null;
+  /**
+   * Last authentication, ISO 8601; null when the key was never used; undefined when the vendor does not track use
+   * (Solvimon API keys), in which case `createdAt` is what "stale" is measured by.
+   */
+  lastUsedAt: string | null | undefined;
+  createdAt?: string;
   /** Lifetime authentications, when the vendor counts them. */
   uses: number | null;
   status: string;
@@ -51,11 +55,19 @@ export interface Group {
   name: string;
 }
 
+export interface UserEvent {
+  at: string;
+  event: string;
+  success?: boolean;
+}
+
 export interface UserProfile {
   user: UserSummary & { createdAt?: string };
   keys: Key[];
   passkeys: Passkey[];
   groups: Group[];
+  /** Recent activity, where the vendor can tell (TryMellon's audit events for this user). */
+  events?: UserEvent[];
 }
 
 /** Progress of a long operation, for the CLI's stderr line and Slack's progress message. */
@@ -103,7 +115,9 @@ export interface KeyRef {
 
 export interface RevokeResult {
   id: string;
-  outcome: 'deleted' | 'already_gone';
+  /** `failed` carries the reason; the caller stops and reports a partial outcome. */
+  outcome: 'deleted' | 'already_gone' | 'failed';
+  error?: string;
 }
 
 export interface Provider {
@@ -126,7 +140,7 @@ export interface Provider {
   /** The most keys one `revoke` call takes. */
   readonly revokeBatchSize: number;
   /** Revokes keys. A key that is already gone is reported so, not as an error; anything else throws. */
-  revoke(ids: readonly string[], ctx: OperationContext): Promise<RevokeResult[]>;
+  revoke(keys: readonly KeyRef[], ctx: OperationContext): Promise<RevokeResult[]>;
   /** This vendor's section of the weekly digest; each part fails on its own. */
   digest(input: DigestInput, ctx: OperationContext, logger: Logger): Promise<VendorDigest>;
 }

@@ -15,6 +15,7 @@ import { webApiSlack } from '../slack/web-api.js';
 export interface LambdaBase {
   env: NodeJS.ProcessEnv;
   logger: Logger;
+  redactor: SecretRedactor;
   secrets: SecretStore;
   settings: Settings;
 }
@@ -33,7 +34,7 @@ export function lambdaBase(env: NodeJS.ProcessEnv, secretsManager?: SecretsManag
     awsSecretStore({ secretId, client: secretsManager ?? new SecretsManagerClient({}) }),
     redactor,
   );
-  return { env, logger, secrets, settings: loadSettings(env) };
+  return { env, logger, redactor, secrets, settings: loadSettings(env) };
 }
 
 /** `SLACK_API_URL` overrides the Web API base (tests point it at a local fake; unset in production). */

@@ -5,6 +5,10 @@ import { undiciTransport } from '../http/transport.js';
 import type { WorkerDeps } from '../jobs/worker.js';
 import { IDMELON_REGIONS } from '../providers/idmelon/client.js';
 import { createIdmelonProvider } from '../providers/idmelon/index.js';
+import { SOLVIMON_DEFAULT_BASE_URL } from '../providers/solvimon/client.js';
+import { createSolvimonProvider } from '../providers/solvimon/index.js';
+import { TRYMELLON_DEFAULT_BASE_URL } from '../providers/trymellon/client.js';
+import { createTryMellonProvider } from '../providers/trymellon/index.js';
 import type { Provider } from '../providers/types.js';
 import { JobLedger } from '../store/jobs.js';
 import { RequestStore } from '../store/requests.js';
@@ -19,13 +23,35 @@ export async function providersFromSecrets(
 ): Promise<Provider[]> {
   const bundle = await base.secrets.get();
   const providers: Provider[] = [];
+  const common = { transport, logger: base.logger };
   if (bundle.IDMELON_API_KEY) {
     providers.push(
       createIdmelonProvider({
+        ...common,
         baseUrl: bundle.IDMELON_BASE_URL ?? IDMELON_REGIONS[bundle.IDMELON_REGION ?? 'us'],
         apiKey: bundleSecret(base.secrets, (b) => b.IDMELON_API_KEY, 'IDMELON_API_KEY'),
-        transport,
-        logger: base.logger,
+      }),
+    );
+  }
+  if (bundle.TRYMELLON_CLIENT_ID && bundle.TRYMELLON_CLIENT_SECRET) {
+    providers.push(
+      createTryMellonProvider({
+        ...common,
+        baseUrl: bundle.TRYMELLON_BASE_URL ?? TRYMELLON_DEFAULT_BASE_URL,
+        clientId: bundleSecret(base.secrets, (b) => b.TRYMELLON_CLIENT_ID, 'TRYMELLON_CLIENT_ID'),
+        clientSecret: bundleSecret(base.secrets, (b) => b.TRYMELLON_CLIENT_SECRET, 'TRYMELLON_CLIENT_SECRET'),
+        onToken: (t) => base.redactor.add(t),
+      }),
+    );
+  }
+  if (bundle.SOLVIMON_API_KEY) {
+    providers.push(
+      createSolvimonProvider({
+        ...common,
+        baseUrl: bundle.SOLVIMON_BASE_URL ?? SOLVIMON_DEFAULT_BASE_URL,
+        apiKey: bundleSecret(base.secrets, (b) => b.SOLVIMON_API_KEY, 'SOLVIMON_API_KEY'),
+        platformId: bundle.SOLVIMON_PLATFORM_ID,
+        deactivateBody: base.settings.solvimonDeactivateBody,
       }),
     );
   }

@@ -31,7 +31,15 @@ export interface RevocationDeps {
 
 export type RequestSource =
   | { kind: 'keys'; refs: KeyRef[]; thresholdDays?: number }
-  | { kind: 'stale'; days: number; type?: string };
+  | { kind: 'stale'; days: number; type?: string; vendor?: VendorId };
+
+/** A vendor revoked some keys of a batch and refused others; the request stops and reports what happened. */
+export class PartialRevocationError extends Error {
+  override name = 'PartialRevocationError';
+  userMessage(): string {
+    return this.message;
+  }
+}
 
 export class RevocationInputError extends Error {
   override name = 'RevocationInputError';
@@ -50,6 +58,7 @@ function toRequested(k: Key): RequestedKey {
     ownerEmail: k.owner.email,
     ownerName: k.owner.name,
     lastUsedAt: k.lastUsedAt,
+    createdAt: k.createdAt,
   };
 }
 
@@ -75,6 +84,7 @@ export async function createRequest(
     const report = await scanStaleKeys(deps.providers, {
       days: source.days,
       type: source.type,
+      vendor: source.vendor,
       clock: deps.clock,
       logger: deps.logger,
     });
@@ -154,7 +164,7 @@ const emptySummary = (): Record<KeyOutcome, number> => ({
 
 function usedSince(before: RequestedKey, now: Key): boolean {
   if (!now.lastUsedAt) return false;
-  return before.lastUsedAt === null || Date.parse(now.lastUsedAt) > Date.parse(before.lastUsedAt);
+  return !before.lastUsedAt || Date.parse(now.lastUsedAt) > Date.parse(before.lastUsedAt);
 }
 
 /**
@@ -207,7 +217,7 @@ export async function executeRequest(requestId: string, deps: RevocationDeps): P
         let results: Awaited<ReturnType<Provider['revoke']>>;
         try {
           results = await p.revoke(
-            chunk.map((k) => k.id),
+            chunk.map((k) => ({ vendor: k.vendor, id: k.id, ownerId: k.ownerId })),
             ctx,
           );
         } catch (err) {
@@ -215,8 +225,17 @@ export async function executeRequest(requestId: string, deps: RevocationDeps): P
           for (const k of chunk) await record(k, 'failed', message);
           throw err;
         }
-        const byId = new Map(results.map((r) => [r.id, r.outcome]));
-        for (const k of chunk) await record(k, byId.get(k.id) ?? 'deleted');
+        const byId = new Map(results.map((r) => [r.id, r]));
+        const failed: string[] = [];
+        for (const k of chunk) {
+          const r = byId.get(k.id);
+          if (r?.outcome === 'failed') failed.push(r.error ?? 'the vendor refused');
+          await record(k, r?.outcome ?? 'deleted', r?.error);
+        }
+        if (failed.length)
+          throw new PartialRevocationError(
+            `${failed.length} of ${chunk.length} keys could not be revoked: ${failed[0]}`,
+          );
         deps.logger.info('keys revoked', { requestId, vendor, count: chunk.length, dryRun: request.dryRun });
       }
     }

@@ -26,6 +26,8 @@ export interface StaleSection {
 export interface StaleReport {
   days: number;
   type?: string;
+  /** Set when the scan was asked of one vendor only. */
+  vendor?: VendorId;
   cutoff: string;
   generatedAt: string;
   sections: StaleSection[];
@@ -35,6 +37,7 @@ export interface StaleReport {
 export interface StaleScanOptions {
   days: number;
   type?: string;
+  vendor?: VendorId;
   clock: Clock;
   /** Budget for the whole scan. @default 120_000 */
   deadlineMs?: number;
@@ -66,8 +69,9 @@ export async function scanStaleKeys(
   const cutoff = new Date(now.getTime() - options.days * DAY_MS);
   const deadline = Deadline.after(options.deadlineMs ?? 120_000);
   const logger = options.logger ?? silentLogger;
+  const chosen = providers.filter((p) => !options.vendor || p.vendor === options.vendor);
   const sections = await Promise.all(
-    providers.map(async (provider): Promise<StaleSection> => {
+    chosen.map(async (provider): Promise<StaleSection> => {
       const meter = newMeter();
       try {
         const listing = await provider.listStale(
@@ -104,6 +108,7 @@ export async function scanStaleKeys(
   return {
     days: options.days,
     type: options.type,
+    vendor: options.vendor,
     cutoff: cutoff.toISOString(),
     generatedAt: now.toISOString(),
     sections,

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { KEY_TYPES, MAX_DAYS, MIN_DAYS } from '../commands/grammar.js';
+import { KEY_TYPES, MAX_DAYS, MIN_DAYS, VENDOR_NAMES } from '../commands/grammar.js';
 import { REQUEST_ID } from '../jobs/job.js';
 
 /**
@@ -35,12 +35,13 @@ export type BlockAction = z.infer<typeof blockActionSchema>;
 export const stalePageRefSchema = z.object({
   days: z.number().int().min(MIN_DAYS).max(MAX_DAYS),
   type: z.enum(KEY_TYPES).optional(),
+  vendor: z.enum(VENDOR_NAMES).optional(),
   offset: z.number().int().min(0).max(1_000_000),
 });
 
 /** The value of "Request revocation" on a key row. */
 export const revokeKeyRefSchema = z.object({
-  v: z.enum(['idmelon', 'trymellon', 'solvimon']),
+  v: z.enum(VENDOR_NAMES),
   id: z.string().min(1).max(200),
   o: z.string().min(1).max(200).optional(),
   d: z.number().int().min(MIN_DAYS).max(MAX_DAYS).optional(),
@@ -50,6 +51,7 @@ export const revokeKeyRefSchema = z.object({
 export const revokeStaleRefSchema = z.object({
   days: z.number().int().min(MIN_DAYS).max(MAX_DAYS),
   type: z.enum(KEY_TYPES).optional(),
+  vendor: z.enum(VENDOR_NAMES).optional(),
 });
 
 /** The value of Approve / Deny / Retry. */

@@ -50,8 +50,9 @@ export interface RequestedKey {
   ownerId?: string;
   ownerEmail?: string;
   ownerName?: string;
-  /** Last use when the request was made; null if never used. */
-  lastUsedAt: string | null;
+  /** Last use when the request was made; null if never used; absent where the vendor does not track use. */
+  lastUsedAt?: string | null;
+  createdAt?: string;
   outcome?: KeyOutcome;
   detail?: string;
   attempt?: number;

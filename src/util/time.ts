@@ -16,3 +16,15 @@ export function lastUseText(iso: string | null | undefined, now: Date): string {
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 }
+
+/**
+ * How a key's use reads: "last used 213 days ago", "last used never", or, for vendors that do not track use
+ * (Solvimon API keys), "created 400 days ago, use not tracked".
+ */
+export function keyUseText(k: { lastUsedAt?: string | null; createdAt?: string }, now: Date): string {
+  if (k.lastUsedAt === undefined && k.createdAt) {
+    const d = daysSince(k.createdAt, now);
+    return `created ${d === 0 ? 'today' : d === 1 ? '1 day ago' : `${d.toLocaleString('en-US')} days ago`}, use not tracked`;
+  }
+  return `last used ${lastUseText(k.lastUsedAt, now)}`;
+}

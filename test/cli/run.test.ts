@@ -34,7 +34,7 @@ describe('keywarden CLI', () => {
   });
 
   it('prints every stale key with its id under --json', async () => {
-    const { code, stdout, stderr } = await cli(['keys', 'stale', '90', '--json'], env);
+    const { code, stdout, stderr } = await cli(['keys', 'stale', '90', '--vendor', 'idmelon', '--json'], env);
     expect(code).toBe(EXIT_OK);
     expect(stderr).toBe('');
     const report = JSON.parse(stdout) as StaleReport;
@@ -82,7 +82,7 @@ describe('keywarden CLI', () => {
 
   it('turns a vendor failure into one line and exit code 1, without a stack trace', async () => {
     sandbox.inject({ fault: { kind: 'status', status: 500 }, times: 4 });
-    const { code, stdout, stderr } = await cli(['keys', 'stale', '90'], env);
+    const { code, stdout, stderr } = await cli(['keys', 'stale', '90', 'idmelon'], env);
     expect(code).toBe(EXIT_FAILED);
     expect(stdout).toBe('');
     expect(stderr).toBe(

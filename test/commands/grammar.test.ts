@@ -11,6 +11,21 @@ describe('/keys grammar', () => {
     });
   });
 
+  it('takes a vendor, alone or with a key type, in either order', () => {
+    expect(parseKeysCommand('stale 90 trymellon')).toEqual({
+      ok: true,
+      command: { kind: 'keys.stale', days: 90, vendor: 'trymellon' },
+    });
+    expect(parseKeysCommand('stale 90 IDmelon badge')).toEqual({
+      ok: true,
+      command: { kind: 'keys.stale', days: 90, type: 'badge', vendor: 'idmelon' },
+    });
+  });
+
+  it('parses "digest"', () => {
+    expect(parseKeysCommand('digest')).toEqual({ ok: true, command: { kind: 'keys.digest' } });
+  });
+
   it('treats an empty command and "help" as help', () => {
     expect(parseKeysCommand('')).toEqual({ ok: true, command: { kind: 'keys.help' } });
     expect(parseKeysCommand('help')).toEqual({ ok: true, command: { kind: 'keys.help' } });
@@ -23,8 +38,13 @@ describe('/keys grammar', () => {
     ['stale 0', 'days must be a whole number from 1 to 3650 (got "0")'],
     ['stale 99999', 'days must be a whole number from 1 to 3650 (got "99999")'],
     ['stale 2.5', 'days must be a whole number from 1 to 3650 (got "2.5")'],
-    ['stale 90 laptop', 'key type must be one of phone, badge, desktop (got "laptop")'],
-    ['stale 90 phone extra', 'unexpected "extra" after the key type'],
+    [
+      'stale 90 laptop',
+      '"laptop" is neither a key type (phone, badge, desktop) nor a vendor (idmelon, trymellon, solvimon)',
+    ],
+    ['stale 90 phone badge', '"badge" is given twice'],
+    ['stale 90 idmelon solvimon', '"solvimon" is given twice'],
+    ['digest now', 'unexpected "now" after digest'],
     ['frobnicate', 'unknown subcommand "frobnicate"'],
   ])('rejects %j: %s', (text, problem) => {
     expect(parseKeysCommand(text)).toEqual({ ok: false, problem, usage: KEYS_USAGE });

@@ -49,6 +49,7 @@ describe('approve-to-revoke end to end (signed Slack requests, fake Slack, IDmel
       dataDir: null,
       clock,
       sandbox: { users: 300, keys: 900, logs: 0 },
+      vendors: ['idmelon'],
       logger: jsonLogger({ level: 'error', write: () => {} }),
     });
     // Approver group membership is cached for a minute, so every member the tests use is in it from the start.

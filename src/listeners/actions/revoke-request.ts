@@ -33,7 +33,7 @@ export function revokeStaleAction(deps: ListenerDeps) {
       kind: 'revoke.request',
       id: jobIdFor(admitted.action.trigger_id, 'revoke.request'),
       origin: admitted.origin,
-      source: { kind: 'stale', days: ref.days, type: ref.type },
+      source: { kind: 'stale', days: ref.days, type: ref.type, vendor: ref.vendor },
     });
   };
 }

@@ -26,6 +26,7 @@ export function stalePageAction(
       origin: admitted.origin,
       days: ref.days,
       type: ref.type,
+      vendor: ref.vendor,
       mode,
       offset: ref.offset,
       reply,

@@ -31,7 +31,7 @@ export function keysCommand(deps: ListenerDeps) {
       );
     }
     if (parsed.command.kind !== 'keys.stale') return ack(ephemeral(helpMessage('keys')));
-    const { days, type } = parsed.command;
+    const { days, type, vendor } = parsed.command;
     await handOff(
       deps,
       {
@@ -46,12 +46,13 @@ export function keysCommand(deps: ListenerDeps) {
         },
         days,
         type,
+        vendor,
         mode: 'report',
         offset: 0,
         reply: 'replace',
       },
       ack,
-      `:mag: Scanning for keys unused in ${days}+ days${type ? ` (${type} only)` : ''}… the answer replaces this message.`,
+      `:mag: Scanning for keys unused in ${days}+ days${type || vendor ? ` (${[type, vendor].filter(Boolean).join(', ')} only)` : ''}… the answer replaces this message.`,
     );
   };
 }

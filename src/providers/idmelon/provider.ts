@@ -235,8 +235,9 @@ export class IdmelonProvider implements Provider {
    * One key: `DELETE /administrator/securityDevice/{id}?_id={id}`, where 404 means already gone. Several: the bulk
    * `DELETE /administrator/securityDevice/` with `_ids`, which answers with one message for all of them.
    */
-  async revoke(ids: readonly string[], ctx: OperationContext): Promise<RevokeResult[]> {
+  async revoke(keys: readonly KeyRef[], ctx: OperationContext): Promise<RevokeResult[]> {
     const call = { deadline: ctx.deadline, meter: ctx.meter };
+    const ids = keys.map((k) => k.id);
     const [only] = ids;
     if (ids.length === 1 && only !== undefined) {
       try {
@@ -248,7 +249,7 @@ export class IdmelonProvider implements Provider {
       }
     }
     if (ids.length === 0) return [];
-    await this.client.deleteSecurityKeys([...ids], call);
+    await this.client.deleteSecurityKeys(ids, call);
     return ids.map((id) => ({ id, outcome: 'deleted' as const }));
   }
 

@@ -1,0 +1,44 @@
+import { headerCredentials, type SecretSource } from '../../http/credentials.js';
+import { JsonClient } from '../../http/json-client.js';
+import type { RetryPolicy } from '../../http/retry.js';
+import type { Transport } from '../../http/transport.js';
+import type { Logger } from '../../log.js';
+import type { Sleep } from '../../util/clock.js';
+import { SolvimonClient } from './client.js';
+import { SolvimonProvider } from './provider.js';
+
+export interface SolvimonWiring {
+  baseUrl: string;
+  apiKey: SecretSource;
+  platformId?: string;
+  transport: Transport;
+  deactivateBody?: Record<string, unknown>;
+  logger?: Logger;
+  requestTimeoutMs?: number;
+  retry?: RetryPolicy;
+  sleep?: Sleep;
+}
+
+/** `X-API-KEY` on every request, and `x-platform-id` when one is configured. */
+export function createSolvimonProvider(w: SolvimonWiring): SolvimonProvider {
+  const key = headerCredentials('x-api-key', w.apiKey);
+  const http = new JsonClient({
+    vendor: 'solvimon',
+    baseUrl: w.baseUrl,
+    transport: w.transport,
+    credentials: {
+      headers: async () => ({
+        ...(await key.headers()),
+        ...(w.platformId ? { 'x-platform-id': w.platformId } : {}),
+      }),
+      refresh: key.refresh,
+    },
+    requestTimeoutMs: w.requestTimeoutMs,
+    retry: w.retry,
+    sleep: w.sleep,
+    logger: w.logger,
+  });
+  return new SolvimonProvider(new SolvimonClient(http), { deactivateBody: w.deactivateBody });
+}
+
+export { SolvimonClient, SolvimonProvider };

@@ -1,0 +1,42 @@
+import type { SecretSource } from '../../http/credentials.js';
+import { JsonClient } from '../../http/json-client.js';
+import type { RetryPolicy } from '../../http/retry.js';
+import type { Transport } from '../../http/transport.js';
+import type { Logger } from '../../log.js';
+import type { Sleep } from '../../util/clock.js';
+import { TryMellonClient } from './client.js';
+import { TryMellonProvider } from './provider.js';
+import { OAuthCredentials } from './token.js';
+
+export interface TryMellonWiring {
+  baseUrl: string;
+  clientId: SecretSource;
+  clientSecret: SecretSource;
+  transport: Transport;
+  logger?: Logger;
+  requestTimeoutMs?: number;
+  retry?: RetryPolicy;
+  sleep?: Sleep;
+  /** Each access token, so the log redactor can scrub it. */
+  onToken?: (token: string) => void;
+  concurrency?: number;
+}
+
+export function createTryMellonProvider(w: TryMellonWiring): TryMellonProvider {
+  const common = {
+    vendor: 'trymellon',
+    baseUrl: w.baseUrl,
+    transport: w.transport,
+    requestTimeoutMs: w.requestTimeoutMs,
+    retry: w.retry,
+    sleep: w.sleep,
+    logger: w.logger,
+  };
+  const tokenClient = new JsonClient({ ...common, credentials: { headers: async () => ({}) } });
+  const credentials = new OAuthCredentials(tokenClient, w.clientId, w.clientSecret, { onToken: w.onToken });
+  return new TryMellonProvider(new TryMellonClient(new JsonClient({ ...common, credentials })), {
+    concurrency: w.concurrency,
+  });
+}
+
+export { TryMellonClient, TryMellonProvider };

@@ -1,0 +1,140 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Block, blockLimitViolations } from '../../src/blocks/limits.js';
+import { type LocalBot, startLocalBot } from '../../src/local/bot.js';
+import { jsonLogger } from '../../src/log.js';
+import { FakeSlack } from '../helpers/fake-slack.js';
+import { clock } from '../helpers/idmelon.js';
+import { blockActionBody, post, signedHeaders, slashCommandBody } from '../helpers/slack-requests.js';
+
+const SECRET = 'multi-vendor-signing-secret-012345';
+const text = (v: unknown) => JSON.stringify(v);
+
+interface Button {
+  action_id: string;
+  value: string;
+}
+
+function buttons(blocks: Block[]): Button[] {
+  const out: Button[] = [];
+  for (const b of blocks) {
+    if (b.accessory) out.push(b.accessory as unknown as Button);
+    if (Array.isArray(b.elements))
+      for (const e of b.elements as Array<Record<string, unknown>>)
+        if (e.type === 'button') out.push(e as unknown as Button);
+  }
+  return out;
+}
+
+describe('all three vendors behind the same commands', () => {
+  const slack = new FakeSlack();
+  let bot: LocalBot;
+  let n = 0;
+
+  beforeAll(async () => {
+    await slack.start();
+    bot = await startLocalBot({
+      env: {
+        SLACK_SIGNING_SECRET: SECRET,
+        SLACK_BOT_TOKEN: 'xoxb-multi-vendor-0123',
+        SLACK_API_URL: slack.apiUrl,
+        KEYWARDEN_ADMINS: 'UADMIN1,UADMIN2',
+        KEYWARDEN_APPROVERS: 'UADMIN2',
+        KEYWARDEN_APPROVALS_CHANNEL: 'CAPPROVALS',
+      },
+      port: 0,
+      dataDir: null,
+      clock,
+      sandbox: { users: 200, keys: 600, logs: 0 },
+      logger: jsonLogger({ level: 'error', write: () => {} }),
+    });
+  });
+  afterAll(async () => {
+    await bot.close();
+    await slack.close();
+  });
+
+  async function slash(textArg: string, command = '/keys') {
+    const responseUrl = slack.responseUrl();
+    const body = slashCommandBody({ command, text: textArg, user_id: 'UADMIN1', response_url: responseUrl });
+    expect((await post(bot.url, body, signedHeaders(SECRET, body))).status).toBe(200);
+    await slack.waitFor(() => slack.postsTo(responseUrl).length > 0, 20_000);
+    return slack.postsTo(responseUrl)[0]?.blocks as Block[];
+  }
+
+  async function press(user: string, button: Button, channel: string) {
+    const responseUrl = slack.responseUrl();
+    const body = blockActionBody({
+      type: 'block_actions',
+      user: { id: user },
+      channel: { id: channel },
+      container: { type: 'message', channel_id: channel },
+      response_url: responseUrl,
+      trigger_id: `trigger-mv-${++n}`,
+      actions: [{ type: 'button', action_id: button.action_id, value: button.value }],
+    });
+    expect((await post(bot.url, body, signedHeaders(SECRET, body))).status).toBe(200);
+    await bot.queue.idle();
+    return responseUrl;
+  }
+
+  /** Requests revocation of the first row, then a second admin approves it. */
+  async function revokeFirstRow(blocks: Block[]) {
+    const row = buttons(blocks).find((b) => b.action_id === 'revoke_key') as Button;
+    const posts = slack.callsOf('chat.postMessage').length;
+    await press('UADMIN1', row, 'C0ADMINS');
+    const approval = slack
+      .callsOf('chat.postMessage')
+      .slice(posts)
+      .find((c) => c.args.channel === 'CAPPROVALS');
+    const approve = buttons(approval?.args.blocks as Block[]).find(
+      (b) => b.action_id === 'approval_approve',
+    ) as Button;
+    await press('UADMIN2', approve, 'CAPPROVALS');
+    return JSON.parse(row.value) as { v: string; id: string; o?: string };
+  }
+
+  it('/keys stale 90 answers for every vendor, grouped, within Slack’s limits', async () => {
+    const blocks = await slash('stale 90');
+    expect(blockLimitViolations(blocks)).toEqual([]);
+    const json = text(blocks);
+    for (const label of ['*IDmelon*', '*TryMellon*', '*Solvimon*']) expect(json).toContain(label);
+    expect(json).toContain('record no last use');
+  });
+
+  it('/keys stale 90 trymellon answers for TryMellon only, and its revocation goes through approval', async () => {
+    const blocks = await slash('stale 90 trymellon');
+    const json = text(blocks);
+    expect(json).toContain('*TryMellon*');
+    expect(json).not.toContain('*IDmelon*');
+    const ref = await revokeFirstRow(blocks);
+    expect(ref.v).toBe('trymellon');
+    expect(bot.sandboxes.trymellon?.revocations).toEqual([ref.id]);
+    const done = slack.callsOf('chat.update').at(-1);
+    expect(text(done?.args.blocks)).toContain('1 deleted');
+  });
+
+  it('/keys stale 90 solvimon: a key is deactivated with PATCH after approval', async () => {
+    const blocks = await slash('stale 90 solvimon');
+    expect(text(blocks)).toContain('created');
+    const ref = await revokeFirstRow(blocks);
+    expect(ref.v).toBe('solvimon');
+    expect(bot.sandboxes.solvimon?.patches).toEqual([{ id: ref.id, body: { status: 'INACTIVE' } }]);
+    expect(bot.sandboxes.solvimon?.server.count(/decrypt/)).toBe(0);
+  });
+
+  it('/user lookup looks in every vendor', async () => {
+    const blocks = await slash('lookup alice@acme.example', '/user');
+    expect(blockLimitViolations(blocks)).toEqual([]);
+    const json = text(blocks);
+    expect(json).toContain('*IDmelon*: *Alice Anders*');
+    expect(json).toContain('*TryMellon*: *alice@acme.example*');
+    expect(json).toContain('*Solvimon*: *alice@acme.example*');
+  });
+
+  it('/keys digest has a section per vendor', async () => {
+    const blocks = await slash('digest');
+    expect(blockLimitViolations(blocks)).toEqual([]);
+    const json = text(blocks);
+    for (const part of ['*Sign-ins*', '*Audit events*', '*API keys*']) expect(json).toContain(part);
+  });
+});
