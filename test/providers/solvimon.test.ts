@@ -103,6 +103,15 @@ describe('Solvimon', () => {
     expect(report.sections[0]?.failure).toBeUndefined();
   });
 
+  it('retries a 429 after Retry-After and a 503, then answers', async () => {
+    const p = await setup();
+    sb?.inject({ fault: { kind: 'status', status: 429, headers: { 'retry-after': '0' } }, times: 1 });
+    sb?.inject({ fault: { kind: 'status', status: 503 }, times: 1 });
+    const report = await scanStaleKeys([p], { days: 90, clock: fixedClock(NOW) });
+    expect(report.sections[0]?.failure).toBeUndefined();
+    expect(sb?.server.count('/v1/api-keys')).toBe(3);
+  });
+
   it('reports a refused API key plainly', async () => {
     const p = await setup({ apiKey: 'not-the-right-key-0123' });
     const report = await scanStaleKeys([p], { days: 90, clock: fixedClock(NOW) });
