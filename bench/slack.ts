@@ -114,6 +114,7 @@ export async function benchSlack(): Promise<Section> {
         met: slackEvents <= 1_500 * 1024,
       },
       { measure: 'worker bundle', value: kb(sizes.worker ?? 0), goal: '' },
+      { measure: 'digest bundle', value: kb(sizes.digest ?? 0), goal: '' },
       {
         measure: 'slack-events import+init (median)',
         value: ms(importMedian),

@@ -1,0 +1,168 @@
+import { execFile } from 'node:child_process';
+import { readFile, stat } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { inflateRawSync } from 'node:zlib';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = new URL('../../', import.meta.url).pathname;
+const MAX_ZIP_BYTES = 1_500 * 1024;
+
+// biome-ignore lint/suspicious/noExplicitAny: a CloudFormation template is arbitrary JSON
+type Json = any;
+
+/**
+ * The one file in a zip serverless-esbuild wrote. Sizes come from the central directory, since the local header
+ * may defer them to a data descriptor.
+ */
+function firstZipEntry(zip: Buffer): { name: string; content: Buffer } {
+  const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  if (eocd < 0) throw new Error('not a zip');
+  const central = zip.readUInt32LE(eocd + 16);
+  if (zip.readUInt32LE(central) !== 0x02014b50) throw new Error('no central directory');
+  const method = zip.readUInt16LE(central + 10);
+  const size = zip.readUInt32LE(central + 20);
+  const nameLength = zip.readUInt16LE(central + 28);
+  const name = zip.subarray(central + 46, central + 46 + nameLength).toString('utf8');
+  const local = zip.readUInt32LE(central + 42);
+  const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+  const data = zip.subarray(start, start + size);
+  return { name, content: method === 8 ? inflateRawSync(data) : data };
+}
+
+describe('npm run package (osls + serverless-esbuild, offline)', () => {
+  let template: Json;
+  let resources: Record<string, Json>;
+
+  beforeAll(async () => {
+    const env = { ...process.env };
+    for (const k of Object.keys(env)) if (k.startsWith('AWS_')) delete env[k];
+    await run('npm', ['run', 'package', '--', '--param=timezone=Europe/Paris'], {
+      cwd: root,
+      env,
+      timeout: 120_000,
+    });
+    template = JSON.parse(
+      await readFile(`${root}.serverless/cloudformation-template-update-stack.json`, 'utf8'),
+    );
+    resources = template.Resources;
+  }, 150_000);
+
+  const fn = (name: string) => resources[`${name}LambdaFunction`].Properties;
+  const roleOf = (name: string) => resources[fn(name).Role['Fn::GetAtt'][0]].Properties;
+  const statements = (role: Json): Json[] => role.Policies.flatMap((p: Json) => p.PolicyDocument.Statement);
+
+  it('declares the three functions on nodejs22.x, arm64, with their handlers and own roles', () => {
+    expect(fn('SlackDashevents')).toMatchObject({
+      Handler: 'functions/slack-events.handler',
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+    });
+    expect(fn('Worker')).toMatchObject({
+      Handler: 'functions/worker.handler',
+      Runtime: 'nodejs22.x',
+      ReservedConcurrentExecutions: 5,
+    });
+    expect(fn('Digest')).toMatchObject({ Handler: 'functions/digest.handler', Runtime: 'nodejs22.x' });
+    expect(new Set(['SlackDashevents', 'Worker', 'Digest'].map((f) => fn(f).Role['Fn::GetAtt'][0]))).toEqual(
+      new Set(['SlackEventsRole', 'WorkerRole', 'DigestRole']),
+    );
+  });
+
+  it('gives every role only named actions on named resources, and the secret to each only by name', () => {
+    for (const name of ['SlackEventsRole', 'WorkerRole', 'DigestRole', 'DigestSchedulerRole']) {
+      for (const s of statements(resources[name].Properties)) {
+        const actions = [s.Action].flat();
+        for (const a of actions) expect(a).not.toContain('*');
+        for (const r of [s.Resource].flat()) expect(r).not.toBe('*');
+        if (actions.some((a: string) => a.startsWith('secretsmanager:'))) {
+          expect(actions).toEqual(['secretsmanager:GetSecretValue']);
+          expect(s.Resource['Fn::Sub']).toMatch(/:secret:keywarden\/ci-\?{6}$/);
+        }
+      }
+    }
+    const actionsOf = (name: string) =>
+      statements(roleOf(name))
+        .flatMap((s: Json) => [s.Action].flat())
+        .sort();
+    expect(actionsOf('SlackDashevents')).toEqual([
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'secretsmanager:GetSecretValue',
+      'sqs:SendMessage',
+    ]);
+    expect(actionsOf('Digest')).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'secretsmanager:GetSecretValue',
+    ]);
+    expect(actionsOf('Worker')).toContain('dynamodb:BatchWriteItem');
+    expect(actionsOf('Worker')).not.toContain('sqs:SendMessage');
+    const sqs = statements(roleOf('SlackDashevents')).find((s: Json) => s.Action === 'sqs:SendMessage');
+    expect(sqs.Resource).toEqual({ 'Fn::GetAtt': ['JobQueue', 'Arn'] });
+  });
+
+  it('puts no secret value in any environment variable, only the secret’s name', () => {
+    for (const f of ['SlackDashevents', 'Worker', 'Digest']) {
+      const vars = fn(f).Environment.Variables;
+      expect(vars.KEYWARDEN_SECRET_ID).toBe('keywarden/ci');
+      for (const key of Object.keys(vars)) expect(key).not.toMatch(/TOKEN|SECRET$|API_KEY|PASSWORD/);
+    }
+  });
+
+  it('routes POST /slack/events to slack-events, and the queue to the worker with partial batch failures', () => {
+    expect(resources.HttpApiRoutePostSlackEvents.Properties.RouteKey).toBe('POST /slack/events');
+    const mapping = resources.WorkerEventSourceMappingSQSJobQueue.Properties;
+    expect(mapping).toMatchObject({ BatchSize: 1, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+  });
+
+  it('sends failed jobs to a dead-letter queue after three tries', () => {
+    expect(resources.JobQueue.Properties.RedrivePolicy).toEqual({
+      deadLetterTargetArn: { 'Fn::GetAtt': ['JobDeadLetterQueue', 'Arn'] },
+      maxReceiveCount: 3,
+    });
+  });
+
+  it('schedules the digest on Monday 09:00 in the configured time zone, through its own scheduler role', () => {
+    const schedule = Object.values(resources).find(
+      (r: Json) => r.Type === 'AWS::Scheduler::Schedule',
+    ) as Json;
+    expect(schedule.Properties).toMatchObject({
+      ScheduleExpression: 'cron(0 9 ? * MON *)',
+      ScheduleExpressionTimezone: 'Europe/Paris',
+      Target: { RoleArn: { 'Fn::GetAtt': ['DigestSchedulerRole', 'Arn'] } },
+    });
+    expect(statements(resources.DigestSchedulerRole.Properties).map((s: Json) => s.Action)).toEqual([
+      'lambda:InvokeFunction',
+    ]);
+  });
+
+  it('keeps the table on demand, with TTL and point-in-time recovery, and retains it when the stack goes', () => {
+    expect(resources.KeywardenTable.DeletionPolicy).toBe('Retain');
+    expect(resources.KeywardenTable.Properties).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+  });
+
+  it('sets log retention on every function', () => {
+    for (const f of ['SlackDashevents', 'Worker', 'Digest'])
+      expect(resources[`${f}LogGroup`].Properties.RetentionInDays).toBe(90);
+  });
+
+  it.each(['slack-events', 'worker', 'digest'])(
+    'ships %s as one ESM bundle within 1.5 MB that exports a handler',
+    async (name) => {
+      const path = `${root}.serverless/${name}.zip`;
+      expect((await stat(path)).size).toBeLessThanOrEqual(MAX_ZIP_BYTES);
+      const entry = firstZipEntry(await readFile(path));
+      expect(entry.name).toBe(`functions/${name}.mjs`);
+      expect(entry.content.length).toBeLessThanOrEqual(MAX_ZIP_BYTES);
+      expect(entry.content.toString('utf8')).toMatch(/export\s*\{[^}]*\bas handler\b|export\{[^}]*handler/);
+    },
+  );
+});
