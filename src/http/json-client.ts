@@ -54,6 +54,13 @@ export interface JsonRequest {
   path: string;
   query?: Query;
   body?: unknown;
+  /** Marks a POST or PATCH as safe to resend after an unreadable answer. */
+  idempotent?: boolean;
+}
+
+/** Safe to send twice: HTTP's idempotent methods, or a request marked so (a token fetch, a search). */
+function isIdempotent(req: JsonRequest): boolean {
+  return req.idempotent ?? (req.method === 'GET' || req.method === 'PUT' || req.method === 'DELETE');
 }
 
 export interface CallOptions {
@@ -270,9 +277,9 @@ export class JsonClient {
         const malformed = new VendorResponseError('bad_response', this.vendor, `${what}: malformed JSON`, {
           cause: err,
         });
-        // A truncated or garbled body on a read is treated like a transient server fault; on a write it is final
-        // (the write may have happened, so it must not be sent again).
-        if (req.method === 'GET') return new RetryableFailure(malformed);
+        // A truncated or garbled body is treated like a transient server fault when the request may be sent again
+        // (a read, a DELETE, a token request); otherwise it is final, since the write may have happened.
+        if (isIdempotent(req)) return new RetryableFailure(malformed);
         malformed.attempts = attempt;
         throw malformed;
       }

@@ -43,8 +43,16 @@ export class KeywardenReceiver implements Receiver {
   async handle(req: RawRequest): Promise<RawResponse> {
     const { logger } = this.options;
     const rawBody = req.body.toString('utf8');
+    let signingSecret: string;
+    try {
+      signingSecret = await this.options.signingSecret();
+    } catch (err) {
+      // Without the secret nothing can be verified, so nothing is processed; Slack shows the user a failure.
+      logger.error('cannot verify Slack requests: the signing secret is unavailable', { err });
+      return { status: 503, body: '' };
+    }
     const verdict = verifySlackRequest({
-      signingSecret: await this.options.signingSecret(),
+      signingSecret,
       rawBody,
       timestamp: req.headers['x-slack-request-timestamp'],
       signature: req.headers['x-slack-signature'],

@@ -109,10 +109,23 @@ describe('JsonClient against a loopback server', () => {
 
   it('does not resend a write whose answer was malformed', async () => {
     server.inject({ fault: { kind: 'malformed' } });
-    await expect(client().request({ method: 'DELETE', path: '/thing' }, okSchema)).rejects.toBeInstanceOf(
-      VendorResponseError,
-    );
-    expect(server.count('/thing', 'DELETE')).toBe(1);
+    await expect(
+      client().request({ method: 'PATCH', path: '/thing', body: { a: 1 } }, okSchema),
+    ).rejects.toBeInstanceOf(VendorResponseError);
+    expect(server.count('/thing', 'PATCH')).toBe(1);
+  });
+
+  it('resends an idempotent request (a DELETE, or one marked so) whose answer was malformed', async () => {
+    server.inject({ fault: { kind: 'malformed' }, times: 1 });
+    await expect(client().request({ method: 'DELETE', path: '/thing' }, okSchema)).resolves.toMatchObject({
+      ok: true,
+    });
+    server.inject({ fault: { kind: 'malformed' }, times: 1 });
+    await expect(
+      client().request({ method: 'POST', path: '/token', idempotent: true }, okSchema),
+    ).resolves.toMatchObject({ ok: true });
+    expect(server.count('/thing', 'DELETE')).toBe(2);
+    expect(server.count('/token', 'POST')).toBe(2);
   });
 
   it('gives up after the retry budget with the last error and the attempt count', async () => {

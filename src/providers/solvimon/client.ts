@@ -23,7 +23,7 @@ export class SolvimonClient {
   async search(filter: { resource_id?: string; username?: string; user_type?: string }, call?: CallOptions) {
     return keysOf(
       await this.http.request(
-        { method: 'POST', path: `${VERSION}/api-keys/search`, body: filter },
+        { method: 'POST', path: `${VERSION}/api-keys/search`, body: filter, idempotent: true },
         apiKeyListSchema,
         call,
       ),

@@ -50,6 +50,8 @@ export class OAuthCredentials implements Credentials {
       {
         method: 'POST',
         path: '/oauth/token',
+        // Asking for another token is harmless, so an unreadable answer is retried.
+        idempotent: true,
         body: {
           client_id: await this.clientId.get(),
           client_secret: await this.clientSecret.get(),
