@@ -34,7 +34,14 @@ describe('Slack slash commands end to end (local server, fake Slack, IDmelon san
       dataDir: null,
       clock,
       vendors: ['idmelon'],
-      logger: jsonLogger({ level: 'debug', write: (l) => logs.push(l) }),
+      // Every log line goes to stderr too, where the suite's capture checks it for secrets.
+      logger: jsonLogger({
+        level: 'debug',
+        write: (l) => {
+          logs.push(l);
+          process.stderr.write(`${l}\n`);
+        },
+      }),
     });
   });
   afterAll(async () => {

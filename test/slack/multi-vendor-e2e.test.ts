@@ -45,7 +45,7 @@ describe('all three vendors behind the same commands', () => {
       dataDir: null,
       clock,
       sandbox: { users: 200, keys: 600, logs: 0 },
-      logger: jsonLogger({ level: 'error', write: () => {} }),
+      logger: jsonLogger({ level: 'debug' }),
     });
   });
   afterAll(async () => {

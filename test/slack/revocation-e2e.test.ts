@@ -50,7 +50,7 @@ describe('approve-to-revoke end to end (signed Slack requests, fake Slack, IDmel
       clock,
       sandbox: { users: 300, keys: 900, logs: 0 },
       vendors: ['idmelon'],
-      logger: jsonLogger({ level: 'error', write: () => {} }),
+      logger: jsonLogger({ level: 'debug' }),
     });
     // Approver group membership is cached for a minute, so every member the tests use is in it from the start.
     slack.groups.set('SAPPROVERS', ['UGROUPAPPROVER', ...Array.from({ length: 50 }, (_, i) => `UGA${i}`)]);
