@@ -12,37 +12,39 @@ export function csvCell(value: string | number | null | undefined): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+/** A header line and one line per row, every cell through csvCell. */
+export function toCsv(
+  header: readonly string[],
+  rows: ReadonlyArray<ReadonlyArray<string | number | null | undefined>>,
+): string {
+  return `${[header.join(','), ...rows.map((r) => r.map(csvCell).join(','))].join('\n')}\n`;
+}
+
 export function keysCsv(keys: readonly Key[], now: Date): string {
-  const header = [
-    'vendor',
-    'key_id',
-    'name',
-    'type',
-    'owner_email',
-    'owner_name',
-    'status',
-    'last_used_at',
-    'days_since_use',
-    'uses',
-  ];
-  const lines = [header.join(',')];
-  for (const k of keys) {
-    lines.push(
-      [
-        k.vendor,
-        k.id,
-        k.name,
-        k.type,
-        k.owner.email,
-        k.owner.name,
-        k.status,
-        k.lastUsedAt === undefined ? 'not tracked' : (k.lastUsedAt ?? 'never'),
-        k.lastUsedAt ? daysSince(k.lastUsedAt, now) : '',
-        k.uses,
-      ]
-        .map(csvCell)
-        .join(','),
-    );
-  }
-  return `${lines.join('\n')}\n`;
+  return toCsv(
+    [
+      'vendor',
+      'key_id',
+      'name',
+      'type',
+      'owner_email',
+      'owner_name',
+      'status',
+      'last_used_at',
+      'days_since_use',
+      'uses',
+    ],
+    keys.map((k) => [
+      k.vendor,
+      k.id,
+      k.name,
+      k.type,
+      k.owner.email,
+      k.owner.name,
+      k.status,
+      k.lastUsedAt === undefined ? 'not tracked' : (k.lastUsedAt ?? 'never'),
+      k.lastUsedAt ? daysSince(k.lastUsedAt, now) : '',
+      k.uses,
+    ]),
+  );
 }

@@ -1,6 +1,6 @@
 import { digestText } from '../blocks/digest.js';
 import { type ParseResult, parseKeysCommand, parseUserCommand } from '../commands/grammar.js';
-import { loadLocalConfig } from '../config/env.js';
+import { configSecrets, loadLocalConfig } from '../config/env.js';
 import { loadSettings } from '../config/settings.js';
 import { userMessage } from '../http/errors.js';
 import { type Transport, undiciTransport } from '../http/transport.js';
@@ -124,13 +124,15 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 
   const redactor = new SecretRedactor();
   let config: ReturnType<typeof loadLocalConfig>;
+  let settings: ReturnType<typeof loadSettings>;
   try {
     config = loadLocalConfig(io.env);
+    settings = loadSettings(io.env);
   } catch (err) {
     io.stderr(`keywarden: ${userMessage(err)}\n`);
     return EXIT_FAILED;
   }
-  if (config.idmelon.mode === 'remote') redactor.add(config.idmelon.apiKey);
+  redactor.add(...configSecrets(config));
   const logger = jsonLogger({
     level: flags.debug ? 'debug' : 'error',
     redactor,
@@ -139,13 +141,6 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const ownTransport = io.transport ? undefined : undiciTransport();
   const transport = io.transport ?? (ownTransport as Transport);
   const clock = io.clock ?? systemClock;
-  let settings: ReturnType<typeof loadSettings>;
-  try {
-    settings = loadSettings(io.env);
-  } catch (err) {
-    io.stderr(`keywarden: ${userMessage(err)}\n`);
-    return EXIT_FAILED;
-  }
   const vendors = await startLocalVendors(config, {
     transport,
     logger,

@@ -113,3 +113,12 @@ export function loadLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
     httpTimeoutMs: e.KEYWARDEN_HTTP_TIMEOUT_MS ?? 10_000,
   };
 }
+
+/** Every credential in a local configuration, for the log redactor. */
+export function configSecrets(config: LocalConfig): string[] {
+  const out: string[] = [];
+  if (config.idmelon.mode === 'remote') out.push(config.idmelon.apiKey);
+  if (config.trymellon.mode === 'remote') out.push(config.trymellon.clientId, config.trymellon.clientSecret);
+  if (config.solvimon.mode === 'remote') out.push(config.solvimon.apiKey);
+  return out;
+}

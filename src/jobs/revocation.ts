@@ -8,7 +8,7 @@ import {
   requesterNotice,
 } from '../blocks/approval.js';
 import { errorMessage, noticeMessage } from '../blocks/common.js';
-import { csvCell } from '../blocks/csv.js';
+import { toCsv } from '../blocks/csv.js';
 import type { Logger } from '../log.js';
 import {
   createRequest,
@@ -269,22 +269,17 @@ function logNotice(logger: Logger, requestId: string, err: unknown): void {
 }
 
 export function outcomeCsv(keys: readonly RequestedKey[]): string {
-  const lines = ['vendor,key_id,name,type,owner_email,last_used_at_request,outcome,detail'];
-  for (const k of keys) {
-    lines.push(
-      [
-        k.vendor,
-        k.id,
-        k.name,
-        k.type,
-        k.ownerEmail,
-        k.lastUsedAt ?? 'never',
-        k.outcome ?? 'not done',
-        k.detail,
-      ]
-        .map(csvCell)
-        .join(','),
-    );
-  }
-  return `${lines.join('\n')}\n`;
+  return toCsv(
+    ['vendor', 'key_id', 'name', 'type', 'owner_email', 'last_used_at_request', 'outcome', 'detail'],
+    keys.map((k) => [
+      k.vendor,
+      k.id,
+      k.name,
+      k.type,
+      k.ownerEmail,
+      k.lastUsedAt ?? 'never',
+      k.outcome ?? 'not done',
+      k.detail,
+    ]),
+  );
 }

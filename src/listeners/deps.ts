@@ -1,9 +1,10 @@
 import type { AccessPolicy, Audience } from '../auth/access.js';
 import { errorMessage, noticeMessage } from '../blocks/common.js';
 import type { Message } from '../blocks/kit.js';
-import type { JobInput, JobQueue } from '../jobs/job.js';
+import type { JobInput, JobOrigin, JobQueue } from '../jobs/job.js';
 import type { Logger } from '../log.js';
 import type { SlackApi } from '../slack/api.js';
+import type { SlashCommand } from '../slack/payloads.js';
 
 export interface ListenerDeps {
   access: AccessPolicy;
@@ -12,6 +13,17 @@ export interface ListenerDeps {
   slack: SlackApi;
   logger: Logger;
   now: () => number;
+}
+
+/** Where a slash command's answer goes: the admin, the channel, and the command's response_url. */
+export function commandOrigin(cmd: SlashCommand, deps: ListenerDeps): JobOrigin {
+  return {
+    user: cmd.user_id,
+    channel: cmd.channel_id,
+    team: cmd.team_id,
+    responseUrl: cmd.response_url,
+    issuedAt: deps.now(),
+  };
 }
 
 /** An ephemeral answer to a slash command (what `ack` sends back in the HTTP response). */

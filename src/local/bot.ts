@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { App } from '@slack/bolt';
 import { createApp } from '../app.js';
 import { AccessPolicy } from '../auth/access.js';
-import { loadLocalConfig } from '../config/env.js';
+import { configSecrets, loadLocalConfig } from '../config/env.js';
 import { loadSettings, type Settings } from '../config/settings.js';
 import { type Transport, undiciTransport } from '../http/transport.js';
 import { type JobOutcome, runJob, type WorkerDeps } from '../jobs/worker.js';
@@ -78,12 +78,7 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
     : randomBytes(16).toString('hex');
   const signingSecret = env.SLACK_SIGNING_SECRET?.trim() || (generatedSigningSecret as string);
   const botToken = env.SLACK_BOT_TOKEN?.trim() || undefined;
-  redactor.add(
-    signingSecret,
-    botToken,
-    env.SLACK_APP_TOKEN,
-    config.idmelon.mode === 'remote' ? config.idmelon.apiKey : undefined,
-  );
+  redactor.add(signingSecret, botToken, env.SLACK_APP_TOKEN, ...configSecrets(config));
   const clock = options.clock ?? systemClock;
   const ownTransport = options.transport ? undefined : undiciTransport();
   const transport = options.transport ?? (ownTransport as Transport);

@@ -45,3 +45,41 @@ export async function post(url: string, body: string, headers: Record<string, st
   }
   return { status: res.status, text, json: json as Record<string, unknown> | undefined };
 }
+
+export interface Button {
+  action_id: string;
+  value: string;
+}
+
+/** Every button in a message: row accessories and the elements of actions blocks. */
+export function buttons(blocks: ReadonlyArray<Record<string, unknown>>): Button[] {
+  const out: Button[] = [];
+  for (const b of blocks) {
+    if (b.accessory) out.push(b.accessory as unknown as Button);
+    if (Array.isArray(b.elements)) {
+      for (const e of b.elements as Array<Record<string, unknown>>)
+        if (e.type === 'button') out.push(e as unknown as Button);
+    }
+  }
+  return out;
+}
+
+/** A signed block_actions request pressing `button` as `user` in `channel`, answered at `responseUrl`. */
+export function pressBody(
+  user: string,
+  button: Button,
+  channel: string,
+  responseUrl: string,
+  triggerId: string,
+): string {
+  return blockActionBody({
+    type: 'block_actions',
+    user: { id: user },
+    team: { id: 'T0001' },
+    channel: { id: channel },
+    container: { type: 'message', channel_id: channel },
+    response_url: responseUrl,
+    trigger_id: triggerId,
+    actions: [{ type: 'button', action_id: button.action_id, value: button.value }],
+  });
+}

@@ -34,6 +34,18 @@ describe('revocation (service, IDmelon sandbox, dynalite)', () => {
     deps = { store, providers: [h.provider], clock, logger, dryRun };
   }
 
+  /** A pending request, by UREQ, for the sandbox's first key. */
+  async function requestFirstKey() {
+    const key = h.sandbox.workspace.keys[0];
+    if (!key) throw new Error('the sandbox has no keys');
+    const { request } = await createRequest(
+      { kind: 'keys', refs: [{ vendor: 'idmelon', id: key._id, ownerId: key.ownerId }] },
+      { requester: 'UREQ', ttlHours: 24 },
+      deps,
+    );
+    return { key, request };
+  }
+
   const staleIds = (days: number) =>
     h.sandbox.workspace.keys
       .filter(
@@ -73,12 +85,7 @@ describe('revocation (service, IDmelon sandbox, dynalite)', () => {
 
   it('refuses self-approval, and an approval after expiry (which expires the request)', async () => {
     await setup({ users: 20, keys: 60, logs: 0 });
-    const key = h.sandbox.workspace.keys[0];
-    const { request } = await createRequest(
-      { kind: 'keys', refs: [{ vendor: 'idmelon', id: key?._id as string, ownerId: key?.ownerId }] },
-      { requester: 'UREQ', ttlHours: 24 },
-      deps,
-    );
+    const { request } = await requestFirstKey();
     expect(await decide(store, request.id, 'UREQ', 'approve')).toMatchObject({
       kind: 'refused',
       why: 'self',
@@ -100,12 +107,7 @@ describe('revocation (service, IDmelon sandbox, dynalite)', () => {
 
   it('denies: nothing runs afterwards', async () => {
     await setup({ users: 20, keys: 60, logs: 0 });
-    const key = h.sandbox.workspace.keys[0];
-    const { request } = await createRequest(
-      { kind: 'keys', refs: [{ vendor: 'idmelon', id: key?._id as string, ownerId: key?.ownerId }] },
-      { requester: 'UREQ', ttlHours: 24 },
-      deps,
-    );
+    const { request } = await requestFirstKey();
     expect(await decide(store, request.id, 'UAPP', 'deny')).toMatchObject({
       kind: 'denied',
       request: { deniedBy: 'UAPP' },
@@ -120,12 +122,7 @@ describe('revocation (service, IDmelon sandbox, dynalite)', () => {
 
   it('lets exactly one of 50 simultaneous approvals through', async () => {
     await setup({ users: 20, keys: 60, logs: 0 });
-    const key = h.sandbox.workspace.keys[0];
-    const { request } = await createRequest(
-      { kind: 'keys', refs: [{ vendor: 'idmelon', id: key?._id as string, ownerId: key?.ownerId }] },
-      { requester: 'UREQ', ttlHours: 24 },
-      deps,
-    );
+    const { key, request } = await requestFirstKey();
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) => decide(store, request.id, `UAPP${i}`, 'approve')),
     );

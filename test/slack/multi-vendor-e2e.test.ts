@@ -4,26 +4,17 @@ import { type LocalBot, startLocalBot } from '../../src/local/bot.js';
 import { jsonLogger } from '../../src/log.js';
 import { FakeSlack } from '../helpers/fake-slack.js';
 import { clock } from '../helpers/idmelon.js';
-import { blockActionBody, post, signedHeaders, slashCommandBody } from '../helpers/slack-requests.js';
+import {
+  type Button,
+  buttons,
+  post,
+  pressBody,
+  signedHeaders,
+  slashCommandBody,
+} from '../helpers/slack-requests.js';
 
 const SECRET = 'multi-vendor-signing-secret-012345';
 const text = (v: unknown) => JSON.stringify(v);
-
-interface Button {
-  action_id: string;
-  value: string;
-}
-
-function buttons(blocks: Block[]): Button[] {
-  const out: Button[] = [];
-  for (const b of blocks) {
-    if (b.accessory) out.push(b.accessory as unknown as Button);
-    if (Array.isArray(b.elements))
-      for (const e of b.elements as Array<Record<string, unknown>>)
-        if (e.type === 'button') out.push(e as unknown as Button);
-  }
-  return out;
-}
 
 describe('all three vendors behind the same commands', () => {
   const slack = new FakeSlack();
@@ -63,15 +54,7 @@ describe('all three vendors behind the same commands', () => {
 
   async function press(user: string, button: Button, channel: string) {
     const responseUrl = slack.responseUrl();
-    const body = blockActionBody({
-      type: 'block_actions',
-      user: { id: user },
-      channel: { id: channel },
-      container: { type: 'message', channel_id: channel },
-      response_url: responseUrl,
-      trigger_id: `trigger-mv-${++n}`,
-      actions: [{ type: 'button', action_id: button.action_id, value: button.value }],
-    });
+    const body = pressBody(user, button, channel, responseUrl, `trigger-mv-${++n}`);
     expect((await post(bot.url, body, signedHeaders(SECRET, body))).status).toBe(200);
     await bot.queue.idle();
     return responseUrl;

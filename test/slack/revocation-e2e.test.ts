@@ -5,26 +5,17 @@ import type { IdmelonSandbox } from '../../src/local/sandbox/idmelon/index.js';
 import { jsonLogger } from '../../src/log.js';
 import { FakeSlack } from '../helpers/fake-slack.js';
 import { clock } from '../helpers/idmelon.js';
-import { blockActionBody, post, signedHeaders, slashCommandBody } from '../helpers/slack-requests.js';
+import {
+  type Button,
+  buttons,
+  post,
+  pressBody,
+  signedHeaders,
+  slashCommandBody,
+} from '../helpers/slack-requests.js';
 
 const SECRET = 'revocation-e2e-signing-secret-0123';
 const text = (v: unknown) => JSON.stringify(v);
-
-interface Button {
-  action_id: string;
-  value: string;
-}
-
-function buttons(blocks: Block[]): Button[] {
-  const out: Button[] = [];
-  for (const b of blocks) {
-    if (b.accessory) out.push(b.accessory as unknown as Button);
-    if (Array.isArray(b.elements))
-      for (const e of b.elements as Array<Record<string, unknown>>)
-        if (e.type === 'button') out.push(e as unknown as Button);
-  }
-  return out;
-}
 
 describe('approve-to-revoke end to end (signed Slack requests, fake Slack, IDmelon sandbox, dynalite)', () => {
   const slack = new FakeSlack();
@@ -62,20 +53,10 @@ describe('approve-to-revoke end to end (signed Slack requests, fake Slack, IDmel
     await slack.close();
   });
 
-  async function press(user: string, button: Button, channel: string, messageTs?: string) {
+  async function press(user: string, button: Button, channel: string) {
     const responseUrl = slack.responseUrl();
-    const body = blockActionBody({
-      type: 'block_actions',
-      user: { id: user },
-      team: { id: 'T0001' },
-      channel: { id: channel },
-      container: { type: 'message', channel_id: channel, message_ts: messageTs },
-      response_url: responseUrl,
-      trigger_id: `trigger-${++trigger}-${user}`,
-      actions: [{ type: 'button', action_id: button.action_id, value: button.value }],
-    });
-    const res = await post(bot.url, body, signedHeaders(SECRET, body));
-    expect(res.status).toBe(200);
+    const body = pressBody(user, button, channel, responseUrl, `trigger-${++trigger}-${user}`);
+    expect((await post(bot.url, body, signedHeaders(SECRET, body))).status).toBe(200);
     return responseUrl;
   }
 

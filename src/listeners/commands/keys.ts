@@ -2,7 +2,7 @@ import type { SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { helpMessage, usageMessage } from '../../blocks/common.js';
 import { parseKeysCommand } from '../../commands/grammar.js';
 import { jobIdFor } from '../../jobs/job.js';
-import { ephemeral, handOff, type ListenerDeps } from '../deps.js';
+import { commandOrigin, ephemeral, handOff, type ListenerDeps } from '../deps.js';
 import { admitCommand } from './admit.js';
 
 /** `/keys stale <days> [type]` and `/keys help`. */
@@ -18,13 +18,7 @@ export function keysCommand(deps: ListenerDeps) {
         {
           kind: 'digest.preview',
           id: jobIdFor(cmd.trigger_id, 'digest.preview'),
-          origin: {
-            user: cmd.user_id,
-            channel: cmd.channel_id,
-            team: cmd.team_id,
-            responseUrl: cmd.response_url,
-            issuedAt: deps.now(),
-          },
+          origin: commandOrigin(cmd, deps),
         },
         ack,
         ':bar_chart: Putting the weekly digest together… the preview replaces this message.',
@@ -37,13 +31,7 @@ export function keysCommand(deps: ListenerDeps) {
       {
         kind: 'keys.stale',
         id: jobIdFor(cmd.trigger_id, 'keys.stale'),
-        origin: {
-          user: cmd.user_id,
-          channel: cmd.channel_id,
-          team: cmd.team_id,
-          responseUrl: cmd.response_url,
-          issuedAt: deps.now(),
-        },
+        origin: commandOrigin(cmd, deps),
         days,
         type,
         vendor,

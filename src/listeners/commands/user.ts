@@ -3,7 +3,7 @@ import { helpMessage, usageMessage } from '../../blocks/common.js';
 import { field } from '../../blocks/mrkdwn.js';
 import { parseUserCommand } from '../../commands/grammar.js';
 import { jobIdFor } from '../../jobs/job.js';
-import { ephemeral, handOff, type ListenerDeps } from '../deps.js';
+import { commandOrigin, ephemeral, handOff, type ListenerDeps } from '../deps.js';
 import { admitCommand } from './admit.js';
 
 /** `/user lookup <email|id|name>` and `/user help`. */
@@ -20,13 +20,7 @@ export function userCommand(deps: ListenerDeps) {
       {
         kind: 'user.lookup',
         id: jobIdFor(cmd.trigger_id, 'user.lookup'),
-        origin: {
-          user: cmd.user_id,
-          channel: cmd.channel_id,
-          team: cmd.team_id,
-          responseUrl: cmd.response_url,
-          issuedAt: deps.now(),
-        },
+        origin: commandOrigin(cmd, deps),
         query,
       },
       ack,
