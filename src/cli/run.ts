@@ -32,6 +32,7 @@ export const CLI_USAGE = [
   '  keywarden keys stale <days> [--type phone|badge|desktop] [--vendor idmelon|trymellon|solvimon] [--json]',
   '  keywarden user lookup <email|id|name> [--json]',
   '  keywarden digest [--json]               the weekly digest for the last 7 full days',
+  '  keywarden slack "/keys stale 90"      a slash command through the local bot, without Slack',
   '  keywarden help',
   'Options: --json prints the structured result; --debug shows stack traces and debug logs.',
 ].join('\n');

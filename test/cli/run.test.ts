@@ -132,3 +132,23 @@ describe('the installed keywarden command', () => {
     expect(stdout).toMatch(/^IDmelon: keys unused for 90\+ days/);
   });
 });
+
+describe('keywarden slack (the local bot without Slack)', () => {
+  it('sends a signed slash command to the local bot and prints the acknowledgement and the answer', async () => {
+    const { runTrySlack } = await import('../../src/cli/try-slack.js');
+    let stdout = '';
+    const code = await runTrySlack('/user lookup alice@acme.example', {
+      stdout: (t) => {
+        stdout += t;
+      },
+      stderr: () => {},
+      env: {},
+      clock,
+    });
+    expect(code).toBe(0);
+    expect(stdout).toContain('Acknowledged (HTTP 200):');
+    expect(stdout).toContain('Looking up alice@acme.example');
+    expect(stdout).toContain('Answer (through response_url):');
+    expect(stdout).toContain('*IDmelon*: *Alice Anders*');
+  });
+});

@@ -1,0 +1,109 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Block } from '../blocks/limits.js';
+import { userMessage } from '../http/errors.js';
+import { startLocalBot } from '../local/bot.js';
+import { jsonLogger } from '../log.js';
+import { signSlackRequest } from '../slack/verify.js';
+import type { CliIo } from './run.js';
+
+const ADMIN = 'ULOCALADMIN';
+
+/** Slack's Block Kit as terminal text: headers, sections, context lines, and buttons as [labels]. */
+export function blocksToText(blocks: readonly Block[]): string {
+  const out: string[] = [];
+  const plainText = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  for (const b of blocks) {
+    const text = (b.text as { text?: string } | undefined)?.text;
+    if (b.type === 'header' && text) out.push(`== ${text}`);
+    else if (b.type === 'section' && text) {
+      const accessory = b.accessory as { text?: { text?: string } } | undefined;
+      out.push(plainText(text) + (accessory?.text?.text ? `   [${accessory.text.text}]` : ''));
+    } else if (b.type === 'context')
+      out.push(`  ${(b.elements as Array<{ text: string }>).map((e) => plainText(e.text)).join(' · ')}`);
+    else if (b.type === 'actions')
+      out.push((b.elements as Array<{ text: { text: string } }>).map((e) => `[${e.text.text}]`).join(' '));
+    else if (b.type === 'divider') out.push('---');
+  }
+  return out.join('\n');
+}
+
+/**
+ * `keywarden slack "/keys stale 90"`: the whole Slack round trip on this machine, with no Slack. It starts the
+ * bot (embedded sandboxes, in-memory store), sends it a signed slash command as a local admin, and prints the
+ * immediate acknowledgement and then the answer the worker sends to the command's response_url.
+ */
+export async function runTrySlack(commandLine: string, io: CliIo): Promise<number> {
+  const [command, ...rest] = commandLine.trim().split(/\s+/);
+  if (command !== '/keys' && command !== '/user') {
+    io.stderr(
+      'keywarden: try a slash command, e.g. keywarden slack "/keys stale 90" or "/user lookup alice@acme.example"\n',
+    );
+    return 2;
+  }
+  const answers: Block[][] = [];
+  let notify: (() => void) | undefined;
+  const hook = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { blocks?: Block[] };
+      answers.push(body.blocks ?? []);
+      res.writeHead(200).end('ok');
+      notify?.();
+    });
+  });
+  await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+  const responseUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
+  const env = {
+    ...io.env,
+    SLACK_SIGNING_SECRET: undefined,
+    KEYWARDEN_ADMINS: ADMIN,
+    KEYWARDEN_APPROVERS: undefined,
+  };
+  let bot: Awaited<ReturnType<typeof startLocalBot>> | undefined;
+  try {
+    bot = await startLocalBot({
+      env,
+      port: 0,
+      dataDir: null,
+      logger: jsonLogger({ level: 'error', write: () => {} }),
+    });
+    for (const note of bot.notes.filter((n) => !n.startsWith('KEYWARDEN_APPROVERS'))) io.stderr(`${note}\n`);
+    const form = new URLSearchParams({
+      command,
+      text: rest.join(' '),
+      user_id: ADMIN,
+      channel_id: 'CLOCAL',
+      team_id: 'TLOCAL',
+      response_url: responseUrl,
+      trigger_id: `local-${Date.now()}`,
+    }).toString();
+    const ts = Math.floor(Date.now() / 1000);
+    const res = await fetch(`${bot.url}/slack/events`, {
+      method: 'POST',
+      body: form,
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-slack-request-timestamp': String(ts),
+        'x-slack-signature': signSlackRequest(bot.signingSecret, ts, form),
+      },
+    });
+    const ack = (await res.json().catch(() => ({}))) as { blocks?: Block[] };
+    io.stdout(`Acknowledged (HTTP ${res.status}):\n${blocksToText(ack.blocks ?? [])}\n\n`);
+    await bot.queue.idle();
+    if (answers.length === 0)
+      await new Promise<void>((resolve) => {
+        notify = resolve;
+        setTimeout(resolve, 1000);
+      });
+    for (const blocks of answers) io.stdout(`Answer (through response_url):\n${blocksToText(blocks)}\n\n`);
+    return 0;
+  } catch (err) {
+    io.stderr(`keywarden: ${userMessage(err)}\n`);
+    return 1;
+  } finally {
+    await bot?.close();
+    await new Promise<void>((resolve) => hook.close(() => resolve()));
+  }
+}
