@@ -108,7 +108,7 @@ export async function benchSlack(): Promise<Section> {
   const p99 = percentile(ackMs, 99);
   return {
     title: 'Slack: bundles, cold import, acknowledgement latency (issues 3 and 8)',
-    setup: `esbuild minified ESM bundles as shipped (infra/esbuild.ts); import+init median of ${IMPORT_RUNS} fresh Node processes; ${CONCURRENT} and ${LOAD} concurrent signed /keys stale 90 from a separate process to the local server (embedded sandbox, in-memory dynalite, fake Slack, worker in-process)`,
+    setup: `esbuild minified ESM bundles as shipped (infra/esbuild.config.cjs); import+init median of ${IMPORT_RUNS} fresh Node processes; ${CONCURRENT} and ${LOAD} concurrent signed /keys stale 90 from a separate process to the local server (embedded sandbox, in-memory dynalite, fake Slack, worker in-process)`,
     rows: [
       {
         measure: 'slack-events bundle',
