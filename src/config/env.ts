@@ -3,28 +3,12 @@ import { ConfigError } from '../http/errors.js';
 import { IDMELON_REGIONS } from '../providers/idmelon/client.js';
 import { SOLVIMON_DEFAULT_BASE_URL } from '../providers/solvimon/client.js';
 import { TRYMELLON_DEFAULT_BASE_URL } from '../providers/trymellon/client.js';
+import { httpUrl, optional, wholeNumber } from './fields.js';
 
 /**
  * Local configuration from the environment, validated with zod. Problems are reported by variable name; values are
  * never echoed (some are secrets). On Lambda the same settings come from Secrets Manager (see the Slack issue).
  */
-
-/** Unset and empty mean the same thing: `FOO= npm start` should not count as a setting. */
-const optional = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), schema.optional());
-
-const httpUrl = z
-  .string()
-  .trim()
-  .refine((s) => /^https?:\/\/[^\s/]+/.test(s) && URL.canParse(s), { message: 'must be an http(s) URL' });
-
-const positiveInt = (max: number) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d+$/, { message: 'must be a whole number' })
-    .transform(Number)
-    .refine((n) => n >= 1 && n <= max, { message: `must be from 1 to ${max}` });
 
 export const envSchema = z.object({
   IDMELON_BASE_URL: optional(httpUrl),
@@ -40,7 +24,7 @@ export const envSchema = z.object({
     z.enum(['debug', 'info', 'warn', 'error'], { message: 'must be debug, info, warn or error' }),
   ),
   /** One vendor request may take this long before it is retried. */
-  KEYWARDEN_HTTP_TIMEOUT_MS: optional(positiveInt(120_000)),
+  KEYWARDEN_HTTP_TIMEOUT_MS: optional(wholeNumber(1, 120_000)),
 });
 
 export type IdmelonSettings = { mode: 'sandbox' } | { mode: 'remote'; baseUrl: string; apiKey: string };

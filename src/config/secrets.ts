@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { ConfigError } from '../http/errors.js';
 import type { SecretRedactor } from '../log.js';
+import { httpUrl, optional } from './fields.js';
 
 /**
  * The secret bundle: Slack's signing secret and bot token, and each vendor's credentials. On Lambda it is one
@@ -8,42 +9,25 @@ import type { SecretRedactor } from '../log.js';
  * environment. A missing or malformed field is named; a value is never printed.
  */
 const value = z.string().trim().min(1, { message: 'is empty' });
-const optional = z.preprocess(
-  (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
-  value.optional(),
-);
-const url = z.preprocess(
-  (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
-  z
-    .string()
-    .trim()
-    .refine((s) => /^https?:\/\//.test(s) && URL.canParse(s), { message: 'must be an http(s) URL' })
-    .optional(),
-);
 
 export const secretBundleSchema = z.looseObject({
   SLACK_SIGNING_SECRET: value,
   /** Required on Lambda; a local run without it can still answer through response_url. */
-  SLACK_BOT_TOKEN: z.preprocess(
-    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+  SLACK_BOT_TOKEN: optional(
     z
       .string()
       .trim()
-      .regex(/^xox[bp]-/, { message: 'must be a Slack bot token (xoxb-…)' })
-      .optional(),
+      .regex(/^xox[bp]-/, { message: 'must be a Slack bot token (xoxb-…)' }),
   ),
-  IDMELON_API_KEY: optional,
-  IDMELON_BASE_URL: url,
-  IDMELON_REGION: z.preprocess(
-    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
-    z.enum(['us', 'eu'], { message: 'must be "us" or "eu"' }).optional(),
-  ),
-  TRYMELLON_BASE_URL: url,
-  TRYMELLON_CLIENT_ID: optional,
-  TRYMELLON_CLIENT_SECRET: optional,
-  SOLVIMON_BASE_URL: url,
-  SOLVIMON_API_KEY: optional,
-  SOLVIMON_PLATFORM_ID: optional,
+  IDMELON_API_KEY: optional(value),
+  IDMELON_BASE_URL: optional(httpUrl),
+  IDMELON_REGION: optional(z.enum(['us', 'eu'], { message: 'must be "us" or "eu"' })),
+  TRYMELLON_BASE_URL: optional(httpUrl),
+  TRYMELLON_CLIENT_ID: optional(value),
+  TRYMELLON_CLIENT_SECRET: optional(value),
+  SOLVIMON_BASE_URL: optional(httpUrl),
+  SOLVIMON_API_KEY: optional(value),
+  SOLVIMON_PLATFORM_ID: optional(value),
 });
 export type SecretBundle = z.infer<typeof secretBundleSchema>;
 

@@ -2,17 +2,15 @@ import * as z from 'zod';
 import { ConfigError } from '../http/errors.js';
 import { isTimeZone } from '../util/zoned.js';
 import { describeIssues } from './env.js';
+import { optional, wholeNumber } from './fields.js';
 
 /**
  * Keywarden's own settings (`KEYWARDEN_*`): who may do what and where things are posted. They are not secret, so
  * on Lambda they are plain environment variables; secrets live in Secrets Manager (see secrets.ts).
  */
 
-const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
-
 /** Comma-separated Slack user ids (U… or W… for Enterprise Grid). */
-const userIds = z.preprocess(
-  blank,
+const userIds = optional(
   z
     .string()
     .transform((s) =>
@@ -25,47 +23,28 @@ const userIds = z.preprocess(
       z.array(
         z.string().regex(/^[UW][A-Z0-9]{2,}$/, { message: 'must be Slack user ids such as U012ABCDEF' }),
       ),
-    )
-    .optional(),
+    ),
 );
 
-const userGroupId = z.preprocess(
-  blank,
+const userGroupId = optional(
   z
     .string()
     .trim()
-    .regex(/^S[A-Z0-9]{2,}$/, { message: 'must be a Slack user group id such as S012ABCDEF' })
-    .optional(),
+    .regex(/^S[A-Z0-9]{2,}$/, { message: 'must be a Slack user group id such as S012ABCDEF' }),
 );
 
-const channelId = z.preprocess(
-  blank,
+const channelId = optional(
   z
     .string()
     .trim()
-    .regex(/^[CGD][A-Z0-9]{2,}$/, { message: 'must be a Slack channel id such as C012ABCDEF' })
-    .optional(),
+    .regex(/^[CGD][A-Z0-9]{2,}$/, { message: 'must be a Slack channel id such as C012ABCDEF' }),
 );
 
-const flag = z.preprocess(
-  blank,
+const flag = optional(
   z
     .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
-    .transform((v) => v === 'true' || v === '1' || v === 'yes')
-    .optional(),
+    .transform((v) => v === 'true' || v === '1' || v === 'yes'),
 );
-
-const wholeNumber = (min: number, max: number) =>
-  z.preprocess(
-    blank,
-    z
-      .string()
-      .trim()
-      .regex(/^\d+$/, { message: 'must be a whole number' })
-      .transform(Number)
-      .refine((n) => n >= min && n <= max, { message: `must be from ${min} to ${max}` })
-      .optional(),
-  );
 
 export const settingsSchema = z.object({
   KEYWARDEN_ADMINS: userIds,
@@ -77,42 +56,33 @@ export const settingsSchema = z.object({
   /** One line per decided request, when set. */
   KEYWARDEN_AUDIT_CHANNEL: channelId,
   KEYWARDEN_DRY_RUN: flag,
-  KEYWARDEN_REQUEST_TTL_HOURS: wholeNumber(1, 24 * 30),
-  KEYWARDEN_RETENTION_DAYS: wholeNumber(1, 3650),
+  KEYWARDEN_REQUEST_TTL_HOURS: optional(wholeNumber(1, 24 * 30)),
+  KEYWARDEN_RETENTION_DAYS: optional(wholeNumber(1, 3650)),
   /** Where the weekly digest is posted. */
   KEYWARDEN_DIGEST_CHANNEL: channelId,
   /** IANA time zone for the digest's weeks and its schedule. */
-  KEYWARDEN_TIMEZONE: z.preprocess(
-    blank,
-    z
-      .string()
-      .trim()
-      .refine(isTimeZone, { message: 'must be an IANA time zone such as Europe/Paris' })
-      .optional(),
+  KEYWARDEN_TIMEZONE: optional(
+    z.string().trim().refine(isTimeZone, { message: 'must be an IANA time zone such as Europe/Paris' }),
   ),
   /** "Stale" in the digest: idle at least this many days. */
-  KEYWARDEN_STALE_DAYS: wholeNumber(1, 3650),
+  KEYWARDEN_STALE_DAYS: optional(wholeNumber(1, 3650)),
   /** The PATCH body that deactivates a Solvimon API key (its docs list no status values). */
-  SOLVIMON_DEACTIVATE_BODY: z.preprocess(
-    blank,
-    z
-      .string()
-      .transform((s, ctx) => {
-        try {
-          const v: unknown = JSON.parse(s);
-          if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
-        } catch {
-          // reported below
-        }
-        ctx.addIssue({ code: 'custom', message: 'must be a JSON object such as {"status":"INACTIVE"}' });
-        return z.NEVER;
-      })
-      .optional(),
+  SOLVIMON_DEACTIVATE_BODY: optional(
+    z.string().transform((s, ctx) => {
+      try {
+        const v: unknown = JSON.parse(s);
+        if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+      } catch {
+        // reported below
+      }
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object such as {"status":"INACTIVE"}' });
+      return z.NEVER;
+    }),
   ),
   /** DynamoDB table for jobs and revocation requests. */
-  KEYWARDEN_TABLE: z.preprocess(blank, z.string().trim().min(3).max(255).optional()),
+  KEYWARDEN_TABLE: optional(z.string().trim().min(3).max(255)),
   /** SQS queue the Slack function hands slow work to (Lambda only). */
-  KEYWARDEN_QUEUE_URL: z.preprocess(blank, z.url({ message: 'must be an SQS queue URL' }).optional()),
+  KEYWARDEN_QUEUE_URL: optional(z.url({ message: 'must be an SQS queue URL' })),
 });
 
 export interface Settings {
