@@ -1,4 +1,4 @@
-import type { DigestPart, DigestReport, Figure } from '../services/digest.js';
+import { changePercent, type DigestPart, type DigestReport, type Figure } from '../services/digest.js';
 import { actions, button, context, divider, header, type Message, section } from './kit.js';
 import type { Block } from './limits.js';
 import { field } from './mrkdwn.js';
@@ -18,8 +18,9 @@ export function sparkline(values: readonly number[]): string {
 
 function change(f: Figure): string {
   if (f.previous === undefined) return '';
-  if (f.previous === 0) return f.value === 0 ? ' (no change)' : ' (none the week before)';
-  const pct = Math.round(((f.value - f.previous) / f.previous) * 1000) / 10;
+  const pct = changePercent(f.value, f.previous);
+  if (pct === null) return ' (none the week before)';
+  if (f.previous === 0) return ' (no change)';
   const arrow = pct > 0 ? '▲' : pct < 0 ? '▼' : '=';
   return ` (${arrow} ${Math.abs(pct)}% from ${f.previous.toLocaleString('en-US')})`;
 }

@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { epochSeconds } from './table.js';
+import { conditionFailed, epochSeconds } from './table.js';
 
 export type ClaimResult = 'claimed' | 'done' | 'busy';
 
@@ -56,7 +56,7 @@ export class JobLedger {
       );
       return 'claimed';
     } catch (err) {
-      if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
+      if (!conditionFailed(err)) throw err;
     }
     const existing = await this.db.send(
       new GetCommand({ TableName: this.options.table, Key: this.key(jobId), ConsistentRead: true }),

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { VendorId } from '../providers/types.js';
 import { mapLimit } from '../util/concurrency.js';
-import { epochSeconds } from './table.js';
+import { conditionFailed, epochSeconds } from './table.js';
 
 /**
  * Revocation requests: a state machine in DynamoDB, moved only by conditional writes.
@@ -100,10 +100,6 @@ export type Transition<T = RevocationRequest> =
 
 const requestKey = (id: string) => ({ pk: `REQ#${id}`, sk: 'REQ' });
 const keySk = (vendor: string, id: string) => `KEY#${vendor}#${id}`;
-
-function conditionFailed(err: unknown): boolean {
-  return (err as Error).name === 'ConditionalCheckFailedException';
-}
 
 /** Short ids people can read aloud: R- and 8 characters of Crockford base32. */
 export function newRequestId(): string {

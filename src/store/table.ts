@@ -60,3 +60,8 @@ export async function ensureTable(client: DynamoDBClient, table: string): Promis
 }
 
 export const epochSeconds = (ms: number) => Math.floor(ms / 1000);
+
+/** DynamoDB refused a conditional write: the state was not what the write required. */
+export function conditionFailed(err: unknown): boolean {
+  return (err as Error).name === 'ConditionalCheckFailedException';
+}
