@@ -108,17 +108,8 @@ export class IdmelonProvider implements Provider {
     }
     if (!outOfOrder) return { stale, neverUsed, scan: 'sorted', inventory };
 
-    const { items } = await collectSkipParallel<SecurityKey>(
-      async (skip, limit) => {
-        const page = await this.client.listSecurityKeys({ status: KEY_STATUS_ACTIVE, limit, skip }, call);
-        return { items: page.data, total: page.total, skip, limit: page.limit };
-      },
-      {
-        limit: PAGE,
-        concurrency: this.options.concurrency ?? 8,
-        onPage: (done, total) =>
-          ctx.onProgress?.({ phase: 'scanning every key', done, total, requests: ctx.meter.requests }),
-      },
+    const items = await this.allKeys(KEY_STATUS_ACTIVE, ctx, (done, total) =>
+      ctx.onProgress?.({ phase: 'scanning every key', done, total, requests: ctx.meter.requests }),
     );
     stale.length = 0;
     neverUsed.length = 0;
@@ -158,16 +149,7 @@ export class IdmelonProvider implements Provider {
     const call = { deadline: ctx.deadline, meter: ctx.meter };
     const [user, keys, passkeys, groups] = await Promise.all([
       this.client.getUser(userId, call),
-      (async () => {
-        const all: SecurityKey[] = [];
-        for await (const page of paginateSkip<SecurityKey>(async (skip, limit) => {
-          const p = await this.client.userSecurityKeys(userId, { limit, skip }, call);
-          return { items: p.data, total: p.total, skip, limit: p.limit };
-        })) {
-          all.push(...page.items);
-        }
-        return all;
-      })(),
+      this.ownerKeys(userId, ctx),
       this.client.userPasskeys(userId, call),
       this.client.groups({ userId, limit: 100 }, call),
     ]);
@@ -177,6 +159,36 @@ export class IdmelonProvider implements Provider {
       passkeys: passkeys.data.map(toPasskey),
       groups: groups.data.map(toGroup),
     };
+  }
+
+  /** Every key one user owns, page by page. */
+  private async ownerKeys(userId: string, ctx: OperationContext): Promise<SecurityKey[]> {
+    const call = { deadline: ctx.deadline, meter: ctx.meter };
+    const all: SecurityKey[] = [];
+    for await (const page of paginateSkip<SecurityKey>(async (skip, limit) => {
+      const p = await this.client.userSecurityKeys(userId, { limit, skip }, call);
+      return { items: p.data, total: p.total, skip, limit: p.limit };
+    })) {
+      all.push(...page.items);
+    }
+    return all;
+  }
+
+  /** Every key in the workspace (of one status, if given), pages fetched in parallel with a bound. */
+  private async allKeys(
+    status: number | undefined,
+    ctx: OperationContext,
+    onPage?: (done: number, total: number) => void,
+  ): Promise<SecurityKey[]> {
+    const call = { deadline: ctx.deadline, meter: ctx.meter };
+    const { items } = await collectSkipParallel<SecurityKey>(
+      async (skip, limit) => {
+        const p = await this.client.listSecurityKeys({ status, limit, skip }, call);
+        return { items: p.data, total: p.total, skip, limit: p.limit };
+      },
+      { limit: PAGE, concurrency: this.options.concurrency ?? 8, onPage },
+    );
+    return items;
   }
 
   /**
@@ -189,7 +201,6 @@ export class IdmelonProvider implements Provider {
     hint: { cutoff?: Date },
     ctx: OperationContext,
   ): Promise<Map<string, Key | null>> {
-    const call = { deadline: ctx.deadline, meter: ctx.meter };
     const found = new Map<string, Key | null>();
     const wanted = new Set(refs.map((r) => r.id));
     if (hint.cutoff && refs.length > 1) {
@@ -206,26 +217,14 @@ export class IdmelonProvider implements Provider {
     await mapLimit([...byOwner.entries()], this.options.concurrency ?? 8, async ([ownerId, owned]) => {
       const keys = new Map<string, Key>();
       try {
-        for await (const page of paginateSkip<SecurityKey>(async (skip, limit) => {
-          const p = await this.client.userSecurityKeys(ownerId, { limit, skip }, call);
-          return { items: p.data, total: p.total, skip, limit: p.limit };
-        })) {
-          for (const raw of page.items) keys.set(raw._id, toKey(raw));
-        }
+        for (const raw of await this.ownerKeys(ownerId, ctx)) keys.set(raw._id, toKey(raw));
       } catch (err) {
         if (!(err instanceof NotFoundError)) throw err;
       }
       for (const r of owned) found.set(r.id, keys.get(r.id) ?? null);
     });
     if (ownerless.length) {
-      const { items } = await collectSkipParallel<SecurityKey>(
-        async (skip, limit) => {
-          const p = await this.client.listSecurityKeys({ limit, skip }, call);
-          return { items: p.data, total: p.total, skip, limit: p.limit };
-        },
-        { limit: PAGE, concurrency: this.options.concurrency ?? 8 },
-      );
-      const all = new Map(items.map((raw) => [raw._id, toKey(raw)]));
+      const all = new Map((await this.allKeys(undefined, ctx)).map((raw) => [raw._id, toKey(raw)]));
       for (const r of ownerless) found.set(r.id, all.get(r.id) ?? null);
     }
     return found;
