@@ -31,6 +31,18 @@ export function ephemeral(message: Message) {
   return { response_type: 'ephemeral' as const, text: message.text, blocks: message.blocks };
 }
 
+/** Queues a job; a failure is logged and reported as false, for the caller to tell the user. */
+export async function queued(deps: ListenerDeps, job: JobInput): Promise<boolean> {
+  try {
+    await deps.queue.enqueue(job);
+  } catch (err) {
+    deps.logger.error('could not queue a job', { jobId: job.id, kind: job.kind, err });
+    return false;
+  }
+  deps.logger.info('job queued', { jobId: job.id, kind: job.kind, user: job.origin.user });
+  return true;
+}
+
 /**
  * Hands a job to the worker and says so. The job is queued before the acknowledgement so that a queue failure
  * is told to the admin in that same answer: nothing is dropped silently.
@@ -41,10 +53,7 @@ export async function handOff(
   ack: (response?: ReturnType<typeof ephemeral>) => Promise<void>,
   startedText: string,
 ): Promise<void> {
-  try {
-    await deps.queue.enqueue(job);
-  } catch (err) {
-    deps.logger.error('could not queue a job', { jobId: job.id, kind: job.kind, err });
+  if (!(await queued(deps, job))) {
     await ack(
       ephemeral(
         errorMessage(
@@ -54,6 +63,5 @@ export async function handOff(
     );
     return;
   }
-  deps.logger.info('job queued', { jobId: job.id, kind: job.kind, user: job.origin.user });
   await ack(ephemeral(noticeMessage(startedText)));
 }

@@ -4,14 +4,14 @@ import { JobLedger } from '../store/jobs.js';
 import { documentClient } from '../store/table.js';
 import { systemClock } from '../util/clock.js';
 import { lambdaBase, slackFor } from './base.js';
-import { providersFromSecrets } from './worker.js';
+import { cachedProviders } from './worker.js';
 
 /** The scheduled digest on Lambda. */
 export function digestRuntime(env: NodeJS.ProcessEnv): ScheduledDigestDeps {
   const base = lambdaBase(env);
   const s = base.settings;
   return {
-    providers: () => providersFromSecrets(base),
+    providers: cachedProviders(base),
     slack: slackFor(base),
     ledger: new JobLedger(documentClient(new DynamoDBClient({})), { table: s.table }),
     clock: systemClock,

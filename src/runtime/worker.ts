@@ -58,21 +58,29 @@ export async function providersFromSecrets(
   return providers;
 }
 
-/** The worker on Lambda: vendors (built once, so the user directory stays warm), Slack, the job ledger. */
+/**
+ * The vendors, built once per container on first use (so a warm container keeps its HTTP connections and the user
+ * directory); a failed build is not kept, so the next invocation tries again.
+ */
+export function cachedProviders(base: LambdaBase): () => Promise<Provider[]> {
+  let providers: Promise<Provider[]> | undefined;
+  return () => {
+    providers ??= providersFromSecrets(base).catch((err: unknown) => {
+      providers = undefined;
+      throw err;
+    });
+    return providers;
+  };
+}
+
+/** The worker on Lambda: vendors, Slack, the job ledger and the revocation store. */
 export function workerRuntime(env: NodeJS.ProcessEnv): WorkerDeps {
   const base = lambdaBase(env);
-  let providers: Promise<Provider[]> | undefined;
   const db = documentClient(new DynamoDBClient({}));
   const slack = slackFor(base);
   const s = base.settings;
   return {
-    providers: () => {
-      providers ??= providersFromSecrets(base).catch((err: unknown) => {
-        providers = undefined;
-        throw err;
-      });
-      return providers;
-    },
+    providers: cachedProviders(base),
     slack,
     ledger: new JobLedger(db, { table: s.table }),
     clock: systemClock,

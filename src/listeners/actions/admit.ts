@@ -1,7 +1,7 @@
 import { errorMessage } from '../../blocks/common.js';
 import type { JobOrigin } from '../../jobs/job.js';
 import { type BlockAction, blockActionSchema } from '../../slack/payloads.js';
-import type { ListenerDeps } from '../deps.js';
+import { type ListenerDeps, queued } from '../deps.js';
 
 export interface AdmittedAction {
   action: BlockAction;
@@ -70,10 +70,7 @@ export async function enqueueFrom(
   admitted: AdmittedAction,
   job: Parameters<ListenerDeps['queue']['enqueue']>[0],
 ): Promise<void> {
-  try {
-    await deps.queue.enqueue(job);
-  } catch (err) {
-    deps.logger.error('could not queue a job', { jobId: job.id, kind: job.kind, err });
+  if (!(await queued(deps, job))) {
     await admitted.tell(
       'Keywarden could not start this: its work queue is unavailable. Nothing was done; try again in a minute.',
     );
