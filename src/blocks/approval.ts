@@ -1,3 +1,4 @@
+import { VENDOR_LABELS } from '../providers/types.js';
 import type { KeyOutcome, RequestedKey, RevocationRequest } from '../store/requests.js';
 import { keyUseText, plural } from '../util/time.js';
 import { actions, button, context, divider, header, type Message, section } from './kit.js';
@@ -41,8 +42,7 @@ function keyLine(k: RequestedKey, now: Date): string {
 }
 
 function vendorsText(r: RevocationRequest): string {
-  const labels: Record<string, string> = { idmelon: 'IDmelon', trymellon: 'TryMellon', solvimon: 'Solvimon' };
-  return r.vendors.map((v) => labels[v] ?? v).join(', ');
+  return r.vendors.map((v) => VENDOR_LABELS[v] ?? v).join(', ');
 }
 
 export function whoMayApprove(view: ApproverView, requester: string): string {

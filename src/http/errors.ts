@@ -1,3 +1,5 @@
+import { VENDOR_LABELS, type VendorId } from '../providers/types.js';
+
 /**
  * Errors raised by the vendor HTTP layer. Each carries a stable `code` (for logs, tests and Slack copy) and the
  * vendor it came from; `userMessage()` turns any of them into the one plain sentence an admin sees.
@@ -115,16 +117,10 @@ export class VendorResponseError extends VendorError {
   override name = 'VendorResponseError';
 }
 
-const vendorLabels: Record<string, string> = {
-  idmelon: 'IDmelon',
-  trymellon: 'TryMellon',
-  solvimon: 'Solvimon',
-};
-
 /** The single sentence an admin sees for any error; detail goes to the log, never a stack trace. */
 export function userMessage(err: unknown): string {
   if (err instanceof VendorError) {
-    const who = vendorLabels[err.vendor] ?? err.vendor;
+    const who = VENDOR_LABELS[err.vendor as VendorId] ?? err.vendor;
     switch (err.code) {
       case 'unauthorized':
         return `${who} refused Keywarden's credential (401). The API key may have expired or been reset; update the secret.`;

@@ -55,8 +55,6 @@ function progressFeed(replier: Replier, deps: WorkerDeps, title: string) {
   };
 }
 
-export { configuredProviders };
-
 export async function runLookup(job: LookupJob, deps: WorkerDeps, replier: Replier): Promise<void> {
   const providers = await configuredProviders(deps);
   const feed = progressFeed(replier, deps, `Looking up ${job.query}…`);

@@ -8,6 +8,13 @@ import type { DigestInput, VendorDigest } from '../services/digest.js';
  */
 export type VendorId = 'idmelon' | 'trymellon' | 'solvimon';
 
+/** How each vendor is named to people. */
+export const VENDOR_LABELS: Record<VendorId, string> = {
+  idmelon: 'IDmelon',
+  trymellon: 'TryMellon',
+  solvimon: 'Solvimon',
+};
+
 export interface KeyOwner {
   id?: string;
   email?: string;

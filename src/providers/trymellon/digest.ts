@@ -1,8 +1,6 @@
-import { paginateCursor } from '../../http/paginate.js';
 import type { Logger } from '../../log.js';
 import { type DigestInput, part, type VendorDigest } from '../../services/digest.js';
 import type { OperationContext } from '../types.js';
-import { TRYMELLON_MAX_LIMIT } from './client.js';
 import type { TryMellonProvider } from './provider.js';
 import { HIGHLIGHTED_EVENTS, SECURITY_EVENTS } from './schemas.js';
 
@@ -28,10 +26,7 @@ export async function trymellonDigest(
     const before: Record<string, number> = {};
     let pages = 0;
     let partial = false;
-    for await (const page of paginateCursor(async (cursor) => {
-      const res = await p.client.auditLogs({ limit: TRYMELLON_MAX_LIMIT, starting_after: cursor }, call);
-      return { items: res.data.data, hasMore: res.data.has_more, nextCursor: res.data.next_cursor };
-    })) {
+    for await (const page of p.auditPages(ctx)) {
       let pastWindow = false;
       for (const e of page.items) {
         const at = new Date(e.created_at).toISOString();

@@ -145,15 +145,20 @@ export class TryMellonProvider implements Provider {
     };
   }
 
-  /** The user's events among the newest few pages of the audit log (it cannot be filtered by user). */
-  private async recentEvents(userId: string, ctx: OperationContext) {
+  /** The audit log, newest first, a page at a time (stop by breaking out). */
+  auditPages(ctx: OperationContext) {
     const call = { deadline: ctx.deadline, meter: ctx.meter };
-    const found: Array<{ at: string; event: string; success?: boolean }> = [];
-    let pages = 0;
-    for await (const page of paginateCursor(async (cursor) => {
+    return paginateCursor(async (cursor) => {
       const res = await this.client.auditLogs({ limit: TRYMELLON_MAX_LIMIT, starting_after: cursor }, call);
       return { items: res.data.data, hasMore: res.data.has_more, nextCursor: res.data.next_cursor };
-    })) {
+    });
+  }
+
+  /** The user's events among the newest few pages of the audit log (it cannot be filtered by user). */
+  private async recentEvents(userId: string, ctx: OperationContext) {
+    const found: Array<{ at: string; event: string; success?: boolean }> = [];
+    let pages = 0;
+    for await (const page of this.auditPages(ctx)) {
       for (const e of page.items)
         if (e.user_id === userId)
           found.push({ at: e.created_at, event: e.event, success: e.success ?? undefined });

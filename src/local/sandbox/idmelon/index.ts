@@ -1,4 +1,4 @@
-import { type Fault, type FaultRule, SandboxServer } from '../server.js';
+import { type FaultRule, SandboxServer } from '../server.js';
 import { IdmelonRoutes } from './routes.js';
 import { generateWorkspace, type IdmelonSeedOptions, type IdmelonWorkspace } from './workspace.js';
 
@@ -60,5 +60,3 @@ export async function startIdmelonSandbox(options: IdmelonSandboxOptions = {}): 
     close: () => server.close(),
   };
 }
-
-export type { Fault, FaultRule };
