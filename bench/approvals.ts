@@ -1,23 +1,25 @@
 import { startLocalBot } from '../src/local/bot.js';
 import { jsonLogger } from '../src/log.js';
 import { FakeSlack } from '../test/helpers/fake-slack.js';
-import { blockActionBody, signedHeaders, slashCommandBody } from '../test/helpers/slack-requests.js';
+import {
+  type Button,
+  buttons,
+  pressBody,
+  signedHeaders,
+  slashCommandBody,
+} from '../test/helpers/slack-requests.js';
 import { ms, type Section, timed } from './lib.js';
 
 const SECRET = 'bench-approvals-signing-secret-01';
 const APPROVERS = 50;
 
-interface Button {
-  action_id: string;
-  value: string;
-}
-
+/** The button with this action_id in a message; the bench cannot go on without it. */
 function findButton(blocks: unknown, actionId: string): Button {
-  const found = JSON.stringify(blocks).match(
-    new RegExp(`"action_id":"${actionId}","value":"((?:[^"\\\\]|\\\\.)*)"`),
+  const found = buttons((blocks ?? []) as Array<Record<string, unknown>>).find(
+    (b) => b.action_id === actionId,
   );
   if (!found) throw new Error(`no ${actionId} button`);
-  return { action_id: actionId, value: JSON.parse(`"${found[1]}"`) };
+  return found;
 }
 
 /** Issue 8's figure: 50 approvers press Approve on one request at once; exactly one execution follows. */
@@ -49,16 +51,7 @@ export async function benchApprovals(): Promise<Section> {
     return res.status;
   };
   const press = (user: string, button: Button, channel: string) =>
-    send(
-      blockActionBody({
-        type: 'block_actions',
-        user: { id: user },
-        channel: { id: channel },
-        response_url: slack.responseUrl(),
-        trigger_id: `bench-${++trigger}`,
-        actions: [{ type: 'button', ...button }],
-      }),
-    );
+    send(pressBody(user, button, channel, slack.responseUrl(), `bench-${++trigger}`));
   try {
     const listUrl = slack.responseUrl();
     await send(
