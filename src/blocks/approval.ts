@@ -1,5 +1,6 @@
 import { VENDOR_LABELS } from '../providers/types.js';
 import type { KeyOutcome, RequestedKey, RevocationRequest } from '../store/requests.js';
+import { DAY_MS } from '../util/clock.js';
 import { keyUseText, plural } from '../util/time.js';
 import { actions, button, context, divider, header, type Message, section } from './kit.js';
 import type { Block } from './limits.js';
@@ -45,6 +46,54 @@ function vendorsText(r: RevocationRequest): string {
   return r.vendors.map((v) => VENDOR_LABELS[v] ?? v).join(', ');
 }
 
+function cutoffDate(r: RevocationRequest): string | undefined {
+  if (!r.thresholdDays) return undefined;
+  const from = Date.parse(r.verifiedAt ?? r.createdAt);
+  return new Date(from - r.thresholdDays * DAY_MS).toISOString().slice(0, 10);
+}
+
+/**
+ * What a request claims of its keys, in words, with the vendor: one sentence per request, since each request holds
+ * one vendor's keys and so one criterion.
+ */
+export function criterionText(r: RevocationRequest): string {
+  const where = `in ${vendorsText(r)}`;
+  switch (r.criterion) {
+    case 'unused':
+      return `${where} unused for ${r.thresholdDays}+ days (last use before ${cutoffDate(r)}, or never used)`;
+    case 'created':
+      return `${where} created more than ${r.thresholdDays} days ago and still active (${vendorsText(r)} does not record use)`;
+    case 'exists':
+      return where;
+    default:
+      return r.thresholdDays ? `unused for ${r.thresholdDays}+ days ${where}` : where;
+  }
+}
+
+/** Exactly what Keywarden checked of every key when the request was made, and when. */
+function verifiedText(r: RevocationRequest): string | undefined {
+  if (!r.verifiedAt) return undefined;
+  const read = `Keywarden read every key from ${vendorsText(r)} ${when(r.verifiedAt)}`;
+  switch (r.criterion) {
+    case 'unused':
+      return `:mag: ${read}: each was last used before ${cutoffDate(r)} or never used. Before deleting, it reads each key again and skips any used since.`;
+    case 'created':
+      return `:mag: ${read}: each was created before ${cutoffDate(r)} and is active. ${vendorsText(r)} does not record use, so nothing is claimed about it.`;
+    default:
+      return `:mag: ${read}: each exists. No claim is made about its use; before deleting, Keywarden reads each key again and skips any used since.`;
+  }
+}
+
+function droppedText(r: RevocationRequest): string | undefined {
+  const dropped = r.dropped ?? [];
+  if (dropped.length === 0) return undefined;
+  const first = dropped
+    .slice(0, 3)
+    .map((d) => `${field(d.name, 60)} (${field(d.why, 80)})`)
+    .join('; ');
+  return `Left out when the request was made, because ${dropped.length === 1 ? 'it no longer qualifies' : 'they no longer qualify'}: ${first}${dropped.length > 3 ? ` and ${dropped.length - 3} more` : ''}.`;
+}
+
 export function whoMayApprove(view: ApproverView, requester: string): string {
   const people = view.users.filter((u) => u !== requester).map(mention);
   if (view.group && /^S[A-Z0-9]+$/.test(view.group)) people.push(`members of <!subteam^${view.group}>`);
@@ -85,13 +134,14 @@ export function approvalMessage(
         ':test_tube: *DRY RUN*: Keywarden will do everything except the DELETE calls. Nothing will be revoked.',
       ),
     );
-  const threshold = r.thresholdDays ? ` unused for ${r.thresholdDays}+ days` : '';
   const reason = r.reason ? `\nReason: ${field(r.reason, 500)}` : '';
   blocks.push(
     section(
-      `${mention(r.requester)} asks to revoke *${plural(r.keyCount, 'key')}*${threshold} in ${vendorsText(r)}.${reason}`,
+      `${mention(r.requester)} asks to revoke *${plural(r.keyCount, 'key')}* ${criterionText(r)}.${reason}`,
     ),
   );
+  const checked = [verifiedText(r), droppedText(r)].filter((t): t is string => Boolean(t));
+  if (checked.length) blocks.push(context(...checked));
   const listed = keys.slice(0, MAX_LISTED_KEYS).map((k) => keyLine(k, now));
   if (keys.length > MAX_LISTED_KEYS)
     listed.push(`…and ${(keys.length - MAX_LISTED_KEYS).toLocaleString('en-US')} more.`);
@@ -123,16 +173,24 @@ export function approvalMessage(
       );
       break;
     case 'approved':
-    case 'executing':
+    case 'executing': {
+      const progress = countOutcomes(keys);
+      const done = Object.values(progress).reduce((n, c) => n + (c ?? 0), 0);
+      const soFar = done
+        ? ` ${done.toLocaleString('en-US')} of ${r.keyCount.toLocaleString('en-US')} done so far: ${summaryText(progress)}.`
+        : '';
       blocks.push(
         context(
           r.lastError
-            ? `:warning: Approved by ${mention(r.approver)} ${when(r.approvedAt)}, but stopped part-way: ${field(r.lastError, 300)} ${summaryText(countOutcomes(keys))}. Keywarden retries automatically; an approver can also retry now.`
-            : `:hourglass_flowing_reduced: Approved by ${mention(r.approver)} ${when(r.approvedAt)}. Revoking…`,
+            ? `:warning: Approved by ${mention(r.approver)} ${when(r.approvedAt)}, but stopped part-way: ${field(r.lastError, 300)}${soFar} Keywarden retries automatically; an approver can also retry now.`
+            : `:hourglass_flowing_reduced: Approved by ${mention(r.approver)} ${when(r.approvedAt)}. Revoking…${soFar} If a run is interrupted, Keywarden resumes it within minutes; an approver can also press Retry now, which does nothing while a run is alive.`,
         ),
       );
-      if (r.lastError) blocks.push(actions([button('Retry now', ACTION_RETRY, value)], `retry_${r.id}`));
+      // Always offered while the request is open: the worker refuses to start a second run alongside a live one,
+      // so the button is harmless until a run's lease lapses, and then it is the way to resume at once.
+      blocks.push(actions([button('Retry now', ACTION_RETRY, value)], `retry_${r.id}`));
       break;
+    }
     case 'done':
       blocks.push(
         section(
@@ -186,6 +244,6 @@ export function auditLine(r: RevocationRequest, keys: readonly RequestedKey[]): 
         : `approved by ${mention(r.approver)}`;
   const outcome =
     r.state === 'done' ? `: ${summaryText(r.summary ?? countOutcomes(keys)) || 'nothing to do'}` : '';
-  const text = `${r.id}${dry}: ${mention(r.requester)} asked to revoke ${plural(r.keyCount, 'key')} in ${vendorsText(r)}; ${by}${outcome}.`;
+  const text = `${r.id}${dry}: ${mention(r.requester)} asked to revoke ${plural(r.keyCount, 'key')} ${criterionText(r)}; ${by}${outcome}.`;
   return { text, blocks: [section(text)] };
 }

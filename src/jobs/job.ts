@@ -79,12 +79,22 @@ export const jobSchema = z.discriminatedUnion('kind', [
     requestId: z.string().regex(REQUEST_ID),
     decision: z.enum(['approve', 'deny']),
   }),
-  /** "Retry now" on a request that stopped part-way. */
+  /** "Retry now" on a request that stopped part-way, or whose execution was interrupted. */
   z.object({
     kind: z.literal('revoke.execute'),
     id: z.string().min(8).max(128),
     origin,
     requestId: z.string().regex(REQUEST_ID),
+  }),
+  /**
+   * Keywarden's own: carry an approved request on, nobody pressing anything. `continue` follows an execution whose
+   * time slice ran out; `sweep` is the periodic sweep finding a request whose execution stalled or died.
+   */
+  z.object({
+    kind: z.literal('revoke.resume'),
+    id: z.string().min(8).max(128),
+    requestId: z.string().regex(REQUEST_ID),
+    why: z.enum(['continue', 'sweep']),
   }),
 ]);
 export type Job = z.infer<typeof jobSchema>;

@@ -3,23 +3,27 @@ import {
   type ApproverView,
   approvalMessage,
   auditLine,
+  criterionText,
   MAX_LISTED_KEYS,
   mention,
   requesterNotice,
 } from '../blocks/approval.js';
 import { errorMessage, noticeMessage } from '../blocks/common.js';
 import { toCsv } from '../blocks/csv.js';
+import { field } from '../blocks/mrkdwn.js';
 import type { Logger } from '../log.js';
 import {
-  createRequest,
+  type CreatedRequest,
+  createRequests,
   decide,
   type Execution,
   executeRequest,
   type RevocationDeps,
 } from '../services/revocation.js';
-import type { Replier } from '../slack/replier.js';
+import { Replier } from '../slack/replier.js';
 import type { RequestedKey, RequestStore, RevocationRequest } from '../store/requests.js';
-import type { Job } from './job.js';
+import { plural } from '../util/time.js';
+import { type Job, jobIdFor } from './job.js';
 import { RetryJobError, type WorkerDeps } from './worker.js';
 
 /** What the worker needs for approve-to-revoke, beyond the common worker dependencies. */
@@ -27,16 +31,25 @@ export interface RevocationWorkerDeps {
   store: RequestStore;
   access: AccessPolicy;
   approvers: Audience;
-  /** Where requests are posted; the origin channel when unset. */
+  /**
+   * Where requests are posted. Required: without it requests are refused, since key names, owners and last use
+   * would otherwise land in whatever channel a command was typed in.
+   */
   approvalsChannel?: string;
   auditChannel?: string;
   dryRun: boolean;
   ttlHours: number;
+  /** One execution's time slice (see RevocationDeps.sliceMs); on Lambda kept well inside the worker's timeout. */
+  sliceMs?: number;
 }
 
 type RequestJob = Job & { kind: 'revoke.request' };
 type DecideJob = Job & { kind: 'revoke.decide' };
 type ExecuteJob = Job & { kind: 'revoke.execute' };
+type ResumeJob = Job & { kind: 'revoke.resume' };
+
+/** Where a revocation's notices go when nobody pressed a button (a continuation or the sweep): logs only. */
+type Notify = ((sentence: string) => Promise<void>) | undefined;
 
 function revocation(deps: WorkerDeps): RevocationWorkerDeps {
   if (!deps.revocation) throw new Error('revocation is not wired into this worker');
@@ -51,6 +64,7 @@ async function serviceDeps(deps: WorkerDeps): Promise<RevocationDeps> {
     clock: deps.clock,
     logger: deps.logger,
     dryRun: r.dryRun,
+    sliceMs: r.sliceMs,
   };
 }
 
@@ -60,14 +74,27 @@ const view = (r: RevocationWorkerDeps): ApproverView => ({
 });
 const ephemeralOnly = { replace: false };
 
-/** A request is made: record it, post it for approval, tell the requester where. */
+/**
+ * A request is made: record one request per vendor (each key read again and checked against what the request
+ * claims), post each for approval, and tell the requester where and what was left out.
+ */
 export async function runRevocationRequest(
   job: RequestJob,
   deps: WorkerDeps,
   replier: Replier,
 ): Promise<void> {
   const r = revocation(deps);
-  const { request, keys } = await createRequest(
+  const channel = r.approvalsChannel;
+  if (!channel) {
+    await replier.send(
+      errorMessage(
+        'Revocation requests are turned off: KEYWARDEN_APPROVALS_CHANNEL is not set, and a request (key names, owners, last use) must not be posted wherever a command was typed. Ask whoever runs Keywarden to set it. Nothing was recorded.',
+      ),
+      ephemeralOnly,
+    );
+    return;
+  }
+  const created = await createRequests(
     job.source,
     {
       requester: job.origin.user,
@@ -77,32 +104,53 @@ export async function runRevocationRequest(
     },
     await serviceDeps(deps),
   );
-  const channel = r.approvalsChannel ?? job.origin.channel;
-  let posted: { channel: string; ts: string };
-  try {
-    posted = await deps.slack.postMessage(channel, approvalMessage(request, keys, view(r), deps.clock.now()));
-  } catch (err) {
-    deps.logger.error('could not post a revocation request for approval', {
-      requestId: request.id,
-      channel,
-      err,
-    });
+  const lines: string[] = [];
+  const unposted: string[] = [];
+  for (const { request, keys } of created) {
+    try {
+      const posted = await deps.slack.postMessage(
+        channel,
+        approvalMessage(request, keys, view(r), deps.clock.now()),
+      );
+      await r.store.setMessage(request.id, posted);
+    } catch (err) {
+      deps.logger.error('could not post a revocation request for approval', {
+        requestId: request.id,
+        channel,
+        err,
+      });
+      unposted.push(request.id);
+    }
+    lines.push(`• *${request.id}*: ${requestSummary(request)}`);
+  }
+  if (unposted.length) {
     await replier.send(
       errorMessage(
-        `Request ${request.id} was recorded, but Keywarden could not post it in the approvals channel (invite the bot there). Nobody can approve it until then; it expires on its own.`,
+        `${unposted.join(', ')} ${unposted.length === 1 ? 'was' : 'were'} recorded, but Keywarden could not post ${unposted.length === 1 ? 'it' : 'them'} in the approvals channel (invite the bot there). Nobody can approve ${unposted.length === 1 ? 'it' : 'them'} until then; ${unposted.length === 1 ? 'it expires' : 'they expire'} on ${unposted.length === 1 ? 'its' : 'their'} own.`,
       ),
       ephemeralOnly,
     );
-    return;
+    if (unposted.length === created.length) return;
   }
-  await r.store.setMessage(request.id, posted);
-  const dry = request.dryRun ? ' (DRY RUN: nothing will be deleted)' : '';
-  await replier.send(
-    noticeMessage(
-      `:inbox_tray: Request *${request.id}* to revoke ${request.keyCount.toLocaleString('en-US')} key${request.keyCount === 1 ? '' : 's'} is waiting for a second admin in <#${posted.channel}>${dry}.`,
-    ),
-    ephemeralOnly,
-  );
+  const dry = created.some((c) => c.request.dryRun) ? ' (DRY RUN: nothing will be deleted)' : '';
+  const head =
+    created.length === 1
+      ? `:inbox_tray: Request waiting for a second admin in <#${channel}>${dry}:`
+      : `:inbox_tray: ${created.length} requests, one per vendor, waiting for a second admin in <#${channel}>${dry}:`;
+  const dropped = droppedText(created);
+  await replier.send(noticeMessage([head, ...lines].join('\n'), dropped), ephemeralOnly);
+}
+
+function requestSummary(request: RevocationRequest): string {
+  return `${plural(request.keyCount, 'key')} ${criterionText(request)}`;
+}
+
+function droppedText(created: readonly CreatedRequest[]): string | undefined {
+  const dropped = created.flatMap((c) => c.request.dropped ?? []);
+  if (dropped.length === 0) return undefined;
+  const shown = dropped.slice(0, 5).map((d) => `${field(d.name, 60)} (${field(d.why, 80)})`);
+  const more = dropped.length > 5 ? ` and ${dropped.length - 5} more` : '';
+  return `Left out because they no longer qualify: ${shown.join('; ')}${more}.`;
 }
 
 /** Approve or Deny: check the presser may decide, move the state machine, then report (and revoke). */
@@ -145,11 +193,12 @@ export async function runDecide(job: DecideJob, deps: WorkerDeps, replier: Repli
       return;
     }
     // Already decided: say by whom (unless this is the approver's own press, delivered again after a failure).
-    // An approved request that nobody is executing (it stopped part-way, or a worker died) is resumed.
-    const redelivered =
-      request.approver === actor && (request.state === 'approved' || request.state === 'executing');
+    // An approved request that nobody is executing (it stopped part-way, or a worker died and its lease lapsed)
+    // is resumed: claiming the execution succeeds only then, so a live execution is never joined.
+    const open = request.state === 'approved' || request.state === 'executing';
+    const redelivered = request.approver === actor && open;
     if (!redelivered) await replier.send(errorMessage(alreadyDecided(request)), ephemeralOnly);
-    if (job.decision === 'approve' && request.state === 'approved') await execute(request.id, deps, replier);
+    if (job.decision === 'approve' && open) await execute(request.id, deps, tellVia(replier));
     return;
   }
   deps.logger.info(`revocation request ${d.kind}`, { requestId: d.request.id, by: actor });
@@ -158,7 +207,7 @@ export async function runDecide(job: DecideJob, deps: WorkerDeps, replier: Repli
     return;
   }
   await updateMessage(d.request, await r.store.keys(d.request.id), deps);
-  await execute(d.request.id, deps, replier);
+  await execute(d.request.id, deps, tellVia(replier));
 }
 
 /** "Retry now" on a request that stopped part-way. */
@@ -166,10 +215,49 @@ export async function runExecute(job: ExecuteJob, deps: WorkerDeps, replier: Rep
   const r = revocation(deps);
   const allowed = await r.access.check(job.origin.user, r.approvers, 'approvers');
   if (!allowed.allowed) {
+    deps.logger.warn('refused a retry from a non-approver', {
+      requestId: job.requestId,
+      user: job.origin.user,
+    });
     await replier.send(errorMessage(`You cannot retry ${job.requestId}: ${allowed.reason}`), ephemeralOnly);
     return;
   }
-  await execute(job.requestId, deps, replier);
+  const request = await r.store.get(job.requestId);
+  if (!request) {
+    await replier.send(errorMessage(`Keywarden has no request ${job.requestId}.`), ephemeralOnly);
+    return;
+  }
+  const now = deps.clock.now().getTime();
+  if (request.state === 'executing' && (request.leaseUntil ?? 0) >= now) {
+    await replier.send(
+      noticeMessage(
+        `${request.id} is being carried out right now. If that run dies, Keywarden resumes it after ${new Date(request.leaseUntil ?? now).toISOString()}; nothing to do.`,
+      ),
+      ephemeralOnly,
+    );
+    return;
+  }
+  if (request.state !== 'approved' && request.state !== 'executing') {
+    await replier.send(errorMessage(alreadyDecided(request)), ephemeralOnly);
+    return;
+  }
+  deps.logger.info('revocation retried by an approver', { requestId: request.id, by: job.origin.user });
+  await execute(job.requestId, deps, tellVia(replier));
+}
+
+/**
+ * A continuation or the sweep: resume an approved request nobody is executing. Nobody pressed anything, so there
+ * is nobody to answer privately; the approval message and the thread carry the news.
+ */
+export async function runResume(job: ResumeJob, deps: WorkerDeps): Promise<void> {
+  deps.logger.info('resuming a revocation', { requestId: job.requestId, why: job.why });
+  await execute(job.requestId, deps, undefined);
+}
+
+function tellVia(replier: Replier): Notify {
+  return async (sentence) => {
+    await replier.send(errorMessage(sentence), ephemeralOnly);
+  };
 }
 
 function alreadyDecided(r: RevocationRequest): string {
@@ -185,7 +273,7 @@ function alreadyDecided(r: RevocationRequest): string {
   }
 }
 
-async function execute(requestId: string, deps: WorkerDeps, replier: Replier): Promise<void> {
+async function execute(requestId: string, deps: WorkerDeps, notify: Notify): Promise<void> {
   const result: Execution = await executeRequest(requestId, await serviceDeps(deps));
   if (result.kind === 'not_runnable') {
     deps.logger.info('revocation not run: done already, or running elsewhere', {
@@ -194,17 +282,45 @@ async function execute(requestId: string, deps: WorkerDeps, replier: Replier): P
     });
     return;
   }
+  if (result.kind === 'continue') {
+    await updateMessage(result.request, result.keys, deps);
+    await continueLater(result.request, deps);
+    return;
+  }
   if (result.kind === 'partial') {
     await updateMessage(result.request, result.keys, deps);
-    await replier.send(
-      errorMessage(
-        `${requestId} stopped part-way: ${result.error} Keys already revoked stay revoked; Keywarden will retry the rest.`,
-      ),
-      ephemeralOnly,
+    await notify?.(
+      `${requestId} stopped part-way: ${result.error} Keys already revoked stay revoked; Keywarden will retry the rest.`,
     );
-    throw new RetryJobError(`${requestId} stopped part-way: ${result.error}`);
+    // A press is delivered again by the queue; a resumption is picked up again by the sweep.
+    if (notify) throw new RetryJobError(`${requestId} stopped part-way: ${result.error}`);
+    return;
   }
-  await publish(result.request, deps, replier, result.keys);
+  await publish(result.request, deps, notify, result.keys);
+}
+
+/** Queues the next slice of a long revocation; if that fails, the sweep of stuck requests picks it up. */
+async function continueLater(request: RevocationRequest, deps: WorkerDeps): Promise<void> {
+  const job = {
+    kind: 'revoke.resume' as const,
+    id: jobIdFor(`${request.id}:${request.attempt}`, 'revoke.resume.continue'),
+    requestId: request.id,
+    why: 'continue' as const,
+  };
+  if (!deps.queue) {
+    deps.logger.warn('no queue to continue a revocation on; the sweep will resume it', {
+      requestId: request.id,
+    });
+    return;
+  }
+  try {
+    await deps.queue.enqueue(job);
+  } catch (err) {
+    deps.logger.error('could not queue the next slice of a revocation; the sweep will resume it', {
+      requestId: request.id,
+      err,
+    });
+  }
 }
 
 /**
@@ -215,7 +331,7 @@ async function execute(requestId: string, deps: WorkerDeps, replier: Replier): P
 async function publish(
   request: RevocationRequest,
   deps: WorkerDeps,
-  replier: Replier,
+  notify: Notify | Replier,
   known?: RequestedKey[],
 ): Promise<void> {
   const r = revocation(deps);
@@ -238,8 +354,10 @@ async function publish(
         }),
       );
     }
-  } else {
-    tasks.push(replier.send(requesterNotice(request, keys), ephemeralOnly));
+  } else if (notify instanceof Replier) {
+    tasks.push(notify.send(requesterNotice(request, keys), ephemeralOnly));
+  } else if (notify) {
+    tasks.push(notify(requesterNotice(request, keys).text));
   }
   if (r.auditChannel) tasks.push(deps.slack.postMessage(r.auditChannel, auditLine(request, keys)));
   const results = await Promise.allSettled(tasks);

@@ -6,9 +6,15 @@ import type { SlackApi } from '../slack/api.js';
 import { Replier } from '../slack/replier.js';
 import type { JobLedger } from '../store/jobs.js';
 import type { Clock } from '../util/clock.js';
-import type { Job } from './job.js';
+import type { Job, JobQueue } from './job.js';
 import { runDigestPreview, runLookup, runStale } from './reports.js';
-import { type RevocationWorkerDeps, runDecide, runExecute, runRevocationRequest } from './revocation.js';
+import {
+  type RevocationWorkerDeps,
+  runDecide,
+  runExecute,
+  runResume,
+  runRevocationRequest,
+} from './revocation.js';
 
 export interface WorkerDeps {
   /** The configured vendors; on Lambda built from the secret on first use. */
@@ -25,6 +31,11 @@ export interface WorkerDeps {
   progressAfterMs?: number;
   /** Budget for one scan or lookup. @default 60_000 */
   operationDeadlineMs?: number;
+  /**
+   * Where the worker queues its own follow-up jobs (the next slice of a long revocation). Without it, a request
+   * whose slice ran out waits for the sweep of stuck requests.
+   */
+  queue?: JobQueue;
 }
 
 /** Thrown when another worker holds the job right now; the queue should deliver it again later. */
@@ -54,6 +65,7 @@ export async function runJob(job: Job, deps: WorkerDeps): Promise<JobOutcome> {
     return 'duplicate';
   }
   if (claim === 'busy') throw new JobBusyError(`job ${job.id} is being run by another worker`);
+  if (job.kind === 'revoke.resume') return runSystemJob(job, deps);
 
   const replier = new Replier(deps.slack, job.origin, deps.logger, () => deps.clock.now().getTime());
   let outcome: 'answered' | 'failed' = 'answered';
@@ -77,6 +89,24 @@ export async function runJob(job: Job, deps: WorkerDeps): Promise<JobOutcome> {
   }
   await deps.ledger.complete(job.id, outcome);
   return outcome;
+}
+
+/**
+ * A job Keywarden queued for itself: there is nobody to answer, so a failure is logged and the job released for the
+ * queue to deliver again (the sweep of stuck requests catches whatever the queue gives up on).
+ */
+async function runSystemJob(job: Job & { kind: 'revoke.resume' }, deps: WorkerDeps): Promise<JobOutcome> {
+  try {
+    await runResume(job, deps);
+  } catch (err) {
+    deps.logger.error('a resumption job failed; it will be delivered again', { jobId: job.id, err });
+    await deps.ledger
+      .release(job.id)
+      .catch((e: unknown) => deps.logger.error('could not release job', { jobId: job.id, err: e }));
+    throw err;
+  }
+  await deps.ledger.complete(job.id, 'answered');
+  return 'answered';
 }
 
 function describeJob(job: Job): string {
@@ -108,5 +138,7 @@ async function perform(job: Job, deps: WorkerDeps, replier: Replier): Promise<vo
       return runDecide(job, deps, replier);
     case 'revoke.execute':
       return runExecute(job, deps, replier);
+    case 'revoke.resume':
+      return runResume(job, deps);
   }
 }

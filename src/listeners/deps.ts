@@ -39,7 +39,11 @@ export async function queued(deps: ListenerDeps, job: JobInput): Promise<boolean
     deps.logger.error('could not queue a job', { jobId: job.id, kind: job.kind, err });
     return false;
   }
-  deps.logger.info('job queued', { jobId: job.id, kind: job.kind, user: job.origin.user });
+  deps.logger.info('job queued', {
+    jobId: job.id,
+    kind: job.kind,
+    user: 'origin' in job ? job.origin.user : undefined,
+  });
   return true;
 }
 

@@ -144,6 +144,11 @@ export interface Provider {
     hint: { cutoff?: Date },
     ctx: OperationContext,
   ): Promise<Map<string, Key | null>>;
+  /**
+   * Whether the vendor records when a key was last used. When it does not, "stale" means created long ago and still
+   * active, and every request and message says so.
+   */
+  readonly tracksUse: boolean;
   /** The most keys one `revoke` call takes. */
   readonly revokeBatchSize: number;
   /** Revokes keys. A key that is already gone is reported so, not as an error; anything else throws. */

@@ -9,21 +9,32 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { VendorId } from '../providers/types.js';
 import { mapLimit } from '../util/concurrency.js';
-import { conditionFailed, epochSeconds } from './table.js';
+import { conditionFailed, epochSeconds, GSI1 } from './table.js';
 
 /**
  * Revocation requests: a state machine in DynamoDB, moved only by conditional writes.
  *
  *   pending ──approve──▶ approved ──claim──▶ executing ──finish──▶ done
  *      │                    ▲                    │
- *      ├──deny──▶ denied     └──────release──────┘   (a vendor failed half-way; a retry resumes)
+ *      ├──deny──▶ denied     ├──────release──────┤   (a vendor failed half-way; a retry resumes)
+ *      │                     └──────yield────────┘   (a time slice ran out; a continuation job resumes)
  *      └──(touched after validUntil)──▶ expired
+ *
+ *   executing ──(lease lapsed: the worker died)──claim──▶ executing (attempt + 1), resumed where it stopped
  *
  * Items (see table.ts for the table):
  * | item              | pk          | sk            |
  * |-------------------|-------------|---------------|
  * | the request       | `REQ#<id>`  | `REQ`         |
  * | one key and its outcome | `REQ#<id>` | `KEY#<vendor>#<key id>` |
+ * | keys about to be sent to the vendor | `REQ#<id>` | `SENT#<attempt>#<batch>` |
+ *
+ * Open requests (pending, approved, executing) also carry `gsi1pk = REQ#OPEN`, a sparse index the sweep of stuck
+ * requests reads; the write that moves a request to an end state removes it.
+ *
+ * Before a batch goes to the vendor its key ids are written down (`SENT#…`). If the worker dies between the
+ * vendor's DELETE and the outcome write, the resumed execution finds the key gone and, because it was sent,
+ * reports it as deleted by Keywarden rather than "already gone".
  *
  * Each key is its own item so a request can hold thousands of keys (an item is at most 400 KB) and so each
  * key's outcome is written once, conditionally: a key with a final outcome is never sent to the vendor again.
@@ -34,6 +45,15 @@ import { conditionFailed, epochSeconds } from './table.js';
 export type RequestState = 'pending' | 'approved' | 'executing' | 'done' | 'denied' | 'expired';
 
 export type KeyOutcome = 'deleted' | 'already_gone' | 'used_since_request' | 'failed' | 'would_delete';
+
+/** What a request claims about its keys, checked against each key when the request is made and again before deletion. */
+export type RequestCriterion =
+  /** Last use before `thresholdDays` ago, or never used (vendors that record use). */
+  | 'unused'
+  /** Created before `thresholdDays` ago and still active: the vendor records no use (Solvimon). */
+  | 'created'
+  /** No idle claim: a key picked by hand (from a user lookup); only its existence is checked. */
+  | 'exists';
 /** Outcomes after which a key is never touched again. */
 export const FINAL_OUTCOMES: readonly KeyOutcome[] = [
   'deleted',
@@ -64,6 +84,12 @@ export interface RevocationRequest {
   requester: string;
   /** The stale threshold in days, when the request came from a stale list. */
   thresholdDays?: number;
+  /** What was verified of every key when the request was made; absent on requests that predate it. */
+  criterion?: RequestCriterion;
+  /** When Keywarden read every key from the vendor to verify the criterion. */
+  verifiedAt?: string;
+  /** Keys left out when the request was made because they no longer met the criterion, with why. */
+  dropped?: Array<{ id: string; name: string; why: string }>;
   reason?: string;
   keyCount: number;
   vendors: VendorId[];
@@ -81,6 +107,10 @@ export interface RevocationRequest {
   attempt: number;
   leaseUntil?: number;
   lastError?: string;
+  /** When an execution last handed the request back (a slice ran out, or a vendor failed). */
+  yieldedAt?: string;
+  /** When the current or last execution started its time slice. */
+  executionStartedAt?: string;
   completedAt?: string;
   summary?: Record<KeyOutcome, number>;
 }
@@ -99,6 +129,9 @@ export type Transition<T = RevocationRequest> =
   | { ok: false; request: RevocationRequest | undefined; reason: 'not_found' | 'self' | 'expired' | 'state' };
 
 const requestKey = (id: string) => ({ pk: `REQ#${id}`, sk: 'REQ' });
+/** The sparse index of open requests (see the table above). */
+export const OPEN_INDEX = GSI1;
+const OPEN = 'REQ#OPEN';
 const keySk = (vendor: string, id: string) => `KEY#${vendor}#${id}`;
 
 /** Short ids people can read aloud: R- and 8 characters of Crockford base32. */
@@ -163,7 +196,7 @@ export class RequestStore {
     await this.db.send(
       new PutCommand({
         TableName: this.table,
-        Item: { ...requestKey(request.id), ...request, expiresAt },
+        Item: { ...requestKey(request.id), ...request, expiresAt, gsi1pk: OPEN, gsi1sk: request.createdAt },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
@@ -237,7 +270,7 @@ export class RequestStore {
     return this.transition(
       id,
       {
-        UpdateExpression: 'SET #state = :denied, deniedBy = :who, deniedAt = :at',
+        UpdateExpression: 'SET #state = :denied, deniedBy = :who, deniedAt = :at REMOVE gsi1pk',
         ConditionExpression: '#state = :pending AND requester <> :who AND validUntil > :at',
         ExpressionAttributeNames: { '#state': 'state' },
         ExpressionAttributeValues: { ':denied': 'denied', ':pending': 'pending', ':who': denier, ':at': at },
@@ -250,7 +283,7 @@ export class RequestStore {
   async expire(id: string): Promise<Transition> {
     const at = new Date(this.now()).toISOString();
     return this.transition(id, {
-      UpdateExpression: 'SET #state = :expired, expiredAt = :at',
+      UpdateExpression: 'SET #state = :expired, expiredAt = :at REMOVE gsi1pk',
       ConditionExpression: '#state = :pending AND validUntil <= :at',
       ExpressionAttributeNames: { '#state': 'state' },
       ExpressionAttributeValues: { ':expired': 'expired', ':pending': 'pending', ':at': at },
@@ -265,7 +298,7 @@ export class RequestStore {
     const now = this.now();
     return this.transition(id, {
       UpdateExpression:
-        'SET #state = :executing, leaseUntil = :lease, attempt = attempt + :one REMOVE lastError',
+        'SET #state = :executing, leaseUntil = :lease, attempt = attempt + :one, executionStartedAt = :at REMOVE lastError',
       ConditionExpression: '#state = :approved OR (#state = :executing AND leaseUntil < :now)',
       ExpressionAttributeNames: { '#state': 'state' },
       ExpressionAttributeValues: {
@@ -274,8 +307,112 @@ export class RequestStore {
         ':lease': now + this.leaseMs,
         ':now': now,
         ':one': 1,
+        ':at': new Date(now).toISOString(),
       },
     });
+  }
+
+  /**
+   * Extends the current execution's lease; false when another execution has taken the request over (this one must
+   * stop: its attempt is fenced off).
+   */
+  async renewLease(id: string, attempt: number): Promise<boolean> {
+    const now = this.now();
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: requestKey(id),
+          UpdateExpression: 'SET leaseUntil = :lease',
+          ConditionExpression: '#state = :executing AND attempt = :a',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':executing': 'executing',
+            ':a': attempt,
+            ':lease': now + this.leaseMs,
+          },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (conditionFailed(err)) return false;
+      throw err;
+    }
+  }
+
+  /** How long an execution holds its lease; a time slice must end well inside it. */
+  get leaseDurationMs(): number {
+    return this.leaseMs;
+  }
+
+  /**
+   * Writes down, before they go to the vendor, the keys of one batch. A resumed execution reads these back
+   * (`sentKeys`) to tell keys Keywarden deleted from keys that were already gone.
+   */
+  async markSent(id: string, attempt: number, batch: number, keys: readonly RequestedKey[]): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          pk: `REQ#${id}`,
+          sk: `SENT#${String(attempt).padStart(6, '0')}#${String(batch).padStart(6, '0')}`,
+          keys: keys.map((k) => keySk(k.vendor, k.id)),
+          at: new Date(this.now()).toISOString(),
+          expiresAt: this.ttl(),
+        },
+      }),
+    );
+  }
+
+  /** Every key (as `vendor#id`) any execution of this request sent to the vendor. */
+  async sentKeys(id: string): Promise<Set<string>> {
+    const sent = new Set<string>();
+    let start: Record<string, unknown> | undefined;
+    do {
+      const res = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :sent)',
+          ExpressionAttributeValues: { ':pk': `REQ#${id}`, ':sent': 'SENT#' },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of res.Items ?? [])
+        for (const k of (item.keys as string[] | undefined) ?? []) sent.add(k.slice('KEY#'.length));
+      start = res.LastEvaluatedKey;
+    } while (start);
+    return sent;
+  }
+
+  /**
+   * Open requests (pending, approved or executing), oldest first, from the sparse index. The index is eventually
+   * consistent: callers re-read a request (`get`) before acting on it.
+   */
+  async listOpen(): Promise<Array<Pick<RevocationRequest, 'id' | 'state' | 'createdAt'>>> {
+    const out: Array<Pick<RevocationRequest, 'id' | 'state' | 'createdAt'>> = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const res = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: OPEN_INDEX,
+          KeyConditionExpression: 'gsi1pk = :open',
+          ExpressionAttributeNames: { '#id': 'id', '#state': 'state', '#created': 'createdAt' },
+          ExpressionAttributeValues: { ':open': OPEN },
+          ProjectionExpression: '#id, #state, #created',
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of res.Items ?? [])
+        out.push({
+          id: String(item.id),
+          state: item.state as RequestState,
+          createdAt: String(item.createdAt),
+        });
+      start = res.LastEvaluatedKey;
+    } while (start);
+    return out;
   }
 
   /** Records one key's outcome, unless it already has a final one (a `failed` key may be retried and recorded again). */
@@ -317,7 +454,7 @@ export class RequestStore {
         new UpdateCommand({
           TableName: this.table,
           Key: requestKey(id),
-          UpdateExpression: 'SET #state = :approved, lastError = :e, leaseUntil = :zero',
+          UpdateExpression: 'SET #state = :approved, lastError = :e, leaseUntil = :zero, yieldedAt = :at',
           ConditionExpression: '#state = :executing AND attempt = :a',
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: {
@@ -326,6 +463,36 @@ export class RequestStore {
             ':a': attempt,
             ':e': error,
             ':zero': 0,
+            ':at': new Date(this.now()).toISOString(),
+          },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (conditionFailed(err)) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * executing → approved after a time slice ran out, with no error: the next slice (a continuation job, or the
+   * sweep if that job is lost) claims it again and carries on. Only by the current attempt.
+   */
+  async yieldExecution(id: string, attempt: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: requestKey(id),
+          UpdateExpression: 'SET #state = :approved, leaseUntil = :zero, yieldedAt = :at',
+          ConditionExpression: '#state = :executing AND attempt = :a',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':approved': 'approved',
+            ':executing': 'executing',
+            ':a': attempt,
+            ':zero': 0,
+            ':at': new Date(this.now()).toISOString(),
           },
         }),
       );
@@ -339,7 +506,7 @@ export class RequestStore {
   /** executing → done with the outcome counts; exactly one execution gets to do this. */
   async finish(id: string, attempt: number, summary: Record<KeyOutcome, number>): Promise<Transition> {
     return this.transition(id, {
-      UpdateExpression: 'SET #state = :done, summary = :s, completedAt = :at REMOVE leaseUntil',
+      UpdateExpression: 'SET #state = :done, summary = :s, completedAt = :at REMOVE leaseUntil, gsi1pk',
       ConditionExpression: '#state = :executing AND attempt = :a',
       ExpressionAttributeNames: { '#state': 'state' },
       ExpressionAttributeValues: {
@@ -388,6 +555,6 @@ export class RequestStore {
 
 /** Drops the table's own attributes from an item. */
 function strip<T>(item: Record<string, unknown>): T {
-  const { pk: _pk, sk: _sk, expiresAt: _ttl, ...rest } = item;
+  const { pk: _pk, sk: _sk, expiresAt: _ttl, gsi1pk: _g, gsi1sk: _gs, ...rest } = item;
   return rest as T;
 }

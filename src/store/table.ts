@@ -2,6 +2,7 @@ import {
   CreateTableCommand,
   DescribeTableCommand,
   type DynamoDBClient,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -13,12 +14,29 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
  * | item                  | pk               | sk        | notes                                         |
  * |-----------------------|------------------|-----------|-----------------------------------------------|
  * | a job's ledger entry  | `JOB#<job id>`   | `JOB`     | claims a Slack job so a redelivery answers once |
+ * | revocation requests   | `REQ#<id>`       | see requests.ts                                           |
  *
- * Every item carries `expiresAt` (epoch seconds), the table's TTL attribute.
+ * Every item carries `expiresAt` (epoch seconds), the table's TTL attribute. One sparse global secondary index,
+ * `gsi1` (`gsi1pk`, `gsi1sk`), holds only items that set those attributes: open revocation requests.
  */
 export const PK = 'pk';
 export const SK = 'sk';
 export const TTL_ATTRIBUTE = 'expiresAt';
+export const GSI1 = 'gsi1';
+
+const gsi1 = {
+  IndexName: GSI1,
+  KeySchema: [
+    { AttributeName: 'gsi1pk', KeyType: 'HASH' as const },
+    { AttributeName: 'gsi1sk', KeyType: 'RANGE' as const },
+  ],
+  Projection: { ProjectionType: 'ALL' as const },
+  ProvisionedThroughput: { ReadCapacityUnits: 5, WriteCapacityUnits: 5 },
+};
+const gsiAttributes = [
+  { AttributeName: 'gsi1pk', AttributeType: 'S' as const },
+  { AttributeName: 'gsi1sk', AttributeType: 'S' as const },
+];
 
 export function documentClient(client: DynamoDBClient): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
@@ -27,7 +45,17 @@ export function documentClient(client: DynamoDBClient): DynamoDBDocumentClient {
 /** Creates the table when it does not exist (local runs and tests; on AWS, CloudFormation owns it). */
 export async function ensureTable(client: DynamoDBClient, table: string): Promise<void> {
   try {
-    await client.send(new DescribeTableCommand({ TableName: table }));
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: table }));
+    // A table kept from an older local run may lack the index; add it rather than ask anyone to delete data.
+    if (!Table?.GlobalSecondaryIndexes?.some((i) => i.IndexName === GSI1)) {
+      await client.send(
+        new UpdateTableCommand({
+          TableName: table,
+          AttributeDefinitions: gsiAttributes,
+          GlobalSecondaryIndexUpdates: [{ Create: gsi1 }],
+        }),
+      );
+    }
     return;
   } catch (err) {
     if ((err as Error).name !== 'ResourceNotFoundException') throw err;
@@ -38,11 +66,13 @@ export async function ensureTable(client: DynamoDBClient, table: string): Promis
       AttributeDefinitions: [
         { AttributeName: PK, AttributeType: 'S' },
         { AttributeName: SK, AttributeType: 'S' },
+        ...gsiAttributes,
       ],
       KeySchema: [
         { AttributeName: PK, KeyType: 'HASH' },
         { AttributeName: SK, KeyType: 'RANGE' },
       ],
+      GlobalSecondaryIndexes: [gsi1],
       // dynalite predates on-demand billing; throughput numbers are ignored by it and never used on AWS.
       ProvisionedThroughput: { ReadCapacityUnits: 5, WriteCapacityUnits: 5 },
     }),

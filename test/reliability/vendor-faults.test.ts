@@ -9,13 +9,25 @@ import { createIdmelonProvider } from '../../src/providers/idmelon/index.js';
 import { createTryMellonProvider } from '../../src/providers/trymellon/index.js';
 import { buildDigest } from '../../src/services/digest.js';
 import { lookupUser } from '../../src/services/lookup.js';
-import { createRequest, decide, executeRequest } from '../../src/services/revocation.js';
+import {
+  type CreatedRequest,
+  createRequests,
+  decide,
+  executeRequest,
+} from '../../src/services/revocation.js';
 import { scanStaleKeys } from '../../src/services/stale.js';
 import { RequestStore } from '../../src/store/requests.js';
 import { documentClient } from '../../src/store/table.js';
 import { fixedClock } from '../../src/util/clock.js';
 import { localTable } from '../helpers/dynamo.js';
 import { fastRetry, NOW } from '../helpers/idmelon.js';
+
+/** Requests that cover one vendor make exactly one request. */
+async function createOne(...args: Parameters<typeof createRequests>): Promise<CreatedRequest> {
+  const created = await createRequests(...args);
+  if (created.length !== 1) throw new Error(`expected one request, got ${created.length}`);
+  return created[0] as CreatedRequest;
+}
 
 /**
  * Every call path against every vendor fault: the command ends with the right result (the fault was transient, or
@@ -205,7 +217,7 @@ async function run(path: Path, fault: Fault, db: Awaited<ReturnType<typeof local
         const key = sandbox.workspace.keys.find(
           (k) => k.status === 20,
         ) as IdmelonSandbox['workspace']['keys'][number];
-        const { request } = await createRequest(
+        const { request } = await createOne(
           { kind: 'keys', refs: [{ vendor: 'idmelon', id: key._id, ownerId: key.ownerId }] },
           { requester: 'U1', ttlHours: 1 },
           deps,

@@ -1,11 +1,24 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { jsonLogger } from '../../src/log.js';
-import { createRequest, decide, executeRequest, type RevocationDeps } from '../../src/services/revocation.js';
+import {
+  type CreatedRequest,
+  createRequests,
+  decide,
+  executeRequest,
+  type RevocationDeps,
+} from '../../src/services/revocation.js';
 import { RequestStore } from '../../src/store/requests.js';
 import { documentClient } from '../../src/store/table.js';
 import { DAY_MS } from '../../src/util/clock.js';
 import { localTable } from '../helpers/dynamo.js';
 import { type IdmelonHarness, idmelonHarness, NOW } from '../helpers/idmelon.js';
+
+/** Requests that cover one vendor make exactly one request. */
+async function createOne(...args: Parameters<typeof createRequests>): Promise<CreatedRequest> {
+  const created = await createRequests(...args);
+  if (created.length !== 1) throw new Error(`expected one request, got ${created.length}`);
+  return created[0] as CreatedRequest;
+}
 
 const logger = jsonLogger({ write: () => {} });
 
@@ -38,7 +51,7 @@ describe('revocation (service, IDmelon sandbox, dynalite)', () => {
   async function requestFirstKey() {
     const key = h.sandbox.workspace.keys[0];
     if (!key) throw new Error('the sandbox has no keys');
-    const { request } = await createRequest(
+    const { request } = await createOne(
       { kind: 'keys', refs: [{ vendor: 'idmelon', id: key._id, ownerId: key.ownerId }] },
       { requester: 'UREQ', ttlHours: 24 },
       deps,
@@ -60,7 +73,7 @@ describe('revocation (service, IDmelon sandbox, dynalite)', () => {
     await setup({ users: 20, keys: 60, logs: 0 });
     const key = h.sandbox.workspace.keys[1];
     if (!key) throw new Error('no key');
-    const { request, keys } = await createRequest(
+    const { request, keys } = await createOne(
       { kind: 'keys', refs: [{ vendor: 'idmelon', id: key._id, ownerId: key.ownerId }] },
       { requester: 'UREQ', ttlHours: 24 },
       deps,
@@ -141,7 +154,7 @@ describe('revocation (service, IDmelon sandbox, dynalite)', () => {
       neverUsedRatio: 0.005,
       pendingRatio: 0,
     });
-    const { request, keys } = await createRequest(
+    const { request, keys } = await createOne(
       { kind: 'stale', days: 90 },
       { requester: 'UREQ', ttlHours: 24 },
       deps,
@@ -167,7 +180,7 @@ describe('revocation (service, IDmelon sandbox, dynalite)', () => {
 
   it('skips a key used after the request, and reports one gone since as already gone', async () => {
     await setup({ users: 200, keys: 600, logs: 0 });
-    const { request, keys } = await createRequest(
+    const { request, keys } = await createOne(
       { kind: 'stale', days: 90 },
       { requester: 'UREQ', ttlHours: 24 },
       deps,
@@ -196,7 +209,7 @@ describe('revocation (service, IDmelon sandbox, dynalite)', () => {
 
   it('reports a partial outcome when the vendor fails half-way, and a retry finishes without deleting twice', async () => {
     await setup({ users: 2000, keys: 6000, logs: 0, staleRatio: 0.1, neverUsedRatio: 0 });
-    const { request, keys } = await createRequest(
+    const { request, keys } = await createOne(
       { kind: 'stale', days: 90 },
       { requester: 'UREQ', ttlHours: 24 },
       deps,
@@ -241,7 +254,7 @@ describe('revocation (service, IDmelon sandbox, dynalite)', () => {
       leaseMs: 1000,
     });
     const d = { ...deps, store: shortLease };
-    const { request } = await createRequest(
+    const { request } = await createOne(
       { kind: 'keys', refs: [{ vendor: 'idmelon', id: key?._id as string, ownerId: key?.ownerId }] },
       { requester: 'UREQ', ttlHours: 24 },
       d,
@@ -262,7 +275,7 @@ describe('revocation (service, IDmelon sandbox, dynalite)', () => {
 
   it('in dry run, checks everything and sends no DELETE', async () => {
     await setup({ users: 200, keys: 600, logs: 0 }, true);
-    const { request, keys } = await createRequest(
+    const { request, keys } = await createOne(
       { kind: 'stale', days: 90 },
       { requester: 'UREQ', ttlHours: 24 },
       deps,
@@ -282,7 +295,7 @@ describe('revocation (service, IDmelon sandbox, dynalite)', () => {
     await setup({ users: 20, keys: 60, logs: 0 });
     const owner = h.sandbox.workspace.users[0]?._id;
     await expect(
-      createRequest(
+      createOne(
         { kind: 'keys', refs: [{ vendor: 'idmelon', id: 'ffffffffffffffffffffffff', ownerId: owner }] },
         { requester: 'UREQ', ttlHours: 24 },
         deps,

@@ -39,6 +39,7 @@ export class IdmelonProvider implements Provider {
   readonly label = 'IDmelon';
   /** Keys per bulk DELETE; the docs set no limit, this keeps one request's blast radius and body small. */
   readonly revokeBatchSize = 100;
+  readonly tracksUse = true;
   private readonly directory: UserDirectory;
 
   constructor(

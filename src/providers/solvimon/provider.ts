@@ -48,6 +48,8 @@ export class SolvimonProvider implements Provider {
   readonly vendor = 'solvimon' as const;
   readonly label = 'Solvimon';
   readonly revokeBatchSize = 10;
+  /** Solvimon records no last use: "stale" is measured by creation date. */
+  readonly tracksUse = false;
 
   constructor(
     readonly client: SolvimonClient,

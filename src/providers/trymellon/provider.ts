@@ -59,6 +59,7 @@ export class TryMellonProvider implements Provider {
   readonly label = 'TryMellon';
   /** One DELETE per passkey; a batch is revoked a few at a time. */
   readonly revokeBatchSize = 10;
+  readonly tracksUse = true;
 
   constructor(
     readonly client: TryMellonClient,
