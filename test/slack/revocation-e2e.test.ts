@@ -115,7 +115,9 @@ describe('approve-to-revoke end to end (signed Slack requests, fake Slack, IDmel
     expect(text(req.reply?.blocks)).toContain('Request waiting for a second admin in <#CAPPROVALS>');
     expect(text(req.reply?.blocks)).toContain(`*${req.id}*: 1 key in IDmelon unused for 90+ days`);
     // The approver is told exactly what was checked, and when.
-    expect(text(req.blocks)).toMatch(/Keywarden read every key from IDmelon .*each was last used before \d{4}-\d\d-\d\d or never used/);
+    expect(text(req.blocks)).toMatch(
+      /Keywarden read every key from IDmelon .*each was last used before \d{4}-\d\d-\d\d or never used/,
+    );
     expect(text(req.blocks)).toContain(
       'Needs one approver other than <@UADMIN1>: <@UADMIN2>, members of <!subteam^SAPPROVERS>',
     );
