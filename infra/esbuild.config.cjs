@@ -9,6 +9,7 @@ const LAMBDA_ENTRIES = {
   'slack-events': 'functions/slack-events.ts',
   worker: 'functions/worker.ts',
   digest: 'functions/digest.ts',
+  sweep: 'functions/sweep.ts',
 };
 
 const lambdaBuildOptions = {

@@ -41,6 +41,8 @@ export interface RevocationWorkerDeps {
   ttlHours: number;
   /** One execution's time slice (see RevocationDeps.sliceMs); on Lambda kept well inside the worker's timeout. */
   sliceMs?: number;
+  /** Budget of one vendor call during execution (see RevocationDeps.deadlineMs). */
+  deadlineMs?: number;
 }
 
 type RequestJob = Job & { kind: 'revoke.request' };
@@ -65,6 +67,7 @@ async function serviceDeps(deps: WorkerDeps): Promise<RevocationDeps> {
     logger: deps.logger,
     dryRun: r.dryRun,
     sliceMs: r.sliceMs,
+    deadlineMs: r.deadlineMs,
   };
 }
 

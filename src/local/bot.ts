@@ -8,6 +8,7 @@ import { AccessPolicy } from '../auth/access.js';
 import { configSecrets, loadLocalConfig } from '../config/env.js';
 import { loadSettings, type Settings } from '../config/settings.js';
 import { type Transport, undiciTransport } from '../http/transport.js';
+import { runSweep } from '../jobs/sweep.js';
 import { type JobOutcome, runJob, type WorkerDeps } from '../jobs/worker.js';
 import type { ListenerDeps } from '../listeners/deps.js';
 import { jsonLogger, type Logger, SecretRedactor } from '../log.js';
@@ -43,6 +44,8 @@ export interface LocalBotOptions {
   slack?: SlackApi;
   /** Scans still running after this long get a progress message. @default 3000 */
   progressAfterMs?: number;
+  /** How often stuck revocations are looked for; 0 turns the sweep off (tests that drive it). @default 60_000 */
+  sweepEveryMs?: number;
 }
 
 export interface LocalBot {
@@ -58,6 +61,8 @@ export interface LocalBot {
   queue: InlineQueue;
   receiver: KeywardenReceiver;
   app: App;
+  /** Looks for stuck revocations now and queues their resumption (what the timer does every minute). */
+  sweep(): Promise<{ queued: string[] }>;
   close(): Promise<void>;
 }
 
@@ -125,7 +130,28 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
       },
     };
     const queue = new InlineQueue({ run: (job): Promise<JobOutcome> => runJob(job, workerDeps), logger });
+    workerDeps.queue = queue;
     closers.push(() => queue.idle());
+    // The sweep of stuck revocations: once at start-up (a run this process's predecessor left half-done is
+    // resumed as soon as its lease lapses) and then every minute.
+    const revocationStore = workerDeps.revocation?.store as RequestStore;
+    const sweep = () =>
+      runSweep({ store: revocationStore, queue, clock, logger }).catch((err: unknown) =>
+        logger.error('the sweep of stuck revocations failed', { err }),
+      );
+    let sweeping: Promise<unknown> = Promise.resolve();
+    const sweepEveryMs = options.sweepEveryMs ?? 60_000;
+    if (sweepEveryMs > 0) {
+      const sweepTimer = setInterval(() => {
+        sweeping = sweep();
+      }, sweepEveryMs);
+      sweepTimer.unref();
+      closers.unshift(async () => {
+        clearInterval(sweepTimer);
+        await sweeping;
+      });
+      sweeping = sweep();
+    }
     const deps: ListenerDeps = {
       access,
       admins: { users: settings.admins, group: settings.adminGroup },
@@ -148,6 +174,11 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
     if (settings.admins.length === 0 && !settings.adminGroup) {
       notes.push(
         'KEYWARDEN_ADMINS and KEYWARDEN_ADMIN_GROUP are empty: every command will be politely refused.',
+      );
+    }
+    if (!settings.approvalsChannel) {
+      notes.push(
+        'KEYWARDEN_APPROVALS_CHANNEL is not set: revocation requests are refused until it is (they would show key names and owners wherever a command was typed).',
       );
     }
     if (settings.approvers.length === 0 && !settings.approverGroup) {
@@ -228,6 +259,7 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
       queue,
       receiver,
       app,
+      sweep: () => runSweep({ store: revocationStore, queue, clock, logger }),
       close: async () => {
         for (const close of closers) await close();
       },

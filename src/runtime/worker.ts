@@ -1,5 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { AccessPolicy } from '../auth/access.js';
+import { sqsQueue } from '../aws/sqs-queue.js';
 import { bundleSecret } from '../config/secrets.js';
 import { undiciTransport } from '../http/transport.js';
 import type { WorkerDeps } from '../jobs/worker.js';
@@ -79,8 +81,12 @@ export function workerRuntime(env: NodeJS.ProcessEnv): WorkerDeps {
   const db = documentClient(new DynamoDBClient({}));
   const slack = slackFor(base);
   const s = base.settings;
+  if (!s.queueUrl) base.logger.warn('KEYWARDEN_QUEUE_URL is not set: long revocations wait for the sweep');
+  if (!s.approvalsChannel)
+    base.logger.warn('KEYWARDEN_APPROVALS_CHANNEL is not set: revocation requests are refused until it is');
   return {
     providers: cachedProviders(base),
+    queue: s.queueUrl ? sqsQueue(new SQSClient({}), s.queueUrl) : undefined,
     slack,
     ledger: new JobLedger(db, { table: s.table }),
     clock: systemClock,
@@ -94,6 +100,10 @@ export function workerRuntime(env: NodeJS.ProcessEnv): WorkerDeps {
       auditChannel: s.auditChannel,
       dryRun: s.dryRun,
       ttlHours: s.requestTtlHours,
+      // The worker's timeout is 120 s (serverless.yml): a 40 s slice plus one vendor call of at most 60 s ends
+      // inside it, and inside the 300 s lease, so a run is never cut off mid-batch by Lambda.
+      sliceMs: 40_000,
+      deadlineMs: 60_000,
     },
   };
 }

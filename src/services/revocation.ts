@@ -297,7 +297,9 @@ export async function executeRequest(requestId: string, deps: RevocationDeps): P
   const attempt = request.attempt;
   const startedAt = deps.clock.now().getTime();
   const sliceMs = deps.sliceMs ?? 45_000;
-  const sliceOver = () => deps.clock.now().getTime() - startedAt >= sliceMs;
+  // A slice always gets some work done, however short, so a continuation can never spin without progress.
+  let progressed = false;
+  const sliceOver = () => progressed && deps.clock.now().getTime() - startedAt >= sliceMs;
   // Every vendor call must end before the lease lapses, or a second execution could start alongside it.
   const vendorBudget = Math.max(
     5_000,
@@ -347,10 +349,12 @@ export async function executeRequest(requestId: string, deps: RevocationDeps): P
           else toRevoke.push(k);
         }
         await recordAll(decided);
+        if (decided.length) progressed = true;
         for (const chunk of chunks(toRevoke, p.revokeBatchSize)) {
           if (sliceOver()) throw new SliceOver();
           if (request.dryRun) {
             await recordAll(chunk.map((k) => [k, 'would_delete', 'dry run: not sent to the vendor']));
+            progressed = true;
             continue;
           }
           await deps.store.markSent(requestId, attempt, batchNo++, chunk);
@@ -376,6 +380,7 @@ export async function executeRequest(requestId: string, deps: RevocationDeps): P
               return [k, r?.outcome ?? 'deleted', r?.error];
             }),
           );
+          progressed = true;
           if (failed.length)
             throw new PartialRevocationError(
               `${failed.length} of ${chunk.length} keys could not be revoked: ${failed[0]}`,

@@ -273,6 +273,100 @@ describe('revocation (service, IDmelon sandbox, dynalite)', () => {
     expect(h.sandbox.routes.deletions).toEqual([key?._id]);
   });
 
+  it('reports a key deleted by a run that died before recording it as deleted, not already gone', async () => {
+    await setup({ users: 20, keys: 60, logs: 0 });
+    const key = h.sandbox.workspace.keys[0];
+    const shortLease = new RequestStore(documentClient(db.client), {
+      table: db.table,
+      now: () => now,
+      leaseMs: 1000,
+    });
+    const d = { ...deps, store: shortLease };
+    const { request, keys } = await createOne(
+      { kind: 'keys', refs: [{ vendor: 'idmelon', id: key?._id as string, ownerId: key?.ownerId }] },
+      { requester: 'UREQ', ttlHours: 24 },
+      d,
+    );
+    await decide(shortLease, request.id, 'UAPP', 'approve');
+    // A run claims the execution, writes the batch down, the vendor deletes the key, and the run dies.
+    const claim = await shortLease.claimExecution(request.id);
+    expect(claim.ok).toBe(true);
+    await shortLease.markSent(request.id, claim.ok ? claim.request.attempt : 0, 0, keys);
+    await fetch(`${h.sandbox.url}/administrator/securityDevice/${key?._id}?_id=${key?._id}`, {
+      method: 'DELETE',
+      headers: { authorization: h.sandbox.apiKey },
+    });
+    now += 1001;
+    const resumed = await executeRequest(request.id, d);
+    expect(resumed).toMatchObject({ kind: 'done', request: { summary: { deleted: 1, already_gone: 0 } } });
+    const [stored] = await shortLease.keys(request.id);
+    expect(stored).toMatchObject({ outcome: 'deleted', detail: expect.stringMatching(/interrupted/) });
+    expect(h.sandbox.routes.deletions).toEqual([key?._id]);
+  });
+
+  it('runs a large request in time slices, each handing over to the next, deleting every key once', async () => {
+    await setup({ users: 500, keys: 3000, logs: 0, staleRatio: 0.3, neverUsedRatio: 0, pendingRatio: 0 });
+    // Every read of the clock moves it one second, so a 2.5 s slice ends after a batch or two.
+    const ticking = { now: () => new Date((now += 1000)) };
+    const d: RevocationDeps = { ...deps, clock: ticking, sliceMs: 2_500, validateWindow: 250 };
+    const { request, keys } = await createOne(
+      { kind: 'stale', days: 90 },
+      { requester: 'UREQ', ttlHours: 24 },
+      d,
+    );
+    expect(keys.length).toBeGreaterThan(500);
+    await decide(store, request.id, 'UAPP', 'approve');
+    h.sandbox.server.clearLog();
+    const kinds: string[] = [];
+    for (let slice = 0; slice < 200; slice++) {
+      const result = await executeRequest(request.id, d);
+      kinds.push(result.kind);
+      if (result.kind !== 'continue') break;
+      expect((await store.get(request.id))?.state).toBe('approved');
+    }
+    expect(kinds.at(-1)).toBe('done');
+    expect(kinds.filter((k) => k === 'continue').length).toBeGreaterThanOrEqual(
+      Math.floor(keys.length / 250) - 1,
+    );
+    expect(h.sandbox.routes.deletions).toHaveLength(new Set(h.sandbox.routes.deletions).size);
+    expect([...h.sandbox.routes.deletions].sort()).toEqual(keys.map((k) => k.id).sort());
+    expect(await store.get(request.id)).toMatchObject({ state: 'done', summary: { deleted: keys.length } });
+  });
+
+  it('refuses a key from a stale row that was used since the list was made, and says why', async () => {
+    await setup({ users: 50, keys: 200, logs: 0 });
+    const [stale] = staleIds(90);
+    const key = h.sandbox.workspace.keys.find((k) => k._id === stale);
+    if (!key) throw new Error('no stale key');
+    h.sandbox.routes.useKey(key._id, new Date(now - 60_000));
+    await expect(
+      createRequests(
+        { kind: 'keys', refs: [{ vendor: 'idmelon', id: key._id, ownerId: key.ownerId }], thresholdDays: 90 },
+        { requester: 'UREQ', ttlHours: 24 },
+        deps,
+      ),
+    ).rejects.toThrow(
+      /no longer qualifies as unused for 90\+ days \(used \d{4}-\d\d-\d\d, after the cutoff\)/,
+    );
+  });
+
+  it('records what it verified of a stale row, and when', async () => {
+    await setup({ users: 50, keys: 200, logs: 0 });
+    const [stale] = staleIds(90);
+    const key = h.sandbox.workspace.keys.find((k) => k._id === stale);
+    if (!key) throw new Error('no stale key');
+    const { request } = await createOne(
+      { kind: 'keys', refs: [{ vendor: 'idmelon', id: key._id, ownerId: key.ownerId }], thresholdDays: 90 },
+      { requester: 'UREQ', ttlHours: 24 },
+      deps,
+    );
+    expect(request).toMatchObject({
+      criterion: 'unused',
+      thresholdDays: 90,
+      verifiedAt: new Date(now).toISOString(),
+    });
+  });
+
   it('in dry run, checks everything and sends no DELETE', async () => {
     await setup({ users: 200, keys: 600, logs: 0 }, true);
     const { request, keys } = await createOne(

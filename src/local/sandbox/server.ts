@@ -29,6 +29,8 @@ export type Fault =
   | { kind: 'reset' }
   /** Answers normally, but only after `ms`. */
   | { kind: 'delay'; ms: number }
+  /** Does the work, then waits before answering: the caller's side effect happened, its answer is late. */
+  | { kind: 'delayAnswer'; ms: number }
   /** Answers 200 with a body that is not JSON. */
   | { kind: 'malformed' }
   /** Answers normally with the body passed through `transform` (drop a field, shuffle a page, cap a list). */
@@ -163,6 +165,7 @@ export class SandboxServer {
     }
     if (fault?.kind === 'delay') await sleep(fault.ms);
     const answer = await this.handler(request);
+    if (fault?.kind === 'delayAnswer') await sleep(fault.ms);
     if (fault?.kind === 'transform') answer.body = fault.transform(answer.body);
     send(res, answer);
   }

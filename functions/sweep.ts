@@ -1,0 +1,11 @@
+import type { ScheduledEvent } from 'aws-lambda';
+import { runSweep } from '../src/jobs/sweep.js';
+import { sweepRuntime } from '../src/runtime/sweep.js';
+
+const deps = sweepRuntime(process.env);
+
+/** Every 5 minutes: queue a resumption for each approved revocation whose run died or stalled. */
+export const handler = async (_event: ScheduledEvent): Promise<{ resumed: number }> => {
+  const { queued } = await runSweep(deps);
+  return { resumed: queued.length };
+};

@@ -1,0 +1,32 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { sqsQueue } from '../aws/sqs-queue.js';
+import { loadSettings } from '../config/settings.js';
+import { ConfigError } from '../http/errors.js';
+import type { SweepDeps } from '../jobs/sweep.js';
+import { jsonLogger } from '../log.js';
+import { RequestStore } from '../store/requests.js';
+import { documentClient } from '../store/table.js';
+import { systemClock } from '../util/clock.js';
+
+/**
+ * The sweep on Lambda: DynamoDB and SQS only. It reads no secret and talks to no vendor or Slack, so it needs
+ * neither; the resumptions it queues run in the worker.
+ */
+export function sweepRuntime(env: NodeJS.ProcessEnv): SweepDeps {
+  const settings = loadSettings(env);
+  if (!settings.queueUrl) throw new ConfigError('KEYWARDEN_QUEUE_URL is not set');
+  const level = env.KEYWARDEN_LOG_LEVEL;
+  return {
+    store: new RequestStore(documentClient(new DynamoDBClient({})), {
+      table: settings.table,
+      retainDays: settings.retentionDays,
+    }),
+    queue: sqsQueue(new SQSClient({}), settings.queueUrl),
+    clock: systemClock,
+    logger: jsonLogger({
+      level: level === 'debug' || level === 'warn' || level === 'error' ? level : 'info',
+      base: { fn: env.AWS_LAMBDA_FUNCTION_NAME },
+    }),
+  };
+}
