@@ -19,6 +19,8 @@ export interface StaleSection {
   scan: 'sorted' | 'full';
   note?: string;
   meaning?: string;
+  /** False where the vendor records no use, so "stale" means created long ago (see Provider.tracksUse). */
+  tracksUse: boolean;
   /** Set when this vendor could not be scanned; the other sections still stand. */
   failure?: { message: string; code?: string };
 }
@@ -88,6 +90,7 @@ export async function scanStaleKeys(
           scan: listing.scan,
           note: listing.note,
           meaning: listing.meaning,
+          tracksUse: provider.tracksUse,
         };
       } catch (err) {
         logger.error('stale scan failed', { vendor: provider.vendor, err });
@@ -100,6 +103,7 @@ export async function scanStaleKeys(
           oldest: null,
           requests: meter.requests,
           scan: 'sorted',
+          tracksUse: provider.tracksUse,
           failure: { message: userMessage(err), code: (err as { code?: string }).code },
         };
       }

@@ -46,6 +46,7 @@ function report(n: number): StaleReport {
       {
         vendor: 'idmelon',
         label: 'IDmelon',
+        tracksUse: true,
         stale,
         neverUsed,
         byType: { phone: { stale: 1, neverUsed: 1 }, badge: { stale: 1, neverUsed: 0 } },

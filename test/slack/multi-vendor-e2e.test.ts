@@ -105,6 +105,53 @@ describe('all three vendors behind the same commands', () => {
     expect(bot.sandboxes.solvimon?.server.count(/decrypt/)).toBe(0);
   });
 
+  it('"Request revocation of all N" across vendors makes one request per vendor, each with its own criterion', async () => {
+    const blocks = await slash('stale 90');
+    const all = buttons(blocks).find((b) => b.action_id === 'revoke_stale') as Button & {
+      confirm: { text: { text: string } };
+    };
+    const dialog = all.confirm.text.text;
+    expect(dialog).toMatch(/3 requests, one per vendor/);
+    expect(dialog).toMatch(/IDmelon: [\d,]+ keys? unused for 90\+ days/);
+    expect(dialog).toMatch(/TryMellon: [\d,]+ keys? unused for 90\+ days/);
+    expect(dialog).toMatch(/Solvimon: [\d,]+ keys? created more than 90 days ago \(use not recorded\)/);
+
+    const posts = slack.callsOf('chat.postMessage').length;
+    await press('UADMIN1', all, 'C0ADMINS');
+    await slack.waitFor(
+      () =>
+        slack
+          .callsOf('chat.postMessage')
+          .slice(posts)
+          .filter((c) => c.args.channel === 'CAPPROVALS').length === 3,
+      20_000,
+      'three approval requests',
+    );
+    const requests = slack
+      .callsOf('chat.postMessage')
+      .slice(posts)
+      .filter((c) => c.args.channel === 'CAPPROVALS')
+      .map((c) => text(c.args.blocks));
+    const solvimon = requests.find((r) => r.includes('in Solvimon'));
+    expect(solvimon).toContain(
+      'created more than 90 days ago and still active (Solvimon does not record use)',
+    );
+    expect(solvimon).not.toContain('unused for');
+    expect(solvimon).not.toMatch(/IDmelon|TryMellon/);
+    const idmelon = requests.find((r) => r.includes('in IDmelon'));
+    expect(idmelon).toContain('in IDmelon unused for 90+ days');
+    expect(idmelon).not.toMatch(/Solvimon|TryMellon/);
+    expect(requests.find((r) => r.includes('in TryMellon unused for 90+ days'))).toBeDefined();
+    // Each dialog count is the number of keys its request holds.
+    for (const [label, req] of [
+      ['IDmelon', idmelon],
+      ['Solvimon', solvimon],
+    ] as const) {
+      const count = new RegExp(`${label}: ([\\d,]+) key`).exec(dialog)?.[1]?.replace(/,/g, '');
+      expect(req).toContain(`asks to revoke *${Number(count).toLocaleString('en-US')} key`);
+    }
+  });
+
   it('/user lookup looks in every vendor', async () => {
     const blocks = await slash('lookup alice@acme.example', '/user');
     expect(blockLimitViolations(blocks)).toEqual([]);
