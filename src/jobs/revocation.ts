@@ -148,7 +148,9 @@ export async function runDecide(job: DecideJob, deps: WorkerDeps, replier: Repli
     // An approved request that nobody is executing (it stopped part-way, or a worker died) is resumed.
     const redelivered =
       request.approver === actor && (request.state === 'approved' || request.state === 'executing');
-    if (!redelivered) await replier.send(errorMessage(alreadyDecided(request)), ephemeralOnly);
+    // Not errorMessage: that escapes its sentence as vendor text, and this one carries a mention Keywarden built.
+    if (!redelivered)
+      await replier.send(noticeMessage(`:warning: ${alreadyDecided(request)}`), ephemeralOnly);
     if (job.decision === 'approve' && request.state === 'approved') await execute(request.id, deps, replier);
     return;
   }

@@ -147,7 +147,8 @@ describe('keywarden slack (the local bot without Slack)', () => {
     });
     expect(code).toBe(0);
     expect(stdout).toContain('Acknowledged (HTTP 200):');
-    expect(stdout).toContain('Looking up alice@acme.example');
+    // As Slack shows it: the email literal, its dot a one-dot leader so it is not a mailto link.
+    expect(stdout).toContain('Looking up alice@acme\u2024example');
     expect(stdout).toContain('Answer (through response_url):');
     expect(stdout).toContain('*IDmelon*: *Alice Anders*');
   });

@@ -9,6 +9,12 @@ export const BIDI_AND_INVISIBLE = [
 /** Matches any of `BIDI_AND_INVISIBLE`. */
 export const bidiOrInvisible = new RegExp(`[${BIDI_AND_INVISIBLE.join('')}]`, 'u');
 
+/**
+ * What Slack would turn into a link: a URL scheme, a mailto, or a dot between two labels (a bare domain, `www.`,
+ * the domain of an email). Slack finds links by these ASCII patterns.
+ */
+export const LINKABLE = /[a-z][a-z0-9+.-]*:\/\/|mailto:|[\p{L}\p{N}-]\.[\p{L}\p{N}]/iu;
+
 /** Any text, with the characters that matter for Slack and terminals far likelier than in a uniform draw. */
 export const hostileText = (maxLength: number) =>
   fc.string({
