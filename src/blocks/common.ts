@@ -7,21 +7,26 @@ export function helpMessage(which: 'keys' | 'user'): Message {
   return { text: usage, blocks: [section(`\`\`\`${escapeMrkdwn(usage)}\`\`\``)] };
 }
 
-/** A usage error: the problem named on the first line, then the usage. */
+/**
+ * A usage error: the problem named on the first line, then the usage. The notification text (`text`) is mrkdwn
+ * too, and Slack notifies for a mention in it, so it carries the same escaped problem as the block.
+ */
 export function usageMessage(problem: string, which: 'keys' | 'user'): Message {
   const usage = which === 'keys' ? KEYS_USAGE : USER_USAGE;
+  const shown = field(problem, 300);
   return {
-    text: `${problem}\n${usage}`,
-    blocks: [
-      section(`:grey_question: ${field(problem, 300)}`),
-      section(`\`\`\`${escapeMrkdwn(usage)}\`\`\``),
-    ],
+    text: `${shown}\n${escapeMrkdwn(usage)}`,
+    blocks: [section(`:grey_question: ${shown}`), section(`\`\`\`${escapeMrkdwn(usage)}\`\`\``)],
   };
 }
 
-/** Something failed: one plain sentence, never a stack trace. */
+/**
+ * Something failed: one plain sentence, never a stack trace. The sentence may quote a vendor's error message, so
+ * the notification text is escaped like the block.
+ */
 export function errorMessage(sentence: string): Message {
-  return { text: sentence, blocks: [section(`:warning: ${field(sentence, 1000)}`)] };
+  const shown = field(sentence, 1000);
+  return { text: shown, blocks: [section(`:warning: ${shown}`)] };
 }
 
 export function noticeMessage(mrkdwnSafe: string, note?: string): Message {

@@ -1,4 +1,5 @@
 import { changePercent, type DigestPart, type DigestReport, type Figure } from '../services/digest.js';
+import { cutText, terminalText } from '../util/text-safety.js';
 import { actions, button, context, divider, header, type Message, section } from './kit.js';
 import type { Block } from './limits.js';
 import { field } from './mrkdwn.js';
@@ -25,19 +26,42 @@ function change(f: Figure): string {
   return ` (${arrow} ${Math.abs(pct)}% from ${f.previous.toLocaleString('en-US')})`;
 }
 
-function partText(p: DigestPart): string {
-  if (p.unavailable) return `*${field(p.title, 60)}*: unavailable. ${field(p.unavailable, 300)}`;
+/** How a part is shown, in Slack or in a terminal: how vendor strings are made safe, and the markup. */
+interface PartStyle {
+  text: (vendorText: string, max: number) => string;
+  bold: (safeText: string) => string;
+  code: (safeText: string) => string;
+  warning: string;
+}
+
+const SLACK_STYLE: PartStyle = {
+  text: field,
+  bold: (t) => `*${t}*`,
+  code: (t) => `\`${t}\``,
+  warning: ':warning: ',
+};
+/** A terminal has no markup: vendor strings only lose controls, escape sequences and invisible characters. */
+const TERMINAL_STYLE: PartStyle = {
+  text: (t, max) => cutText(terminalText(t), max),
+  bold: (t) => t,
+  code: (t) => t,
+  warning: 'warning: ',
+};
+
+function partText(p: DigestPart, style: PartStyle = SLACK_STYLE): string {
+  const { text, bold, code } = style;
+  if (p.unavailable) return `${bold(text(p.title, 60))}: unavailable. ${text(p.unavailable, 300)}`;
   const figures = (p.figures ?? [])
-    .map((f) => `${f.value.toLocaleString('en-US')} ${field(f.label, 60)}${change(f)}`)
+    .map((f) => `${f.value.toLocaleString('en-US')} ${text(f.label, 60)}${change(f)}`)
     .join(' · ');
-  const lines = [`*${field(p.title, 60)}*${figures ? `: ${figures}` : ''}`];
+  const lines = [`${bold(text(p.title, 60))}${figures ? `: ${figures}` : ''}`];
   if (p.series?.length) {
     lines.push(
-      `\`${sparkline(p.series.map((s) => s.value))}\` ${p.series.map((s) => s.value.toLocaleString('en-US')).join(' / ')}`,
+      `${code(sparkline(p.series.map((s) => s.value)))} ${p.series.map((s) => s.value.toLocaleString('en-US')).join(' / ')}`,
     );
   }
-  for (const l of p.lines ?? []) lines.push(field(l, 400));
-  for (const w of p.warnings ?? []) lines.push(`:warning: ${field(w, 400)}`);
+  for (const l of p.lines ?? []) lines.push(text(l, 400));
+  for (const w of p.warnings ?? []) lines.push(`${style.warning}${text(w, 400)}`);
   return lines.join('\n');
 }
 
@@ -93,14 +117,10 @@ export function renderDigest(report: DigestReport, options: { preview?: boolean 
 
 /** The same digest as plain text, for the terminal. */
 export function digestText(report: DigestReport): string {
-  const out = [`Weekly digest: ${range(report)} (${report.timeZone})`, ''];
+  const out = [`Weekly digest: ${range(report)} (${terminalText(report.timeZone)})`, ''];
   for (const s of report.sections) {
     out.push(`${s.label} (${s.requests} requests)`);
-    for (const p of s.parts) {
-      out.push(
-        `  ${partText(p).replace(/\*/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').split('\n').join('\n    ')}`,
-      );
-    }
+    for (const p of s.parts) out.push(`  ${partText(p, TERMINAL_STYLE).split('\n').join('\n    ')}`);
     out.push('');
   }
   return out.join('\n');

@@ -96,10 +96,8 @@ export function renderLookup(report: LookupReport, now: Date, options: LookupRen
     blocks.push(...vendorBlocks(r, report.query, now, options));
   });
   const found = report.results.find((r) => r.kind === 'found');
-  const text =
-    found?.kind === 'found'
-      ? `User lookup: ${found.profile.user.email ?? found.profile.user.id}`
-      : `User lookup: ${report.query}`;
+  // The notification text is mrkdwn and can notify, so the vendor's email goes through `field` here too.
+  const text = `User lookup: ${field(found?.kind === 'found' ? (found.profile.user.email ?? found.profile.user.id) : report.query, 100)}`;
   // Several vendors with many keys each could pass 50 blocks: keep the head and say what was cut.
   if (blocks.length > 50)
     return {

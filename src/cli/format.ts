@@ -1,16 +1,15 @@
 import type { Key } from '../providers/types.js';
 import type { LookupReport } from '../services/lookup.js';
 import type { StaleReport } from '../services/stale.js';
+import { terminalText } from '../util/text-safety.js';
 import { keyUseText, lastUseText, plural } from '../util/time.js';
 
 /**
- * Plain-text rendering for a terminal. Vendor strings pass through `clean`: a key named with ANSI escape codes
- * must not repaint the admin's terminal.
+ * Plain-text rendering for a terminal. Every vendor string (names, emails, types, ids, notes, error messages)
+ * passes through `clean`: a key named with ANSI escape codes must not clear or retitle the admin's terminal, and
+ * a bidi override must not reorder the table (see `terminalText`).
  */
-export function clean(text: string | undefined): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
-  return (text ?? '').replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
-}
+export const clean = terminalText;
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) =>
@@ -42,18 +41,18 @@ function keyRows(keys: Key[], now: Date): string[][] {
 export function formatStaleReport(report: StaleReport): string {
   const now = new Date(report.generatedAt);
   const out: string[] = [];
-  const typeNote = report.type ? ` of type ${report.type}` : '';
+  const typeNote = report.type ? ` of type ${clean(report.type)}` : '';
   for (const s of report.sections) {
     out.push(
       `${s.label}: keys${typeNote} unused for ${report.days}+ days (since ${report.cutoff.slice(0, 10)})`,
     );
     if (s.failure) {
-      out.push(`  could not scan: ${s.failure.message}`, '');
+      out.push(`  could not scan: ${clean(s.failure.message)}`, '');
       continue;
     }
-    if (s.meaning) out.push(`  ${s.meaning}`);
+    if (s.meaning) out.push(`  ${clean(s.meaning)}`);
     const types = Object.entries(s.byType)
-      .map(([t, c]) => `${t} ${c.stale + c.neverUsed}`)
+      .map(([t, c]) => `${clean(t)} ${c.stale + c.neverUsed}`)
       .join(', ');
     out.push(
       `  ${plural(s.stale.length, 'stale key')}, ${plural(s.neverUsed.length, 'never-used key')}` +
@@ -61,7 +60,7 @@ export function formatStaleReport(report: StaleReport): string {
         (s.oldest ? `; oldest ${keyUseText(s.oldest, now)}` : ''),
     );
     out.push(`  ${plural(s.requests, 'request')} to ${s.label}${s.scan === 'full' ? ', full scan' : ''}`);
-    if (s.note) out.push(`  note: ${s.note}`);
+    if (s.note) out.push(`  note: ${clean(s.note)}`);
     if (s.neverUsed.length) {
       out.push(
         '',
@@ -86,7 +85,7 @@ export function formatLookupReport(report: LookupReport, now: Date): string {
   for (const r of report.results) {
     switch (r.kind) {
       case 'failed':
-        out.push(`${r.label}: lookup failed: ${r.failure.message}`);
+        out.push(`${r.label}: lookup failed: ${clean(r.failure.message)}`);
         break;
       case 'none':
         out.push(`${r.label}: no user matches ${JSON.stringify(clean(report.query))}.`);
@@ -96,7 +95,7 @@ export function formatLookupReport(report: LookupReport, now: Date): string {
           `${r.label}: ${r.totalMatches} users match ${JSON.stringify(clean(report.query))}; be more specific, or use an email or id:`,
           table(
             ['Name', 'Email', 'Id'],
-            r.matches.map((u) => [clean(u.name), clean(u.email), u.id]),
+            r.matches.map((u) => [clean(u.name), clean(u.email), clean(u.id)]),
           ),
         );
         if (r.totalMatches > r.matches.length) out.push(`…and ${r.totalMatches - r.matches.length} more`);
@@ -104,7 +103,7 @@ export function formatLookupReport(report: LookupReport, now: Date): string {
       case 'found': {
         const { user, keys, passkeys, groups } = r.profile;
         out.push(
-          `${r.label}: ${clean(user.name ?? '(no name)')} <${clean(user.email ?? '?')}>  id ${user.id}` +
+          `${r.label}: ${clean(user.name ?? '(no name)')} <${clean(user.email ?? '?')}>  id ${clean(user.id)}` +
             (user.status ? `  status ${clean(user.status)}` : ''),
           `Groups: ${groups.length ? groups.map((g) => clean(g.name)).join(', ') : 'none'}`,
           '',

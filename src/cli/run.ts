@@ -11,7 +11,8 @@ import { buildDigest, digestIsEmpty } from '../services/digest.js';
 import { lookupUser } from '../services/lookup.js';
 import { scanStaleKeys } from '../services/stale.js';
 import { type Clock, systemClock } from '../util/clock.js';
-import { formatLookupReport, formatStaleReport } from './format.js';
+import { escapeJsonForTerminal, terminalLines } from '../util/text-safety.js';
+import { clean, formatLookupReport, formatStaleReport } from './format.js';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -21,6 +22,15 @@ export interface CliIo {
   transport?: Transport;
   /** Whether stderr is a terminal (progress is redrawn in place). */
   interactive?: boolean;
+}
+
+/**
+ * `--json`: the report exactly as Keywarden holds it, for jq and scripts. `JSON.stringify` already writes C0
+ * controls (ESC, BEL) as `\u` escapes; `escapeJsonForTerminal` does the same for DEL, C1 and bidi characters,
+ * so piping it to a terminal is as safe as the table, and the parsed value is unchanged.
+ */
+function jsonOut(value: unknown): string {
+  return `${escapeJsonForTerminal(JSON.stringify(value, null, 2))}\n`;
 }
 
 export const EXIT_OK = 0;
@@ -130,14 +140,15 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     config = loadLocalConfig(io.env);
     settings = loadSettings(io.env);
   } catch (err) {
-    io.stderr(`keywarden: ${userMessage(err)}\n`);
+    io.stderr(`keywarden: ${clean(userMessage(err))}\n`);
     return EXIT_FAILED;
   }
   redactor.add(...configSecrets(config));
   const logger = jsonLogger({
     level: flags.debug ? 'debug' : 'error',
     redactor,
-    write: (line) => (flags.debug ? io.stderr(`${line}\n`) : undefined),
+    // Log records quote vendor data, and JSON.stringify leaves C1 and bidi characters raw.
+    write: (line) => (flags.debug ? io.stderr(`${escapeJsonForTerminal(line)}\n`) : undefined),
   });
   const ownTransport = io.transport ? undefined : undiciTransport();
   const transport = io.transport ?? (ownTransport as Transport);
@@ -167,9 +178,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       const failed = report.sections.filter((s) => s.failure);
       // When every vendor failed there is nothing to show but the reason: one line on stderr.
       if (flags.json || failed.length < report.sections.length) {
-        io.stdout(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatStaleReport(report));
+        io.stdout(flags.json ? jsonOut(report) : formatStaleReport(report));
       }
-      for (const s of failed) io.stderr(`keywarden: ${s.label}: ${s.failure?.message}\n`);
+      for (const s of failed) io.stderr(`keywarden: ${s.label}: ${clean(s.failure?.message)}\n`);
       return failed.length ? EXIT_FAILED : EXIT_OK;
     }
     if (command.kind === 'keys.digest') {
@@ -180,7 +191,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         logger,
       });
       progress.done();
-      io.stdout(flags.json ? `${JSON.stringify(report, null, 2)}\n` : digestText(report));
+      io.stdout(flags.json ? jsonOut(report) : digestText(report));
       return digestIsEmpty(report) ? EXIT_FAILED : EXIT_OK;
     }
     const report = await lookupUser(vendors.providers, command.query, {
@@ -190,17 +201,16 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     progress.done();
     const failed = report.results.filter((r) => r.kind === 'failed');
     if (flags.json || failed.length < report.results.length) {
-      io.stdout(
-        flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatLookupReport(report, clock.now()),
-      );
+      io.stdout(flags.json ? jsonOut(report) : formatLookupReport(report, clock.now()));
     }
     for (const r of failed)
-      if (r.kind === 'failed') io.stderr(`keywarden: ${r.label}: ${r.failure.message}\n`);
+      if (r.kind === 'failed') io.stderr(`keywarden: ${r.label}: ${clean(r.failure.message)}\n`);
     return failed.length ? EXIT_FAILED : EXIT_OK;
   } catch (err) {
     progress.done();
-    io.stderr(`keywarden: ${userMessage(err)}\n`);
-    if (flags.debug && err instanceof Error && err.stack) io.stderr(`${redactor.redact(err.stack)}\n`);
+    io.stderr(`keywarden: ${clean(userMessage(err))}\n`);
+    if (flags.debug && err instanceof Error && err.stack)
+      io.stderr(`${terminalLines(redactor.redact(err.stack))}\n`);
     return EXIT_FAILED;
   } finally {
     await vendors.close();

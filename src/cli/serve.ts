@@ -1,5 +1,6 @@
 import { userMessage } from '../http/errors.js';
 import { startLocalBot } from '../local/bot.js';
+import { terminalText } from '../util/text-safety.js';
 import type { CliIo } from './run.js';
 
 /**
@@ -11,7 +12,7 @@ export async function runServe(io: CliIo): Promise<void> {
   try {
     bot = await startLocalBot({ env: io.env });
   } catch (err) {
-    io.stderr(`keywarden: ${userMessage(err)}\n`);
+    io.stderr(`keywarden: ${terminalText(userMessage(err))}\n`);
     process.exitCode = 1;
     return;
   }

@@ -5,6 +5,7 @@ import { userMessage } from '../http/errors.js';
 import { startLocalBot } from '../local/bot.js';
 import { jsonLogger } from '../log.js';
 import { signSlackRequest } from '../slack/verify.js';
+import { terminalLines, terminalText } from '../util/text-safety.js';
 import type { CliIo } from './run.js';
 
 const ADMIN = 'ULOCALADMIN';
@@ -25,7 +26,8 @@ export function blocksToText(blocks: readonly Block[]): string {
       out.push((b.elements as Array<{ text: { text: string } }>).map((e) => `[${e.text.text}]`).join(' '));
     else if (b.type === 'divider') out.push('---');
   }
-  return out.join('\n');
+  // Slack text is already escaped for Slack, not for a terminal: a C1 or an escape in a label must not reach it.
+  return terminalLines(out.join('\n'));
 }
 
 /**
@@ -100,7 +102,7 @@ export async function runTrySlack(commandLine: string, io: CliIo): Promise<numbe
     for (const blocks of answers) io.stdout(`Answer (through response_url):\n${blocksToText(blocks)}\n\n`);
     return 0;
   } catch (err) {
-    io.stderr(`keywarden: ${userMessage(err)}\n`);
+    io.stderr(`keywarden: ${terminalText(userMessage(err))}\n`);
     return 1;
   } finally {
     await bot?.close();

@@ -3,6 +3,7 @@ import { keysCsv } from '../blocks/csv.js';
 import { renderDigest } from '../blocks/digest.js';
 import { context, type Message, section } from '../blocks/kit.js';
 import { renderLookup } from '../blocks/lookup.js';
+import { field } from '../blocks/mrkdwn.js';
 import { requestAllButton, requestKeyButton } from '../blocks/revoke-buttons.js';
 import { PAGE_SIZE, renderStaleReport, staleRows } from '../blocks/stale.js';
 import { ConfigError, userMessage } from '../http/errors.js';
@@ -57,7 +58,7 @@ function progressFeed(replier: Replier, deps: WorkerDeps, title: string) {
 
 export async function runLookup(job: LookupJob, deps: WorkerDeps, replier: Replier): Promise<void> {
   const providers = await configuredProviders(deps);
-  const feed = progressFeed(replier, deps, `Looking up ${job.query}…`);
+  const feed = progressFeed(replier, deps, `Looking up ${field(job.query, 100)}…`);
   const report = await lookupUser(providers, job.query, {
     logger: deps.logger,
     onProgress: feed.onProgress,
@@ -103,7 +104,7 @@ export async function runStale(job: StaleJob, deps: WorkerDeps, replier: Replier
       csvNote = `The full list went to you ${await sendCsv(report, job, deps)} as a CSV.`;
     } catch (err) {
       deps.logger.warn('could not send the CSV', { err });
-      csvNote = `The CSV could not be sent (${userMessage(err)}).`;
+      csvNote = `The CSV could not be sent (${field(userMessage(err), 300)}).`;
     }
   }
   await replier.send(

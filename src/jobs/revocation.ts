@@ -10,6 +10,7 @@ import {
 } from '../blocks/approval.js';
 import { errorMessage, noticeMessage } from '../blocks/common.js';
 import { toCsv } from '../blocks/csv.js';
+import type { Message } from '../blocks/kit.js';
 import { field } from '../blocks/mrkdwn.js';
 import type { Logger } from '../log.js';
 import {
@@ -20,7 +21,7 @@ import {
   executeRequest,
   type RevocationDeps,
 } from '../services/revocation.js';
-import { Replier } from '../slack/replier.js';
+import type { Replier } from '../slack/replier.js';
 import type { RequestedKey, RequestStore, RevocationRequest } from '../store/requests.js';
 import { plural } from '../util/time.js';
 import { type Job, jobIdFor } from './job.js';
@@ -50,8 +51,8 @@ type DecideJob = Job & { kind: 'revoke.decide' };
 type ExecuteJob = Job & { kind: 'revoke.execute' };
 type ResumeJob = Job & { kind: 'revoke.resume' };
 
-/** Where a revocation's notices go when nobody pressed a button (a continuation or the sweep): logs only. */
-type Notify = ((sentence: string) => Promise<void>) | undefined;
+/** The presser, privately; undefined when nobody pressed anything (a continuation or the sweep). */
+type Notify = ((message: Message) => Promise<void>) | undefined;
 
 function revocation(deps: WorkerDeps): RevocationWorkerDeps {
   if (!deps.revocation) throw new Error('revocation is not wired into this worker');
@@ -175,7 +176,7 @@ export async function runDecide(job: DecideJob, deps: WorkerDeps, replier: Repli
   if (d.kind === 'refused') {
     const request = d.request;
     if (d.why === 'expired' && request) {
-      await publish(request, deps, replier);
+      await publish(request, deps, tellVia(replier));
       await replier.send(
         errorMessage(
           `${request.id} expired before it was approved. Nothing was revoked; make a new request if it is still needed.`,
@@ -200,13 +201,15 @@ export async function runDecide(job: DecideJob, deps: WorkerDeps, replier: Repli
     // is resumed: claiming the execution succeeds only then, so a live execution is never joined.
     const open = request.state === 'approved' || request.state === 'executing';
     const redelivered = request.approver === actor && open;
-    if (!redelivered) await replier.send(errorMessage(alreadyDecided(request)), ephemeralOnly);
+    // Not errorMessage: that escapes its sentence as vendor text, and this one carries a mention Keywarden built.
+    if (!redelivered)
+      await replier.send(noticeMessage(`:warning: ${alreadyDecided(request)}`), ephemeralOnly);
     if (job.decision === 'approve' && open) await execute(request.id, deps, tellVia(replier));
     return;
   }
   deps.logger.info(`revocation request ${d.kind}`, { requestId: d.request.id, by: actor });
   if (d.kind === 'denied') {
-    await publish(d.request, deps, replier);
+    await publish(d.request, deps, tellVia(replier));
     return;
   }
   await updateMessage(d.request, await r.store.keys(d.request.id), deps);
@@ -241,7 +244,7 @@ export async function runExecute(job: ExecuteJob, deps: WorkerDeps, replier: Rep
     return;
   }
   if (request.state !== 'approved' && request.state !== 'executing') {
-    await replier.send(errorMessage(alreadyDecided(request)), ephemeralOnly);
+    await replier.send(noticeMessage(`:warning: ${alreadyDecided(request)}`), ephemeralOnly);
     return;
   }
   deps.logger.info('revocation retried by an approver', { requestId: request.id, by: job.origin.user });
@@ -258,8 +261,8 @@ export async function runResume(job: ResumeJob, deps: WorkerDeps): Promise<void>
 }
 
 function tellVia(replier: Replier): Notify {
-  return async (sentence) => {
-    await replier.send(errorMessage(sentence), ephemeralOnly);
+  return async (message) => {
+    await replier.send(message, ephemeralOnly);
   };
 }
 
@@ -293,7 +296,9 @@ async function execute(requestId: string, deps: WorkerDeps, notify: Notify): Pro
   if (result.kind === 'partial') {
     await updateMessage(result.request, result.keys, deps);
     await notify?.(
-      `${requestId} stopped part-way: ${result.error} Keys already revoked stay revoked; Keywarden will retry the rest.`,
+      errorMessage(
+        `${requestId} stopped part-way: ${result.error} Keys already revoked stay revoked; Keywarden will retry the rest.`,
+      ),
     );
     // A press is delivered again by the queue; a resumption is picked up again by the sweep.
     if (notify) throw new RetryJobError(`${requestId} stopped part-way: ${result.error}`);
@@ -334,7 +339,7 @@ async function continueLater(request: RevocationRequest, deps: WorkerDeps): Prom
 async function publish(
   request: RevocationRequest,
   deps: WorkerDeps,
-  notify: Notify | Replier,
+  notify: Notify,
   known?: RequestedKey[],
 ): Promise<void> {
   const r = revocation(deps);
@@ -357,10 +362,8 @@ async function publish(
         }),
       );
     }
-  } else if (notify instanceof Replier) {
-    tasks.push(notify.send(requesterNotice(request, keys), ephemeralOnly));
   } else if (notify) {
-    tasks.push(notify(requesterNotice(request, keys).text));
+    tasks.push(notify(requesterNotice(request, keys)));
   }
   if (r.auditChannel) tasks.push(deps.slack.postMessage(r.auditChannel, auditLine(request, keys)));
   const results = await Promise.allSettled(tasks);

@@ -7,6 +7,7 @@ import { escapeMrkdwn, field } from '../../src/blocks/mrkdwn.js';
 import { PAGE_SIZE, renderStaleReport } from '../../src/blocks/stale.js';
 import type { Key } from '../../src/providers/types.js';
 import type { StaleReport } from '../../src/services/stale.js';
+import { bidiOrInvisible, hostileText, LINKABLE } from '../helpers/hostile-text.js';
 import { NOW } from '../helpers/idmelon.js';
 
 const HOSTILE = [
@@ -77,7 +78,8 @@ describe('stale list rendering', () => {
       .filter((b) => b.type === 'section');
     expect(rows).toHaveLength(PAGE_SIZE);
     const first = String((rows[0]?.text as { text?: string } | undefined)?.text);
-    expect(first).toContain('user0@acme.example');
+    // The owner's email shows literally, with a one-dot leader so Slack does not make it a mailto link.
+    expect(first).toContain('user0@acme\u2024example');
     expect(first).toContain('last used never');
     const stale = String((rows[10]?.text as { text?: string } | undefined)?.text);
     expect(stale).toMatch(/badge · last used 101 days ago · 1 use$/);
@@ -166,6 +168,23 @@ describe('mrkdwn escaping (property)', () => {
         const f = field(`<!${s}<@${s}<#${s}`, max);
         return !f.includes('<!') && !f.includes('<@') && !f.includes('<#') && !f.includes('<');
       }),
+    );
+  });
+
+  it('a rendered field has no bidi or zero-width character, no markup, nothing to link, whatever the input', () => {
+    fc.assert(
+      fc.property(hostileText(300), fc.integer({ min: 1, max: 120 }), (s, max) => {
+        const f = field(s, max);
+        return (
+          !bidiOrInvisible.test(f) &&
+          !/[<>*_~`\n\r]/.test(f) &&
+          !f.includes('<!') &&
+          !f.includes('<@') &&
+          !f.includes('<#') &&
+          !LINKABLE.test(f)
+        );
+      }),
+      { numRuns: 500 },
     );
   });
 });

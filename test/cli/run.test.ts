@@ -3,7 +3,9 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, runCli } from '../../src/cli/run.js';
 import { type IdmelonSandbox, startIdmelonSandbox } from '../../src/local/sandbox/idmelon/index.js';
+import type { LookupReport } from '../../src/services/lookup.js';
 import type { StaleReport } from '../../src/services/stale.js';
+import { bidiOrInvisible } from '../helpers/hostile-text.js';
 import { clock, NOW } from '../helpers/idmelon.js';
 
 async function cli(argv: string[], env: NodeJS.ProcessEnv = {}) {
@@ -114,6 +116,72 @@ describe('keywarden CLI', () => {
   });
 });
 
+describe('keywarden CLI with hostile vendor strings', () => {
+  // Key and person names an attacker with a vendor account could set: clear the screen and retitle the window,
+  // a one-character C1 CSI, a right-to-left override.
+  const CLEAR_AND_RETITLE = '\u001b[2J\u001b]0;pwned\u0007evil';
+  const C1_CSI = '\u009b31mred';
+  const RLO_NAME = 'Alice \u202egnp.exe';
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+  const TERMINAL_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
+  let sandbox: IdmelonSandbox;
+  let env: NodeJS.ProcessEnv;
+  beforeAll(async () => {
+    sandbox = await startIdmelonSandbox({ now: NOW, users: 50, keys: 150, logs: 200 });
+    env = { IDMELON_BASE_URL: sandbox.url, IDMELON_API_KEY: sandbox.apiKey };
+    const [, badge, desktop] = sandbox.workspace.keys;
+    const alice = sandbox.workspace.users[0];
+    if (!badge || !desktop || !alice) throw new Error('the sandbox always has Alice and her three keys');
+    // Alice's badge was last used 213 days ago and her desktop key never: both are on every stale list.
+    badge.name = CLEAR_AND_RETITLE;
+    desktop.name = C1_CSI;
+    alice.name = RLO_NAME;
+  });
+  afterAll(async () => {
+    await sandbox.close();
+  });
+
+  it.each([[['keys', 'stale', '90']], [['user', 'lookup', 'alice@acme.example']]])(
+    'prints %j with no ESC, BEL, C1 or bidi character, and the names still readable',
+    async (argv) => {
+      const { code, stdout, stderr } = await cli(argv, env);
+      expect(code).toBe(EXIT_OK);
+      expect(`${stdout}${stderr}`).not.toMatch(TERMINAL_CONTROL);
+      expect(stdout).not.toMatch(bidiOrInvisible);
+      expect(stdout).toMatch(/^evil /m);
+      expect(stdout).toMatch(/^red /m);
+      expect(stdout).not.toContain('pwned');
+    },
+  );
+
+  it('keeps the exact names under --json, with every control written as a \\u escape', async () => {
+    const { code, stdout } = await cli(['user', 'lookup', 'alice@acme.example', '--json'], env);
+    expect(code).toBe(EXIT_OK);
+    expect(stdout.replace(/\n/g, '')).not.toMatch(TERMINAL_CONTROL);
+    expect(stdout).not.toMatch(bidiOrInvisible);
+    expect(stdout).toContain('\\u001b[2J\\u001b]0;pwned\\u0007evil');
+    expect(stdout).toContain('\\u009b31mred');
+    const report = JSON.parse(stdout) as LookupReport;
+    const found = report.results[0];
+    if (found?.kind !== 'found') throw new Error(`expected a found user, got ${found?.kind}`);
+    expect(found.profile.user.name).toBe(RLO_NAME);
+    expect(found.profile.keys.map((k) => k.name)).toEqual(
+      expect.arrayContaining([CLEAR_AND_RETITLE, C1_CSI]),
+    );
+  });
+
+  it('prints a vendor error message on stderr without its escape sequences', async () => {
+    sandbox.inject({
+      fault: { kind: 'status', status: 400, body: { message: `bad ${CLEAR_AND_RETITLE} ${C1_CSI}` } },
+      times: 1,
+    });
+    const { code, stderr } = await cli(['keys', 'stale', '90'], env);
+    expect(code).toBe(EXIT_FAILED);
+    expect(stderr).not.toMatch(TERMINAL_CONTROL);
+    expect(stderr).toMatch(/rejected the request as invalid: .*: bad evil red\n$/);
+  });
+});
+
 describe('the installed keywarden command', () => {
   const run = promisify(execFile);
   const bin = new URL('../../bin/keywarden.js', import.meta.url).pathname;
@@ -147,7 +215,8 @@ describe('keywarden slack (the local bot without Slack)', () => {
     });
     expect(code).toBe(0);
     expect(stdout).toContain('Acknowledged (HTTP 200):');
-    expect(stdout).toContain('Looking up alice@acme.example');
+    // As Slack shows it: the email literal, its dot a one-dot leader so it is not a mailto link.
+    expect(stdout).toContain('Looking up alice@acme\u2024example');
     expect(stdout).toContain('Answer (through response_url):');
     expect(stdout).toContain('*IDmelon*: *Alice Anders*');
   });

@@ -174,8 +174,9 @@ describe('worker', () => {
     slack.fail('conversations.open', 'missing_scope');
     const job = staleJob();
     await runJob(job, deps);
+    // The reason goes through field() like any error text, so the underscore is a look-alike, not italics.
     expect(JSON.stringify(slack.postsTo(job.origin.responseUrl as string)[0]?.blocks)).toContain(
-      "The CSV could not be sent (Slack refused Keywarden's request (missing_scope).)",
+      "The CSV could not be sent (Slack refused Keywarden's request (missing\uff3fscope).)",
     );
   });
 });
