@@ -3,6 +3,7 @@ import { benchApprovals } from './approvals.js';
 import { benchDigest } from './digest.js';
 import { benchIdmelon } from './idmelon.js';
 import { consoleTable, machine, markdownTable, type Section } from './lib.js';
+import { benchRevocation } from './revocation.js';
 import { benchSlack } from './slack.js';
 
 /**
@@ -12,7 +13,13 @@ import { benchSlack } from './slack.js';
 // The bench runs on Node 20; the AWS SDK's notice about Node 22 concerns Lambda (nodejs22.x), not it.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const benches: Array<() => Promise<Section>> = [benchIdmelon, benchSlack, benchDigest, benchApprovals];
+const benches: Array<() => Promise<Section>> = [
+  benchIdmelon,
+  benchSlack,
+  benchDigest,
+  benchApprovals,
+  benchRevocation,
+];
 
 const sections: Section[] = [];
 for (const bench of benches) {

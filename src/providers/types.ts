@@ -96,6 +96,11 @@ export interface StaleQuery {
   cutoff: Date;
   /** Only keys of this type. */
   type?: string;
+  /**
+   * Stop as soon as every one of these key ids has been seen: a caller confirming known keys (revocation) needs
+   * only the stretch of the listing they are in, not all of it.
+   */
+  wanted?: ReadonlySet<string>;
 }
 
 export interface StaleListing {

@@ -264,6 +264,13 @@ function usedSince(before: RequestedKey, now: Key): boolean {
 }
 
 const sentId = (k: RequestedKey) => `${k.vendor}#${k.id}`;
+
+/** Never used first, then oldest last use (or creation, where use is not recorded) first. */
+function byLastUse(a: RequestedKey, b: RequestedKey): number {
+  const at = (k: RequestedKey) =>
+    k.lastUsedAt === null ? Number.NEGATIVE_INFINITY : Date.parse(k.lastUsedAt ?? k.createdAt ?? '') || 0;
+  return at(a) - at(b) || (a.id < b.id ? -1 : 1);
+}
 const INTERRUPTED =
   'deleted by Keywarden; the vendor confirmed it after the run that sent it was interrupted';
 
@@ -324,10 +331,10 @@ export async function executeRequest(requestId: string, deps: RevocationDeps): P
       const cutoff = request.thresholdDays
         ? new Date(deps.clock.now().getTime() - request.thresholdDays * DAY_MS)
         : undefined;
-      for (const window of chunks(
-        pending.filter((k) => k.vendor === vendor),
-        deps.validateWindow ?? 5_000,
-      )) {
+      // Least recently used first, as vendors list stale keys: a window's keys then sit at the start of the
+      // vendor's listing (the windows before it are deleted), so confirming them reads only that stretch.
+      const mine = pending.filter((k) => k.vendor === vendor).sort(byLastUse);
+      for (const window of chunks(mine, deps.validateWindow ?? 5_000)) {
         if (sliceOver()) throw new SliceOver();
         if (!(await deps.store.renewLease(requestId, attempt))) throw new Fenced();
         const ctx: OperationContext = {

@@ -60,10 +60,13 @@ export class IdmelonProvider implements Provider {
     const call = { deadline: ctx.deadline, meter: ctx.meter };
     const stale: Key[] = [];
     const neverUsed: Key[] = [];
+    let wantedSeen = 0;
     const take = (raw: SecurityKey) => {
       if (query.type && raw.type !== query.type) return;
+      if (query.wanted?.has(raw._id)) wantedSeen++;
       (raw.lastActivity ? stale : neverUsed).push(toKey(raw));
     };
+    const foundAll = () => query.wanted !== undefined && wantedSeen >= query.wanted.size;
 
     let previous = Number.NEGATIVE_INFINITY;
     let outOfOrder = false;
@@ -105,7 +108,7 @@ export class IdmelonProvider implements Provider {
         total: page.total,
         requests: ctx.meter.requests,
       });
-      if (outOfOrder || reachedFresh) break;
+      if (outOfOrder || reachedFresh || foundAll()) break;
     }
     if (!outOfOrder) return { stale, neverUsed, scan: 'sorted', inventory };
 
@@ -205,7 +208,7 @@ export class IdmelonProvider implements Provider {
     const found = new Map<string, Key | null>();
     const wanted = new Set(refs.map((r) => r.id));
     if (hint.cutoff && refs.length > 1) {
-      const listing = await this.listStale({ cutoff: hint.cutoff }, ctx);
+      const listing = await this.listStale({ cutoff: hint.cutoff, wanted }, ctx);
       for (const k of [...listing.stale, ...listing.neverUsed]) if (wanted.has(k.id)) found.set(k.id, k);
     }
     const rest = refs.filter((r) => !found.has(r.id));
