@@ -106,7 +106,8 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
     closers.push(() => dynamo.close());
 
     const slack =
-      options.slack ?? webApiSlack({ token: async () => botToken, slackApiUrl: env.SLACK_API_URL, logger });
+      options.slack ??
+      webApiSlack({ token: async () => botToken, slackApiUrl: env.SLACK_API_URL, logger, redactor });
     const db = documentClient(dynamo.client);
     const now = () => clock.now().getTime();
     const ledger = new JobLedger(db, { table: settings.table, now });
