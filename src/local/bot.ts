@@ -121,7 +121,12 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
       progressAfterMs: options.progressAfterMs,
       digest: { timeZone: settings.timeZone, staleDays: settings.staleDays },
       revocation: {
-        store: new RequestStore(db, { table: settings.table, retainDays: settings.retentionDays, now }),
+        store: new RequestStore(db, {
+          table: settings.table,
+          retainDays: settings.retentionDays,
+          now,
+          redactor,
+        }),
         access,
         approvers: { users: settings.approvers, group: settings.approverGroup },
         approvalsChannel: settings.approvalsChannel,
