@@ -11,7 +11,7 @@ import { type Transport, undiciTransport } from '../http/transport.js';
 import { runSweep } from '../jobs/sweep.js';
 import { type JobOutcome, runJob, type WorkerDeps } from '../jobs/worker.js';
 import type { ListenerDeps } from '../listeners/deps.js';
-import { jsonLogger, type Logger, SecretRedactor } from '../log.js';
+import { jsonLogger, type Logger, type Redactor, SecretRedactor } from '../log.js';
 import type { VendorId } from '../providers/types.js';
 import type { SlackApi } from '../slack/api.js';
 import { KeywardenReceiver, type RawRequest } from '../slack/receiver.js';
@@ -60,6 +60,8 @@ export interface LocalBot {
   sandboxes: LocalVendors['sandboxes'];
   queue: InlineQueue;
   receiver: KeywardenReceiver;
+  /** Knows every secret this bot holds; its Slack port, store and logger redact with it. */
+  redactor: Redactor;
   app: App;
   /** Looks for stuck revocations now and queues their resumption (what the timer does every minute). */
   sweep(): Promise<{ queued: string[] }>;
@@ -264,6 +266,7 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
       sandboxes: vendors.sandboxes,
       queue,
       receiver,
+      redactor,
       app,
       sweep: () => runSweep({ store: revocationStore, queue, clock, logger }),
       close: async () => {
