@@ -62,6 +62,8 @@ export interface LocalBot {
   receiver: KeywardenReceiver;
   /** Knows every secret this bot holds; its Slack port, store and logger redact with it. */
   redactor: Redactor;
+  /** The revocation requests in the bot's DynamoDB (tests read what was stored). */
+  requests: RequestStore;
   app: App;
   /** Looks for stuck revocations now and queues their resumption (what the timer does every minute). */
   sweep(): Promise<{ queued: string[] }>;
@@ -114,6 +116,12 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
     const now = () => clock.now().getTime();
     const ledger = new JobLedger(db, { table: settings.table, now });
     const access = new AccessPolicy(slack, logger);
+    const requests = new RequestStore(db, {
+      table: settings.table,
+      retainDays: settings.retentionDays,
+      now,
+      redactor,
+    });
     const workerDeps: WorkerDeps = {
       providers: async () => vendors.providers,
       slack,
@@ -123,12 +131,7 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
       progressAfterMs: options.progressAfterMs,
       digest: { timeZone: settings.timeZone, staleDays: settings.staleDays },
       revocation: {
-        store: new RequestStore(db, {
-          table: settings.table,
-          retainDays: settings.retentionDays,
-          now,
-          redactor,
-        }),
+        store: requests,
         access,
         approvers: { users: settings.approvers, group: settings.approverGroup },
         approvalsChannel: settings.approvalsChannel,
@@ -267,6 +270,7 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
       queue,
       receiver,
       redactor,
+      requests,
       app,
       sweep: () => runSweep({ store: revocationStore, queue, clock, logger }),
       close: async () => {
