@@ -17,16 +17,84 @@ const order: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 
 /** Values shorter than this are not scrubbed: they would match ordinary words. Real secrets are far longer. */
 const MIN_SECRET_LENGTH = 8;
 
-export class SecretRedactor {
+/** What a scrubbed secret is replaced with. */
+export const REDACTED = '[redacted]';
+
+/**
+ * Scrubs secrets from text before it leaves the process. Every exit takes one as a dependency: the logger, the
+ * Slack port (messages, response_url posts, uploaded files), the request store (stored error text) and the CLI.
+ */
+export interface Redactor {
+  redact(text: string): string;
+}
+
+/**
+ * The forms an echoed secret may take: as sent, URL-encoded (a vendor echoing a query string), JSON-escaped (a
+ * body quoted inside another JSON string), and base64 with or without padding, standard or URL-safe (a header or
+ * token decoded and re-encoded). Redaction is by these known values only: a guess at what "looks like" a token
+ * would mangle key ids and ordinary words, so vendor text is also summarised and bounded where it enters
+ * (http/errors.ts) as a second line of defence.
+ */
+function encodedForms(secret: string): string[] {
+  const base64 = Buffer.from(secret, 'utf8').toString('base64');
+  const base64url = Buffer.from(secret, 'utf8').toString('base64url');
+  return [
+    secret,
+    encodeURIComponent(secret),
+    JSON.stringify(secret).slice(1, -1),
+    base64,
+    base64.replace(/=+$/, ''),
+    base64url,
+  ];
+}
+
+export class SecretRedactor implements Redactor {
+  /** Every form of every registered secret, longest first, so a secret inside a longer one cannot survive in part. */
+  private forms: string[] = [];
   private readonly secrets = new Set<string>();
+
   add(...values: Array<string | undefined>): void {
-    for (const v of values) if (v && v.length >= MIN_SECRET_LENGTH) this.secrets.add(v);
+    let grew = false;
+    for (const v of values) {
+      if (!v || v.length < MIN_SECRET_LENGTH || this.secrets.has(v)) continue;
+      this.secrets.add(v);
+      for (const f of encodedForms(v)) {
+        if (f.length >= MIN_SECRET_LENGTH && !this.forms.includes(f)) this.forms.push(f);
+      }
+      grew = true;
+    }
+    if (grew) this.forms.sort((a, b) => b.length - a.length);
   }
+
   redact(text: string): string {
     let out = text;
-    for (const s of this.secrets) if (out.includes(s)) out = out.split(s).join('[redacted]');
+    for (const f of this.forms) if (out.includes(f)) out = out.split(f).join(REDACTED);
     return out;
   }
+}
+
+function redactValue(value: unknown, redactor: Redactor): unknown {
+  if (typeof value === 'string') return redactor.redact(value);
+  if (Array.isArray(value)) return value.map((v) => redactValue(v, redactor));
+  if (value !== null && typeof value === 'object' && isPlain(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = redactValue(v, redactor);
+    return out;
+  }
+  return value;
+}
+
+function isPlain(value: object): boolean {
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * The same value with every string inside it redacted (a Slack payload, a report), keys and structure untouched:
+ * safer than redacting serialised JSON, where a match could straddle quotes and break the document.
+ */
+export function redactDeep<T>(value: T, redactor: Redactor): T {
+  return redactValue(value, redactor) as T;
 }
 
 function serialiseError(err: Error): LogFields {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jsonLogger, SecretRedactor } from '../src/log.js';
+import { jsonLogger, REDACTED, redactDeep, SecretRedactor } from '../src/log.js';
 
 describe('logger', () => {
   it('writes one JSON object per line with level, message and fields', () => {
@@ -35,5 +35,56 @@ describe('logger', () => {
     const redactor = new SecretRedactor();
     redactor.add('abc');
     expect(redactor.redact('abc')).toBe('abc');
+  });
+});
+
+describe('SecretRedactor', () => {
+  // Characters that every encoding changes: a space, a slash, a plus, a quote and a backslash.
+  const secret = 'sandbox-idmelon-admin-key/with+odd "chars"\\ 0123';
+
+  it.each([
+    ['as sent', secret],
+    ['URL-encoded', encodeURIComponent(secret)],
+    ['JSON-escaped', JSON.stringify(secret).slice(1, -1)],
+    ['base64', Buffer.from(secret).toString('base64')],
+    ['base64 without padding', Buffer.from(secret).toString('base64').replace(/=+$/, '')],
+    ['base64url', Buffer.from(secret).toString('base64url')],
+  ])('redacts a secret echoed %s', (_form, echoed) => {
+    const redactor = new SecretRedactor();
+    redactor.add(secret);
+    expect(redactor.redact(`vendor said: ${echoed}!`)).toBe(`vendor said: ${REDACTED}!`);
+  });
+
+  it('redacts the longer of two overlapping secrets whole, whichever was added first', () => {
+    const redactor = new SecretRedactor();
+    redactor.add('token-0123456789', 'Bearer token-0123456789-and-more');
+    expect(redactor.redact('Bearer token-0123456789-and-more')).toBe(REDACTED);
+  });
+
+  it('leaves ordinary text, key ids and long identifiers alone: only known values are redacted', () => {
+    const redactor = new SecretRedactor();
+    redactor.add('a-registered-secret-0123');
+    const text = 'key 65f1c0ffee0123456789abcd (eyJhbGciOiJIUzI1NiJ9 looks like a token but is not one)';
+    expect(redactor.redact(text)).toBe(text);
+  });
+
+  it('redacts every string inside a payload, keeping keys, numbers and structure', () => {
+    const redactor = new SecretRedactor();
+    redactor.add(secret);
+    const payload = {
+      text: `failed: ${secret}`,
+      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: encodeURIComponent(secret) } }],
+      count: 3,
+      ok: true,
+      none: null,
+    };
+    expect(redactDeep(payload, redactor)).toEqual({
+      text: `failed: ${REDACTED}`,
+      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: REDACTED } }],
+      count: 3,
+      ok: true,
+      none: null,
+    });
+    expect(payload.text).toContain(secret);
   });
 });

@@ -5,7 +5,7 @@ import { loadSettings } from '../config/settings.js';
 import { userMessage } from '../http/errors.js';
 import { type Transport, undiciTransport } from '../http/transport.js';
 import { startLocalVendors } from '../local/vendors.js';
-import { jsonLogger, SecretRedactor } from '../log.js';
+import { jsonLogger, type Redactor, SecretRedactor } from '../log.js';
 import type { Progress, VendorId } from '../providers/types.js';
 import { buildDigest, digestIsEmpty } from '../services/digest.js';
 import { lookupUser } from '../services/lookup.js';
@@ -102,7 +102,22 @@ function progressReporter(io: CliIo, started: number) {
   };
 }
 
-export async function runCli(argv: string[], io: CliIo): Promise<number> {
+/**
+ * The same io with every line passed through `redactor` first: whatever a command prints (a report, --json, a
+ * vendor's error sentence) leaves the process only this way.
+ */
+export function redactingIo(io: CliIo, redactor: Redactor): CliIo {
+  return {
+    ...io,
+    stdout: (text) => io.stdout(redactor.redact(text)),
+    stderr: (text) => io.stderr(redactor.redact(text)),
+  };
+}
+
+export async function runCli(argv: string[], terminal: CliIo): Promise<number> {
+  // Filled with the configured credentials below, and with each sandbox's and each token as they appear.
+  const redactor = new SecretRedactor();
+  const io = redactingIo(terminal, redactor);
   const flags = parseFlags(argv);
   const usageFail = (problem: string, usage = CLI_USAGE) => {
     io.stderr(`keywarden: ${problem}\n${usage}\n`);
@@ -133,7 +148,6 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return EXIT_OK;
   }
 
-  const redactor = new SecretRedactor();
   let config: ReturnType<typeof loadLocalConfig>;
   let settings: ReturnType<typeof loadSettings>;
   try {
@@ -209,8 +223,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   } catch (err) {
     progress.done();
     io.stderr(`keywarden: ${clean(userMessage(err))}\n`);
-    if (flags.debug && err instanceof Error && err.stack)
-      io.stderr(`${terminalLines(redactor.redact(err.stack))}\n`);
+    if (flags.debug && err instanceof Error && err.stack) io.stderr(`${terminalLines(err.stack)}\n`);
     return EXIT_FAILED;
   } finally {
     await vendors.close();

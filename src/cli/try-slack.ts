@@ -6,7 +6,7 @@ import { startLocalBot } from '../local/bot.js';
 import { jsonLogger } from '../log.js';
 import { signSlackRequest } from '../slack/verify.js';
 import { terminalLines, terminalText } from '../util/text-safety.js';
-import type { CliIo } from './run.js';
+import { type CliIo, redactingIo } from './run.js';
 
 const ADMIN = 'ULOCALADMIN';
 
@@ -35,7 +35,8 @@ export function blocksToText(blocks: readonly Block[]): string {
  * bot (embedded sandboxes, in-memory store), sends it a signed slash command as a local admin, and prints the
  * immediate acknowledgement and then the answer the worker sends to the command's response_url.
  */
-export async function runTrySlack(commandLine: string, io: CliIo): Promise<number> {
+export async function runTrySlack(commandLine: string, terminal: CliIo): Promise<number> {
+  let io = terminal;
   const [command, ...rest] = commandLine.trim().split(/\s+/);
   if (command !== '/keys' && command !== '/user') {
     io.stderr(
@@ -71,6 +72,8 @@ export async function runTrySlack(commandLine: string, io: CliIo): Promise<numbe
       dataDir: null,
       logger: jsonLogger({ level: 'error', write: () => {} }),
     });
+    // The answers already went through the bot's Slack port; the terminal gets the same redaction.
+    io = redactingIo(terminal, bot.redactor);
     for (const note of bot.notes.filter((n) => !n.startsWith('KEYWARDEN_APPROVERS'))) io.stderr(`${note}\n`);
     const form = new URLSearchParams({
       command,

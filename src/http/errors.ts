@@ -1,10 +1,43 @@
+import type { Redactor } from '../log.js';
 import { VENDOR_LABELS, type VendorId } from '../providers/types.js';
 
 /**
  * Errors raised by the vendor HTTP layer. Each carries a stable `code` (for logs, tests and Slack copy) and the
  * vendor it came from; `userMessage()` turns any of them into the one plain sentence an admin sees.
- * Messages never contain credentials: requests are described by method and path only.
+ * Messages never contain credentials: requests are described by method and path only, and a vendor's own error
+ * text is summarised (see summariseVendorText), never copied whole.
  */
+
+/** A vendor's own error message is cut to this many characters: enough for "key is locked by policy X". */
+export const VENDOR_MESSAGE_MAX = 200;
+/** A vendor's error code is an identifier (`validation_error`); anything longer is not one. */
+export const VENDOR_CODE_MAX = 100;
+
+/**
+ * Vendor text made fit to carry in an error that may reach Slack, DynamoDB or a terminal: echoes of the credential
+ * that was sent are redacted, format characters (bidi overrides, zero-width) dropped, control characters and line
+ * breaks turned into single spaces, and the result cut to `max` characters. A vendor that echoes the request (some
+ * quote the `Authorization` header back in a 4xx body) must not put the key into an approvals channel.
+ * Redaction runs before the cut, so a secret can never be cut in two and survive as a prefix; and again after
+ * the clean-up, in case control characters had been inserted into it.
+ */
+export function summariseVendorText(
+  text: string | undefined,
+  max: number,
+  redactor?: Redactor,
+): string | undefined {
+  if (text === undefined) return undefined;
+  const scrub = (t: string) => (redactor ? redactor.redact(t) : t);
+  const line = scrub(
+    scrub(text)
+      .replace(/\p{Cf}/gu, '')
+      .replace(/[\s\p{Cc}]+/gu, ' ')
+      .trim(),
+  );
+  if (!line) return undefined;
+  const chars = Array.from(line);
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : line;
+}
 
 export type ErrorCode =
   | 'unauthorized'
@@ -53,27 +86,41 @@ export class VendorError extends KeywardenError {
   attempts: number;
 }
 
-/** The vendor answered with a non-2xx status we do not retry (or ran out of retries on). */
+export interface HttpStatusErrorOptions {
+  cause?: unknown;
+  attempts?: number;
+  /** The vendor's own error code, as its envelope gave it. */
+  vendorCode?: string;
+  /** Scrubs the credential that was sent from the vendor's text (the HTTP layer knows what it sent). */
+  redactor?: Redactor;
+}
+
+/**
+ * The vendor answered with a non-2xx status we do not retry (or ran out of retries on). What the vendor said is
+ * kept as a summary, redacted here at construction so no later code path can carry the raw body further.
+ */
 export class HttpStatusError extends VendorError {
   override name = 'HttpStatusError';
+  /** The vendor's message: one line, at most VENDOR_MESSAGE_MAX characters, the credential redacted. */
+  readonly vendorMessage: string | undefined;
+  /** The vendor's own error code, where its error envelope carries one (TryMellon's `error.code`). */
+  readonly vendorCode: string | undefined;
   constructor(
     code: ErrorCode,
     vendor: string,
     readonly status: number,
     readonly request: string,
-    readonly vendorMessage: string | undefined,
-    options?: { cause?: unknown; attempts?: number; vendorCode?: string },
+    vendorMessage: string | undefined,
+    options?: HttpStatusErrorOptions,
   ) {
-    super(
-      code,
-      vendor,
-      `${vendor} answered ${status} to ${request}${vendorMessage ? `: ${vendorMessage}` : ''}`,
-      options,
-    );
-    this.vendorCode = options?.vendorCode;
+    const summary = summariseVendorText(vendorMessage, VENDOR_MESSAGE_MAX, options?.redactor);
+    super(code, vendor, `${vendor} answered ${status} to ${request}${summary ? `: ${summary}` : ''}`, {
+      cause: options?.cause,
+      attempts: options?.attempts,
+    });
+    this.vendorMessage = summary;
+    this.vendorCode = summariseVendorText(options?.vendorCode, VENDOR_CODE_MAX, options?.redactor);
   }
-  /** The vendor's own error code, where its error envelope carries one (TryMellon's `error.code`). */
-  readonly vendorCode: string | undefined;
 }
 
 /** 401: the credential was refused. The secrets layer may re-fetch a rotated credential once. */
@@ -83,7 +130,7 @@ export class UnauthorizedError extends HttpStatusError {
     vendor: string,
     request: string,
     vendorMessage?: string,
-    options?: { attempts?: number; vendorCode?: string },
+    options?: Omit<HttpStatusErrorOptions, 'cause'>,
   ) {
     super('unauthorized', vendor, 401, request, vendorMessage, options);
   }
@@ -96,7 +143,7 @@ export class NotFoundError extends HttpStatusError {
     vendor: string,
     request: string,
     vendorMessage?: string,
-    options?: { attempts?: number; vendorCode?: string },
+    options?: Omit<HttpStatusErrorOptions, 'cause'>,
   ) {
     super('not_found', vendor, 404, request, vendorMessage, options);
   }
@@ -141,6 +188,11 @@ export function userMessage(err: unknown): string {
       case 'bad_response':
         return `${who} sent a response Keywarden could not understand (${err.message.replace(/^.*?: /, '')}).`;
       case 'bad_request':
+        // The status and the vendor's summarised reason; the method and path are for the log, not for people.
+        if (err instanceof HttpStatusError) {
+          const status = err.vendorCode ? `${err.status} ${err.vendorCode}` : String(err.status);
+          return `${who} rejected the request as invalid (${status})${err.vendorMessage ? `: ${err.vendorMessage}` : '.'}`;
+        }
         return `${who} rejected the request as invalid: ${err.message}`;
       default:
         return err.message;

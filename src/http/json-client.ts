@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Logger } from '../log.js';
-import { silentLogger } from '../log.js';
+import { SecretRedactor, silentLogger } from '../log.js';
 import { realSleep, type Sleep } from '../util/clock.js';
 import { Deadline, type RequestMeter } from './deadline.js';
 import {
@@ -56,6 +56,8 @@ export interface JsonRequest {
   body?: unknown;
   /** Marks a POST or PATCH as safe to resend after an unreadable answer. */
   idempotent?: boolean;
+  /** Credentials this request carries in its body (an OAuth client secret), redacted from any error it earns. */
+  secrets?: readonly string[];
 }
 
 /** Safe to send twice: HTTP's idempotent methods, or a request marked so (a token fetch, a search). */
@@ -79,31 +81,51 @@ function encodeQuery(query: Query | undefined): string {
   return parts.length ? `?${parts.join('&')}` : '';
 }
 
-/** `{ "error": { "code": "validation_error" } }` → "validation_error" (TryMellon's envelope). */
+/**
+ * `{ "error": { "code": "validation_error" } }` → "validation_error" (TryMellon's envelope). Raw: HttpStatusError
+ * summarises and redacts it.
+ */
 function vendorCodeOf(body: string): string | undefined {
   try {
     const parsed = JSON.parse(body) as { error?: { code?: unknown } };
-    return typeof parsed.error?.code === 'string' ? parsed.error.code.slice(0, 100) : undefined;
+    return typeof parsed.error?.code === 'string' ? parsed.error.code : undefined;
   } catch {
     return undefined;
   }
 }
 
+/**
+ * The message of a vendor's error envelope (`message`, `error.message` or `error`), raw: it is cut only after the
+ * credential has been redacted from it, in HttpStatusError, so a cut can never leave part of a key behind. A body
+ * that is not JSON gives nothing: it is never copied.
+ */
 function vendorMessageOf(body: string): string | undefined {
   try {
     const parsed = JSON.parse(body) as { message?: unknown; error?: { message?: unknown } | string };
-    const msg =
-      typeof parsed.message === 'string'
-        ? parsed.message
-        : typeof parsed.error === 'object' && typeof parsed.error?.message === 'string'
-          ? parsed.error.message
-          : typeof parsed.error === 'string'
-            ? parsed.error
-            : undefined;
-    return msg?.slice(0, 200);
+    return typeof parsed.message === 'string'
+      ? parsed.message
+      : typeof parsed.error === 'object' && typeof parsed.error?.message === 'string'
+        ? parsed.error.message
+        : typeof parsed.error === 'string'
+          ? parsed.error
+          : undefined;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Everything secret this attempt sent: each credential header's value, the credential after an auth scheme
+ * (`Bearer <token>`: a vendor may echo the token alone), and the request's own `secrets`. Vendors echo requests
+ * back in error bodies, so these are redacted from whatever the vendor says, with or without a runtime redactor.
+ */
+function sentSecrets(credentialHeaders: Record<string, string>, req: JsonRequest): SecretRedactor {
+  const redactor = new SecretRedactor();
+  for (const value of Object.values(credentialHeaders)) {
+    redactor.add(value, /^[A-Za-z][\w-]*\s+(\S+)$/.exec(value.trim())?.[1]);
+  }
+  redactor.add(...(req.secrets ?? []));
+  return redactor;
 }
 
 function codeForStatus(status: number): ErrorCode {
@@ -118,6 +140,8 @@ interface Answer {
   status: number;
   json: unknown;
   body?: string;
+  /** What the attempt sent that is secret, for redacting the 401's body. */
+  sent?: SecretRedactor;
 }
 
 class RetryableFailure {
@@ -171,6 +195,7 @@ export class JsonClient {
           throw new UnauthorizedError(this.vendor, what, vendorMessageOf(outcome.body ?? ''), {
             attempts: attempt,
             vendorCode: vendorCodeOf(outcome.body ?? ''),
+            redactor: outcome.sent,
           });
         }
         return this.validate(outcome.json, schema, what, attempt);
@@ -224,10 +249,8 @@ export class JsonClient {
     }
     const timeoutMs = Math.min(this.requestTimeoutMs, remaining);
     const signal = AbortSignal.timeout(timeoutMs);
-    const headers: Record<string, string> = {
-      accept: 'application/json',
-      ...(await this.options.credentials.headers()),
-    };
+    const credentialHeaders = await this.options.credentials.headers();
+    const headers: Record<string, string> = { accept: 'application/json', ...credentialHeaders };
     let body: string | undefined;
     if (req.body !== undefined) {
       body = JSON.stringify(req.body);
@@ -284,7 +307,8 @@ export class JsonClient {
         throw malformed;
       }
     }
-    if (res.status === 401) return { status: 401, json: undefined, body: res.body };
+    const sent = sentSecrets(credentialHeaders, req);
+    if (res.status === 401) return { status: 401, json: undefined, body: res.body, sent };
     if (isRetryableStatus(res.status, this.retry)) {
       const retryAfterMs =
         res.status === 429 ? parseRetryAfter(res.headers['retry-after'], Date.now()) : undefined;
@@ -295,7 +319,7 @@ export class JsonClient {
           res.status,
           what,
           vendorMessageOf(res.body),
-          { vendorCode: vendorCodeOf(res.body) },
+          { vendorCode: vendorCodeOf(res.body), redactor: sent },
         ),
         retryAfterMs,
       );
@@ -303,10 +327,11 @@ export class JsonClient {
     const message = vendorMessageOf(res.body);
     const vendorCode = vendorCodeOf(res.body);
     if (res.status === 404)
-      throw new NotFoundError(this.vendor, what, message, { attempts: attempt, vendorCode });
+      throw new NotFoundError(this.vendor, what, message, { attempts: attempt, vendorCode, redactor: sent });
     throw new HttpStatusError(codeForStatus(res.status), this.vendor, res.status, what, message, {
       attempts: attempt,
       vendorCode,
+      redactor: sent,
     });
   }
 

@@ -11,7 +11,7 @@ import { type Transport, undiciTransport } from '../http/transport.js';
 import { runSweep } from '../jobs/sweep.js';
 import { type JobOutcome, runJob, type WorkerDeps } from '../jobs/worker.js';
 import type { ListenerDeps } from '../listeners/deps.js';
-import { jsonLogger, type Logger, SecretRedactor } from '../log.js';
+import { jsonLogger, type Logger, type Redactor, SecretRedactor } from '../log.js';
 import type { VendorId } from '../providers/types.js';
 import type { SlackApi } from '../slack/api.js';
 import { KeywardenReceiver, type RawRequest } from '../slack/receiver.js';
@@ -60,6 +60,10 @@ export interface LocalBot {
   sandboxes: LocalVendors['sandboxes'];
   queue: InlineQueue;
   receiver: KeywardenReceiver;
+  /** Knows every secret this bot holds; its Slack port, store and logger redact with it. */
+  redactor: Redactor;
+  /** The revocation requests in the bot's DynamoDB (tests read what was stored). */
+  requests: RequestStore;
   app: App;
   /** Looks for stuck revocations now and queues their resumption (what the timer does every minute). */
   sweep(): Promise<{ queued: string[] }>;
@@ -106,11 +110,18 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
     closers.push(() => dynamo.close());
 
     const slack =
-      options.slack ?? webApiSlack({ token: async () => botToken, slackApiUrl: env.SLACK_API_URL, logger });
+      options.slack ??
+      webApiSlack({ token: async () => botToken, slackApiUrl: env.SLACK_API_URL, logger, redactor });
     const db = documentClient(dynamo.client);
     const now = () => clock.now().getTime();
     const ledger = new JobLedger(db, { table: settings.table, now });
     const access = new AccessPolicy(slack, logger);
+    const requests = new RequestStore(db, {
+      table: settings.table,
+      retainDays: settings.retentionDays,
+      now,
+      redactor,
+    });
     const workerDeps: WorkerDeps = {
       providers: async () => vendors.providers,
       slack,
@@ -120,7 +131,7 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
       progressAfterMs: options.progressAfterMs,
       digest: { timeZone: settings.timeZone, staleDays: settings.staleDays },
       revocation: {
-        store: new RequestStore(db, { table: settings.table, retainDays: settings.retentionDays, now }),
+        store: requests,
         access,
         approvers: { users: settings.approvers, group: settings.approverGroup },
         approvalsChannel: settings.approvalsChannel,
@@ -258,6 +269,8 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
       sandboxes: vendors.sandboxes,
       queue,
       receiver,
+      redactor,
+      requests,
       app,
       sweep: () => runSweep({ store: revocationStore, queue, clock, logger }),
       close: async () => {

@@ -68,6 +68,8 @@ export async function startLocalVendors(config: LocalConfig, deps: LocalVendorDe
         closers.push(() => sb.close());
         sandboxes.idmelon = sb;
         ({ url: baseUrl, apiKey } = sb);
+        // A sandbox's credentials are redacted like real ones, so a local run shows what production would.
+        deps.redactor?.add(apiKey);
         notes.push(
           `IDmelon: no IDMELON_API_KEY set, using the embedded sandbox at ${sb.url} (${sb.workspace.users.length} users, ${sb.workspace.keys.length} keys).`,
         );
@@ -81,6 +83,7 @@ export async function startLocalVendors(config: LocalConfig, deps: LocalVendorDe
         closers.push(() => sb.close());
         sandboxes.trymellon = sb;
         settings = { mode: 'remote', baseUrl: sb.url, clientId: sb.clientId, clientSecret: sb.clientSecret };
+        deps.redactor?.add(sb.clientSecret);
         notes.push(
           `TryMellon: no TRYMELLON_CLIENT_ID set, using the embedded sandbox at ${sb.url} (${sb.workspace.users.length} users).`,
         );
@@ -102,6 +105,7 @@ export async function startLocalVendors(config: LocalConfig, deps: LocalVendorDe
         closers.push(() => sb.close());
         sandboxes.solvimon = sb;
         settings = { mode: 'remote', baseUrl: sb.url, apiKey: sb.apiKey };
+        deps.redactor?.add(sb.apiKey);
         notes.push(
           `Solvimon: no SOLVIMON_API_KEY set, using the embedded sandbox at ${sb.url} (${sb.keys.length} API keys).`,
         );

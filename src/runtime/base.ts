@@ -43,5 +43,6 @@ export function slackFor(base: LambdaBase): SlackApi {
     token: async () => (await base.secrets.get()).SLACK_BOT_TOKEN,
     slackApiUrl: base.env.SLACK_API_URL,
     logger: base.logger,
+    redactor: base.redactor,
   });
 }

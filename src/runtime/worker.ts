@@ -93,7 +93,7 @@ export function workerRuntime(env: NodeJS.ProcessEnv): WorkerDeps {
     logger: base.logger,
     digest: { timeZone: s.timeZone, staleDays: s.staleDays },
     revocation: {
-      store: new RequestStore(db, { table: s.table, retainDays: s.retentionDays }),
+      store: new RequestStore(db, { table: s.table, retainDays: s.retentionDays, redactor: base.redactor }),
       access: new AccessPolicy(slack, base.logger),
       approvers: { users: s.approvers, group: s.approverGroup },
       approvalsChannel: s.approvalsChannel,

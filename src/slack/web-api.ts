@@ -1,6 +1,6 @@
 import { LogLevel, type ErrorCode as SlackErrorCode, WebClient } from '@slack/web-api';
 import type { Message } from '../blocks/kit.js';
-import type { Logger } from '../log.js';
+import { type Logger, type Redactor, redactDeep } from '../log.js';
 import { ResponseUrlError, type SlackApi, SlackApiError } from './api.js';
 
 export interface WebApiOptions {
@@ -9,6 +9,11 @@ export interface WebApiOptions {
   /** Web API base, for tests and local fakes (`SLACK_API_URL`). @default https://slack.com/api/ */
   slackApiUrl?: string;
   logger: Logger;
+  /**
+   * Scrubs every secret the runtime knows from everything sent to Slack: this port is the one way out to Slack,
+   * so messages, response_url posts and uploaded files are all redacted here, whatever built them.
+   */
+  redactor: Redactor;
   /** Timeout of one Web API or response_url call. @default 10_000 */
   timeoutMs?: number;
 }
@@ -46,7 +51,8 @@ export function webApiSlack(options: WebApiOptions): SlackApi {
       throw new SlackApiError(code, `Slack ${method} failed: ${code}`, { cause: err });
     }
   };
-  const body = (m: Message) => ({ text: m.text, blocks: m.blocks as never[] });
+  const redact = <T>(value: T): T => redactDeep(value, options.redactor);
+  const body = (m: Message) => redact({ text: m.text, blocks: m.blocks as never[] });
 
   return {
     async respond(responseUrl, message) {
@@ -56,11 +62,14 @@ export function webApiSlack(options: WebApiOptions): SlackApi {
         res = await fetch(responseUrl, {
           method: 'POST',
           headers: { 'content-type': 'application/json; charset=utf-8' },
-          body: JSON.stringify({
-            ...body(message),
-            response_type: message.ephemeral === false ? 'in_channel' : 'ephemeral',
-            replace_original: message.replaceOriginal ?? false,
-          }),
+          body: JSON.stringify(
+            redact({
+              text: message.text,
+              blocks: message.blocks,
+              response_type: message.ephemeral === false ? 'in_channel' : 'ephemeral',
+              replace_original: message.replaceOriginal ?? false,
+            }),
+          ),
           signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
         });
       } catch (err) {
@@ -104,12 +113,13 @@ export function webApiSlack(options: WebApiOptions): SlackApi {
       }),
     uploadFile: (input) =>
       call('files.uploadV2', async (c) => {
-        const file = {
+        // CSV cells carry vendor data and stored error text: the file is redacted like any message.
+        const file = redact({
           filename: input.filename,
           title: input.title,
           content: input.content,
           initial_comment: input.comment,
-        };
+        });
         // The SDK's types split "in a thread" and "in a channel" into two argument shapes.
         if (input.threadTs)
           await c.files.uploadV2({ ...file, channel_id: input.channel, thread_ts: input.threadTs });

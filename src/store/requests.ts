@@ -7,6 +7,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { Redactor } from '../log.js';
 import type { VendorId } from '../providers/types.js';
 import { mapLimit } from '../util/concurrency.js';
 import { conditionFailed, epochSeconds, GSI1 } from './table.js';
@@ -122,7 +123,17 @@ export interface RequestStoreOptions {
   /** How long one execution may hold a request before another may resume it. @default 300_000 */
   leaseMs?: number;
   now?: () => number;
+  /**
+   * Scrubs the runtime's secrets from error text (`lastError`, a key's `detail`) before it is stored. The store
+   * is the one place every such write passes, whoever calls it, so redacting here needs no caller to remember.
+   * Vendor text arrives already summarised and redacted against the credential sent (http/errors.ts); this also
+   * catches every other secret the runtime holds.
+   */
+  redactor?: Redactor;
 }
+
+/** Stored error text is cut to this: it is shown in Slack at 300 characters and an item must stay far below 400 KB. */
+export const STORED_ERROR_MAX = 500;
 
 export type Transition<T = RevocationRequest> =
   | { ok: true; request: T }
@@ -433,7 +444,7 @@ export class RequestStore {
             'attribute_exists(pk) AND (attribute_not_exists(outcome) OR outcome = :failed)',
           ExpressionAttributeValues: {
             ':o': outcome,
-            ':d': detail ?? null,
+            ':d': detail === undefined ? null : this.errorText(detail),
             ':a': attempt,
             ':at': new Date(this.now()).toISOString(),
             ':failed': 'failed',
@@ -461,7 +472,7 @@ export class RequestStore {
             ':approved': 'approved',
             ':executing': 'executing',
             ':a': attempt,
-            ':e': error,
+            ':e': this.errorText(error),
             ':zero': 0,
             ':at': new Date(this.now()).toISOString(),
           },
@@ -517,6 +528,11 @@ export class RequestStore {
         ':at': new Date(this.now()).toISOString(),
       },
     });
+  }
+
+  private errorText(text: string): string {
+    const safe = this.options.redactor?.redact(text) ?? text;
+    return safe.length > STORED_ERROR_MAX ? `${safe.slice(0, STORED_ERROR_MAX - 1)}…` : safe;
   }
 
   private async transition(

@@ -102,6 +102,34 @@ describe('keywarden CLI', () => {
     expect(stderr).not.toContain('wrong-key-987654321');
   });
 
+  it.each([
+    [['user', 'lookup', 'alice@acme.example']],
+    [['user', 'lookup', 'alice@acme.example', '--json']],
+    [['keys', 'stale', '90', 'idmelon', '--json']],
+    [['keys', 'stale', '90', 'idmelon', '--debug']],
+  ])('never prints an API key that the vendor echoes in an error (%j)', async (argv) => {
+    // IDmelon quoting the request back: the Authorization header, in a message far longer than a line.
+    sandbox.inject({
+      fault: {
+        kind: 'status',
+        status: 400,
+        body: { message: `Rejected request with Authorization: ${sandbox.apiKey}\n${'detail '.repeat(500)}` },
+      },
+    });
+    try {
+      const { code, stdout, stderr } = await cli(argv, env);
+      expect(code).toBe(EXIT_FAILED);
+      expect(stdout + stderr).not.toContain(sandbox.apiKey);
+      expect(stderr).toContain(
+        'IDmelon rejected the request as invalid (400): Rejected request with Authorization: [redacted] detail',
+      );
+      const line = stderr.split('\n').find((l) => l.startsWith('keywarden: IDmelon:')) ?? '';
+      expect(line.length).toBeLessThan(400);
+    } finally {
+      sandbox.server.clearFaults();
+    }
+  });
+
   it('starts the embedded sandbox when IDmelon is not configured, and says so on stderr', async () => {
     const { code, stdout, stderr } = await cli(['keys', 'stale', '90'], {});
     expect(code).toBe(EXIT_OK);

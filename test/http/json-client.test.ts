@@ -7,6 +7,7 @@ import {
   NotFoundError,
   UnauthorizedError,
   userMessage,
+  VENDOR_MESSAGE_MAX,
   VendorError,
   VendorResponseError,
 } from '../../src/http/errors.js';
@@ -240,5 +241,125 @@ describe('JsonClient against a loopback server', () => {
     const err = await c.request({ method: 'GET', path: '/thing' }, okSchema).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(VendorError);
     expect(err).toMatchObject({ code: 'network', attempts: 4 });
+  });
+});
+
+describe('vendor error text that echoes the credential', () => {
+  // A vendor that quotes the request back in its error body: the Authorization header among it.
+  const server = new SandboxServer(() => ({ status: 200, body: { ok: true, n: 1 } }));
+  const transport = undiciTransport();
+  const LONG = 'and a great deal more. '.repeat(400);
+
+  function client(credentials = { headers: async () => ({ authorization: SECRET }) }) {
+    return new JsonClient({
+      vendor: 'idmelon',
+      baseUrl: server.url,
+      transport,
+      credentials,
+      retry: fastRetry,
+      sleep: async () => {},
+    });
+  }
+
+  function echo(status: number, body: unknown) {
+    server.inject({ fault: { kind: 'status', status, body }, times: 4 });
+  }
+
+  async function failure(request: Parameters<JsonClient['request']>[0] = { method: 'DELETE', path: '/k/1' }) {
+    return (await client()
+      .request(request, okSchema)
+      .catch((e: unknown) => e)) as HttpStatusError;
+  }
+
+  beforeAll(async () => {
+    await server.listen();
+  });
+  afterEach(() => {
+    server.clearFaults();
+  });
+  afterAll(async () => {
+    await transport.close();
+    await server.close();
+  });
+
+  it('keeps the status, the vendor code and one bounded line of the message, without the key', async () => {
+    echo(400, {
+      error: {
+        code: 'invalid_key_state',
+        message: `Request rejected.\nheaders: {"Authorization":"${SECRET}"}\r\n\t${LONG}`,
+      },
+    });
+    const err = await failure();
+    expect(err).toBeInstanceOf(HttpStatusError);
+    expect(err).toMatchObject({ status: 400, code: 'bad_request', vendorCode: 'invalid_key_state' });
+    expect(err.vendorMessage).toMatch(
+      /^Request rejected\. headers: \{"Authorization":"\[redacted\]"\} and a/,
+    );
+    expect(err.vendorMessage?.length).toBeLessThanOrEqual(VENDOR_MESSAGE_MAX);
+    expect(err.vendorMessage).toMatch(/…$/);
+    expect(userMessage(err)).toMatch(
+      /^IDmelon rejected the request as invalid \(400 invalid_key_state\): Request rejected\. headers: /,
+    );
+    const everything = JSON.stringify({ m: err.message, u: userMessage(err), e: err });
+    expect(everything).not.toContain(SECRET);
+    expect(userMessage(err)).not.toMatch(/[\n\r\t]/);
+  });
+
+  it('redacts the key however the echo encodes it: URL-encoded, base64, or quoted inside a JSON string', async () => {
+    const odd = 'key/with+odd "chars"\\-0123456789';
+    for (const echoed of [
+      encodeURIComponent(odd),
+      Buffer.from(odd).toString('base64'),
+      JSON.stringify({ authorization: odd }),
+    ]) {
+      echo(422, { message: `you sent ${echoed}` });
+      const err = (await client({ headers: async () => ({ authorization: odd }) })
+        .request({ method: 'DELETE', path: '/k/1' }, okSchema)
+        .catch((e: unknown) => e)) as HttpStatusError;
+      expect(err.vendorMessage).toMatch(/^you sent .*\[redacted\]/);
+      for (const form of [odd, encodeURIComponent(odd), Buffer.from(odd).toString('base64'), 'odd \\"chars'])
+        expect(err.vendorMessage).not.toContain(form);
+      server.clearFaults();
+    }
+  });
+
+  it('redacts a bearer token echoed without its scheme', async () => {
+    const token = 'tm_0123456789abcdef0123456789abcdef';
+    echo(403, { message: `token ${token} lacks scope admin` });
+    const err = (await client({ headers: async () => ({ authorization: `Bearer ${token}` }) })
+      .request({ method: 'GET', path: '/v1/users' }, okSchema)
+      .catch((e: unknown) => e)) as HttpStatusError;
+    expect(err.vendorMessage).toBe('token [redacted] lacks scope admin');
+  });
+
+  it('redacts a secret the request carried in its body (an OAuth client secret)', async () => {
+    const clientSecret = 'client-secret-in-the-body-0123';
+    echo(400, { error: 'invalid_client', message: `unknown client_secret ${clientSecret}` });
+    const err = await failure({
+      method: 'POST',
+      path: '/oauth/token',
+      body: { client_secret: clientSecret },
+      secrets: [clientSecret],
+    });
+    expect(err.vendorMessage).toBe('unknown client_secret [redacted]');
+  });
+
+  it('redacts the echo on a 401, a 404 and a 5xx that ran out of retries too', async () => {
+    for (const status of [401, 404, 503]) {
+      echo(status, { message: `bad credential ${SECRET}` });
+      const err = await failure();
+      expect(err).toMatchObject({ status, vendorMessage: 'bad credential [redacted]' });
+      server.clearFaults();
+    }
+  });
+
+  it('drops control and bidi characters, and copies nothing from a body that is not an error envelope', async () => {
+    echo(400, { message: 'key\u0007 is \u202elocked\u0000 now' });
+    expect((await failure()).vendorMessage).toBe('key is locked now');
+    server.clearFaults();
+    echo(400, `<html>${SECRET}</html>`);
+    const err = await failure();
+    expect(err.vendorMessage).toBeUndefined();
+    expect(userMessage(err)).toBe('IDmelon rejected the request as invalid (400).');
   });
 });

@@ -3,7 +3,7 @@ import { AccessPolicy } from '../../src/auth/access.js';
 import type { Job, JobInput, JobQueue } from '../../src/jobs/job.js';
 import { runSweep } from '../../src/jobs/sweep.js';
 import { runJob, type WorkerDeps } from '../../src/jobs/worker.js';
-import { jsonLogger } from '../../src/log.js';
+import { jsonLogger, SecretRedactor } from '../../src/log.js';
 import { createRequests, decide } from '../../src/services/revocation.js';
 import { findStuckRequests } from '../../src/services/sweep.js';
 import { webApiSlack } from '../../src/slack/web-api.js';
@@ -57,6 +57,7 @@ describe('revocations that stop are resumed (worker, sweep, Retry now)', () => {
       token: async () => TOKEN,
       slackApiUrl: slack.apiUrl,
       logger: jsonLogger(),
+      redactor: new SecretRedactor(),
     });
     deps = {
       providers: async () => [h.provider],

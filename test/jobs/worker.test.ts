@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { blockLimitViolations } from '../../src/blocks/limits.js';
 import type { Job } from '../../src/jobs/job.js';
 import { JobBusyError, runJob, type WorkerDeps } from '../../src/jobs/worker.js';
-import { jsonLogger } from '../../src/log.js';
+import { jsonLogger, SecretRedactor } from '../../src/log.js';
 import { webApiSlack } from '../../src/slack/web-api.js';
 import { JobLedger } from '../../src/store/jobs.js';
 import { documentClient } from '../../src/store/table.js';
@@ -32,6 +32,7 @@ describe('worker', () => {
         token: async () => TOKEN,
         slackApiUrl: slack.apiUrl,
         logger: jsonLogger({ write: () => {} }),
+        redactor: new SecretRedactor(),
       }),
       ledger,
       clock,

@@ -3,7 +3,7 @@ import { digestText, renderDigest, sparkline } from '../../src/blocks/digest.js'
 import { blockLimitViolations } from '../../src/blocks/limits.js';
 import { runScheduledDigest } from '../../src/jobs/digest.js';
 import type { IdmelonWorkspace } from '../../src/local/sandbox/idmelon/workspace.js';
-import { jsonLogger } from '../../src/log.js';
+import { jsonLogger, SecretRedactor } from '../../src/log.js';
 import { buildDigest, type DigestReport, digestIsEmpty } from '../../src/services/digest.js';
 import { webApiSlack } from '../../src/slack/web-api.js';
 import { JobLedger } from '../../src/store/jobs.js';
@@ -213,7 +213,12 @@ describe('scheduled digest', () => {
 
   const deps = () => ({
     providers: async () => [h.provider],
-    slack: webApiSlack({ token: async () => 'xoxb-digest-0123456789', slackApiUrl: slack.apiUrl, logger }),
+    slack: webApiSlack({
+      token: async () => 'xoxb-digest-0123456789',
+      slackApiUrl: slack.apiUrl,
+      logger,
+      redactor: new SecretRedactor(),
+    }),
     ledger: new JobLedger(documentClient(db.client), { table: db.table }),
     clock: fixedClock('2026-11-23T08:00:00Z'),
     logger,

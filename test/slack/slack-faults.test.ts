@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalBot, startLocalBot } from '../../src/local/bot.js';
-import { jsonLogger } from '../../src/log.js';
+import { jsonLogger, SecretRedactor } from '../../src/log.js';
 import { ResponseUrlError } from '../../src/slack/api.js';
 import { webApiSlack } from '../../src/slack/web-api.js';
 import { FakeSlack } from '../helpers/fake-slack.js';
@@ -14,7 +14,12 @@ describe('Slack faults', () => {
   const slack = new FakeSlack();
   const logger = jsonLogger({ write: () => {} });
   const api = () =>
-    webApiSlack({ token: async () => 'xoxb-faults-0123456789', slackApiUrl: slack.apiUrl, logger });
+    webApiSlack({
+      token: async () => 'xoxb-faults-0123456789',
+      slackApiUrl: slack.apiUrl,
+      logger,
+      redactor: new SecretRedactor(),
+    });
   beforeAll(async () => {
     await slack.start();
   });

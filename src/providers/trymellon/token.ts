@@ -46,6 +46,7 @@ export class OAuthCredentials implements Credentials {
   }
 
   private async fetchToken(): Promise<string> {
+    const clientSecret = await this.clientSecret.get();
     const res = await this.tokenClient.request(
       {
         method: 'POST',
@@ -54,9 +55,11 @@ export class OAuthCredentials implements Credentials {
         idempotent: true,
         body: {
           client_id: await this.clientId.get(),
-          client_secret: await this.clientSecret.get(),
+          client_secret: clientSecret,
           grant_type: 'client_credentials',
         },
+        // The secret travels in the body here, so the HTTP layer cannot see it in the headers.
+        secrets: [clientSecret],
       },
       tokenSchema,
     );

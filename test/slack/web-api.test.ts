@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jsonLogger, SecretRedactor } from '../../src/log.js';
+import { webApiSlack } from '../../src/slack/web-api.js';
+import { FakeSlack } from '../helpers/fake-slack.js';
+
+const TOKEN = 'xoxb-web-api-0123456789';
+// A sandbox credential: the test log capture fails this file if it ever reaches a log line.
+const KEY = 'sandbox-idmelon-admin-key';
+
+describe('the Slack port redacts everything it sends', () => {
+  const slack = new FakeSlack();
+  const redactor = new SecretRedactor();
+  redactor.add(KEY);
+  // Built once the fake Slack has its port.
+  let api: ReturnType<typeof webApiSlack>;
+  const leaky = {
+    text: `IDmelon said: ${KEY}`,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: `stopped part-way: ${encodeURIComponent(KEY)}` } },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: Buffer.from(KEY).toString('base64') }] },
+    ],
+  };
+  const everything = () => JSON.stringify([slack.calls, slack.responses, [...slack.uploads.values()]]);
+
+  beforeAll(async () => {
+    await slack.start();
+    api = webApiSlack({
+      token: async () => TOKEN,
+      slackApiUrl: slack.apiUrl,
+      logger: jsonLogger({ write: () => {} }),
+      redactor,
+    });
+  });
+  afterAll(async () => {
+    await slack.close();
+  });
+
+  it('in chat.postMessage, chat.postEphemeral and chat.update, text and blocks alike', async () => {
+    const posted = await api.postMessage('C1', leaky);
+    await api.postEphemeral('C1', 'U1', leaky);
+    await api.update('C1', posted.ts, leaky);
+    expect(slack.calls.map((c) => c.method)).toEqual([
+      'chat.postMessage',
+      'chat.postEphemeral',
+      'chat.update',
+    ]);
+    for (const call of slack.calls) {
+      expect(call.args.text).toBe('IDmelon said: [redacted]');
+      expect(JSON.stringify(call.args.blocks)).not.toContain(KEY);
+      expect(JSON.stringify(call.args.blocks).match(/\[redacted\]/g)).toHaveLength(2);
+    }
+  });
+
+  it('in a response_url post', async () => {
+    const url = slack.responseUrl();
+    await api.respond(url, { ...leaky, replaceOriginal: true });
+    expect(slack.postsTo(url)[0]).toMatchObject({
+      text: 'IDmelon said: [redacted]',
+      replace_original: true,
+      response_type: 'ephemeral',
+    });
+  });
+
+  it("in an uploaded file's content, name, title and comment", async () => {
+    await api.uploadFile({
+      channel: 'C1',
+      filename: `${KEY}.csv`,
+      title: `outcome ${KEY}`,
+      comment: `see ${KEY}`,
+      content: `vendor,detail\nidmelon,"IDmelon rejected the request (400): ${KEY}"\n`,
+    });
+    const [file] = [...slack.uploads.values()];
+    expect(file?.content).toBe('vendor,detail\nidmelon,"IDmelon rejected the request (400): [redacted]"\n');
+    expect(file?.filename).toBe('[redacted].csv');
+    expect(everything()).not.toContain(KEY);
+  });
+});
