@@ -5,7 +5,7 @@ import type { Job, JobInput, JobQueue } from '../src/jobs/job.js';
 import { runJob, type WorkerDeps } from '../src/jobs/worker.js';
 import { startLocalDynamo } from '../src/local/dynamo.js';
 import { startIdmelonSandbox } from '../src/local/sandbox/idmelon/index.js';
-import { jsonLogger } from '../src/log.js';
+import { jsonLogger, SecretRedactor } from '../src/log.js';
 import { createIdmelonProvider } from '../src/providers/idmelon/index.js';
 import { createRequests, decide } from '../src/services/revocation.js';
 import { webApiSlack } from '../src/slack/web-api.js';
@@ -66,6 +66,7 @@ export async function benchRevocation(): Promise<Section> {
     token: async () => 'xoxb-bench-revocation-0',
     slackApiUrl: slack.apiUrl,
     logger,
+    redactor: new SecretRedactor(),
   });
   const deps: WorkerDeps = {
     providers: async () => [provider],
