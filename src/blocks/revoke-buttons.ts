@@ -36,7 +36,7 @@ export function perVendorCounts(report: StaleReport): string[] {
 
 /** Slack caps a confirmation's text at 300 characters; the per-vendor counts matter most, so the aside goes first. */
 function confirmText(what: string): string {
-  const full = `${what} Each key is read again first; nothing is revoked until a second admin approves.`;
+  const full = `${what} Each key is read again first. Nothing is revoked until a second admin approves.`;
   return full.length <= 300 ? full : `${what} Nothing is revoked until a second admin approves.`;
 }
 

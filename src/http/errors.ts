@@ -1,5 +1,6 @@
 import type { Redactor } from '../log.js';
 import { VENDOR_LABELS, type VendorId } from '../providers/types.js';
+import { withoutEscapeSequences } from '../util/text-safety.js';
 
 /**
  * Errors raised by the vendor HTTP layer. Each carries a stable `code` (for logs, tests and Slack copy) and the
@@ -15,7 +16,7 @@ export const VENDOR_CODE_MAX = 100;
 
 /**
  * Vendor text made fit to carry in an error that may reach Slack, DynamoDB or a terminal: echoes of the credential
- * that was sent are redacted, format characters (bidi overrides, zero-width) dropped, control characters and line
+ * that was sent are redacted, terminal escape sequences removed whole, format characters (bidi overrides, zero-width) dropped, control characters and line
  * breaks turned into single spaces, and the result cut to `max` characters. A vendor that echoes the request (some
  * quote the `Authorization` header back in a 4xx body) must not put the key into an approvals channel.
  * Redaction runs before the cut, so a secret can never be cut in two and survive as a prefix; and again after
@@ -29,7 +30,7 @@ export function summariseVendorText(
   if (text === undefined) return undefined;
   const scrub = (t: string) => (redactor ? redactor.redact(t) : t);
   const line = scrub(
-    scrub(text)
+    withoutEscapeSequences(scrub(text))
       .replace(/\p{Cf}/gu, '')
       .replace(/[\s\p{Cc}]+/gu, ' ')
       .trim(),

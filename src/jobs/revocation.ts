@@ -91,8 +91,8 @@ export async function runRevocationRequest(
   const channel = r.approvalsChannel;
   if (!channel) {
     await replier.send(
-      errorMessage(
-        'Revocation requests are turned off: KEYWARDEN_APPROVALS_CHANNEL is not set, and a request (key names, owners, last use) must not be posted wherever a command was typed. Ask whoever runs Keywarden to set it. Nothing was recorded.',
+      noticeMessage(
+        ':warning: Revocation requests are turned off: `KEYWARDEN_APPROVALS_CHANNEL` is not set, and a request (key names, owners, last use) must not be posted wherever a command was typed. Ask whoever runs Keywarden to set it. Nothing was recorded.',
       ),
       ephemeralOnly,
     );

@@ -84,6 +84,11 @@ const escapeSequence = new RegExp(
   'g',
 );
 
+/** Removes ECMA-48 escape sequences whole (see above); other characters are left as they are. */
+export function withoutEscapeSequences(text: string): string {
+  return text.replace(escapeSequence, '');
+}
+
 /**
  * A vendor string for a terminal: escape sequences removed whole, every other control (a lone ESC, BEL, CR that
  * would overwrite the line, C1) a space, invisible and bidi characters a marker (terminals with bidi support

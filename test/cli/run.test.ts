@@ -206,7 +206,7 @@ describe('keywarden CLI with hostile vendor strings', () => {
     const { code, stderr } = await cli(['keys', 'stale', '90'], env);
     expect(code).toBe(EXIT_FAILED);
     expect(stderr).not.toMatch(TERMINAL_CONTROL);
-    expect(stderr).toMatch(/rejected the request as invalid: .*: bad evil red\n$/);
+    expect(stderr).toMatch(/rejected the request as invalid \(400\): bad evil red\n$/);
   });
 });
 

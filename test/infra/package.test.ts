@@ -52,7 +52,7 @@ describe('npm run package (osls + serverless-esbuild, offline)', () => {
   const roleOf = (name: string) => resources[fn(name).Role['Fn::GetAtt'][0]].Properties;
   const statements = (role: Json): Json[] => role.Policies.flatMap((p: Json) => p.PolicyDocument.Statement);
 
-  it('declares the three functions on nodejs22.x, arm64, with their handlers and own roles', () => {
+  it('declares the four functions on nodejs22.x, arm64, with their handlers and own roles', () => {
     expect(fn('SlackDashevents')).toMatchObject({
       Handler: 'functions/slack-events.handler',
       Runtime: 'nodejs22.x',
@@ -64,13 +64,14 @@ describe('npm run package (osls + serverless-esbuild, offline)', () => {
       ReservedConcurrentExecutions: 5,
     });
     expect(fn('Digest')).toMatchObject({ Handler: 'functions/digest.handler', Runtime: 'nodejs22.x' });
-    expect(new Set(['SlackDashevents', 'Worker', 'Digest'].map((f) => fn(f).Role['Fn::GetAtt'][0]))).toEqual(
-      new Set(['SlackEventsRole', 'WorkerRole', 'DigestRole']),
-    );
+    expect(fn('Sweep')).toMatchObject({ Handler: 'functions/sweep.handler', Runtime: 'nodejs22.x' });
+    expect(
+      new Set(['SlackDashevents', 'Worker', 'Digest', 'Sweep'].map((f) => fn(f).Role['Fn::GetAtt'][0])),
+    ).toEqual(new Set(['SlackEventsRole', 'WorkerRole', 'DigestRole', 'SweepRole']));
   });
 
   it('gives every role only named actions on named resources, and the secret to each only by name', () => {
-    for (const name of ['SlackEventsRole', 'WorkerRole', 'DigestRole', 'DigestSchedulerRole']) {
+    for (const name of ['SlackEventsRole', 'WorkerRole', 'DigestRole', 'SweepRole', 'DigestSchedulerRole']) {
       for (const s of statements(resources[name].Properties)) {
         const actions = [s.Action].flat();
         for (const a of actions) expect(a).not.toContain('*');
@@ -100,13 +101,27 @@ describe('npm run package (osls + serverless-esbuild, offline)', () => {
       'secretsmanager:GetSecretValue',
     ]);
     expect(actionsOf('Worker')).toContain('dynamodb:BatchWriteItem');
-    expect(actionsOf('Worker')).not.toContain('sqs:SendMessage');
+    // The worker queues the next slice of a long revocation on its own queue, and nothing else.
+    const workerSqs = statements(roleOf('Worker')).find((s: Json) =>
+      ([] as string[]).concat(s.Action).includes('sqs:SendMessage'),
+    );
+    expect(workerSqs.Resource).toEqual({ 'Fn::GetAtt': ['JobQueue', 'Arn'] });
+    // The sweep reads the open-requests index and each request, and queues resumptions: no secret, no writes.
+    expect(actionsOf('Sweep')).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'sqs:SendMessage',
+    ]);
+    const query = statements(roleOf('Sweep')).find((s: Json) => s.Action === 'dynamodb:Query');
+    expect(JSON.stringify(query.Resource)).toContain('/index/gsi1');
     const sqs = statements(roleOf('SlackDashevents')).find((s: Json) => s.Action === 'sqs:SendMessage');
     expect(sqs.Resource).toEqual({ 'Fn::GetAtt': ['JobQueue', 'Arn'] });
   });
 
   it('puts no secret value in any environment variable, only the secret’s name', () => {
-    for (const f of ['SlackDashevents', 'Worker', 'Digest']) {
+    for (const f of ['SlackDashevents', 'Worker', 'Digest', 'Sweep']) {
       const vars = fn(f).Environment.Variables;
       expect(vars.KEYWARDEN_SECRET_ID).toBe('keywarden/ci');
       for (const key of Object.keys(vars)) expect(key).not.toMatch(/TOKEN|SECRET$|API_KEY|PASSWORD/);
@@ -117,6 +132,16 @@ describe('npm run package (osls + serverless-esbuild, offline)', () => {
     expect(resources.HttpApiRoutePostSlackEvents.Properties.RouteKey).toBe('POST /slack/events');
     const mapping = resources.WorkerEventSourceMappingSQSJobQueue.Properties;
     expect(mapping).toMatchObject({ BatchSize: 1, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+  });
+
+  it('runs the sweep of stuck revocations every 5 minutes, and indexes open requests for it', () => {
+    const rule = Object.values(resources).find(
+      (r: Json) => r.Type === 'AWS::Events::Rule' && JSON.stringify(r).includes('SweepLambdaFunction'),
+    ) as Json;
+    expect(rule.Properties.ScheduleExpression).toBe('rate(5 minutes)');
+    expect(resources.KeywardenTable.Properties.GlobalSecondaryIndexes).toMatchObject([
+      { IndexName: 'gsi1', KeySchema: [{ AttributeName: 'gsi1pk' }, { AttributeName: 'gsi1sk' }] },
+    ]);
   });
 
   it('sends failed jobs to a dead-letter queue after three tries', () => {
@@ -150,11 +175,11 @@ describe('npm run package (osls + serverless-esbuild, offline)', () => {
   });
 
   it('sets log retention on every function', () => {
-    for (const f of ['SlackDashevents', 'Worker', 'Digest'])
+    for (const f of ['SlackDashevents', 'Worker', 'Digest', 'Sweep'])
       expect(resources[`${f}LogGroup`].Properties.RetentionInDays).toBe(90);
   });
 
-  it.each(['slack-events', 'worker', 'digest'])(
+  it.each(['slack-events', 'worker', 'digest', 'sweep'])(
     'ships %s as one ESM bundle within 1.5 MB that exports a handler',
     async (name) => {
       const path = `${root}.serverless/${name}.zip`;

@@ -263,7 +263,7 @@ describe('revocations that stop are resumed (worker, sweep, Retry now)', () => {
       source: { kind: 'stale', days: 90 },
     });
     expect(await runJob(ask, noChannel)).toBe('answered');
-    expect(text(answerTo(ask))).toContain('KEYWARDEN_APPROVALS_CHANNEL is not set');
+    expect(text(answerTo(ask))).toContain('`KEYWARDEN_APPROVALS_CHANNEL` is not set');
     expect((await store.listOpen()).length).toBe(before);
   });
 });

@@ -91,7 +91,7 @@ describe('Slack faults', () => {
       await bot.queue.idle();
       slack.clearFailures();
       expect(JSON.stringify(slack.postsTo(responseUrl)[0]?.blocks)).toMatch(
-        /Request R-[0-9A-Z]{8} was recorded, but Keywarden could not post it in the approvals channel/,
+        /R-[0-9A-Z]{8} was recorded, but Keywarden could not post it in the approvals channel/,
       );
       expect(bot.sandbox?.routes.deletions).toEqual([]);
     });
