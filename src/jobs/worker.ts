@@ -5,6 +5,7 @@ import type { Provider } from '../providers/types.js';
 import type { SlackApi } from '../slack/api.js';
 import { Replier } from '../slack/replier.js';
 import type { JobLedger } from '../store/jobs.js';
+import type { WorkReleaser } from '../store/work-limits.js';
 import type { Clock } from '../util/clock.js';
 import type { Job } from './job.js';
 import { runDigestPreview, runLookup, runStale } from './reports.js';
@@ -15,6 +16,8 @@ export interface WorkerDeps {
   providers: () => Promise<Provider[]>;
   slack: SlackApi;
   ledger: JobLedger;
+  /** The work slots the listener took; given back when a job is done. Absent where no limits are wired. */
+  limits?: WorkReleaser;
   clock: Clock;
   logger: Logger;
   /** Approve-to-revoke; absent where revocation is not wired (it always is in the app). */
@@ -51,6 +54,7 @@ export async function runJob(job: Job, deps: WorkerDeps): Promise<JobOutcome> {
   const claim = await deps.ledger.claim(job.id, job.kind);
   if (claim === 'done') {
     deps.logger.info('job already answered, skipping the redelivery', { jobId: job.id });
+    await releaseSlot(job, deps);
     return 'duplicate';
   }
   if (claim === 'busy') throw new JobBusyError(`job ${job.id} is being run by another worker`);
@@ -76,7 +80,18 @@ export async function runJob(job: Job, deps: WorkerDeps): Promise<JobOutcome> {
     throw err;
   }
   await deps.ledger.complete(job.id, outcome);
+  await releaseSlot(job, deps);
   return outcome;
+}
+
+/**
+ * A job that will be delivered again keeps its slot; an answered one gives it back. Failing to give it back only
+ * delays the next job until the slot expires, so it is logged, not thrown.
+ */
+async function releaseSlot(job: Job, deps: WorkerDeps): Promise<void> {
+  await deps.limits
+    ?.release(job)
+    .catch((err: unknown) => deps.logger.warn('could not release the work slot', { jobId: job.id, err }));
 }
 
 function describeJob(job: Job): string {

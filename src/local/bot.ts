@@ -18,6 +18,7 @@ import { webApiSlack } from '../slack/web-api.js';
 import { JobLedger } from '../store/jobs.js';
 import { RequestStore } from '../store/requests.js';
 import { documentClient } from '../store/table.js';
+import { WorkLimits } from '../store/work-limits.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { startLocalDynamo } from './dynamo.js';
 import { InlineQueue } from './inline-queue.js';
@@ -56,6 +57,9 @@ export interface LocalBot {
   sandbox?: IdmelonSandbox;
   sandboxes: LocalVendors['sandboxes'];
   queue: InlineQueue;
+  /** The job ledger and the work slots, on the bot's DynamoDB (tests look at what was queued and held). */
+  ledger: JobLedger;
+  limits: WorkLimits;
   receiver: KeywardenReceiver;
   app: App;
   close(): Promise<void>;
@@ -105,11 +109,18 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
     const db = documentClient(dynamo.client);
     const now = () => clock.now().getTime();
     const ledger = new JobLedger(db, { table: settings.table, now });
+    const limits = new WorkLimits(db, {
+      table: settings.table,
+      perUser: settings.maxJobsPerUser,
+      total: settings.maxJobs,
+      now,
+    });
     const access = new AccessPolicy(slack, logger);
     const workerDeps: WorkerDeps = {
       providers: async () => vendors.providers,
       slack,
       ledger,
+      limits,
       clock,
       logger,
       progressAfterMs: options.progressAfterMs,
@@ -130,6 +141,7 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
       access,
       admins: { users: settings.admins, group: settings.adminGroup },
       queue,
+      limits,
       slack,
       logger,
       now: () => clock.now().getTime(),
@@ -226,6 +238,8 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
       sandbox: vendors.sandboxes.idmelon,
       sandboxes: vendors.sandboxes,
       queue,
+      ledger,
+      limits,
       receiver,
       app,
       close: async () => {

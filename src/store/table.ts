@@ -13,6 +13,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
  * | item                  | pk               | sk        | notes                                         |
  * |-----------------------|------------------|-----------|-----------------------------------------------|
  * | a job's ledger entry  | `JOB#<job id>`   | `JOB`     | claims a Slack job so a redelivery answers once |
+ * | the work slots        | `LIMITS`         | `WORK`    | caps on queued work (store/work-limits.ts)     |
  *
  * Every item carries `expiresAt` (epoch seconds), the table's TTL attribute.
  */
