@@ -10,6 +10,8 @@ import type { Admission, WorkLimiter } from '../store/work-limits.js';
 export interface ListenerDeps {
   access: AccessPolicy;
   admins: Audience;
+  /** Who may approve, deny or retry a revocation: checked before such a press becomes a job. */
+  approvers: Audience;
   queue: JobQueue;
   /** Slots for queued and running work, taken before a job is queued. */
   limits: WorkLimiter;

@@ -140,6 +140,7 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
     const deps: ListenerDeps = {
       access,
       admins: { users: settings.admins, group: settings.adminGroup },
+      approvers: { users: settings.approvers, group: settings.approverGroup },
       queue,
       limits,
       slack,

@@ -27,6 +27,7 @@ export function slackEventsRuntime(env: NodeJS.ProcessEnv) {
     deps: {
       access: new AccessPolicy(slack, base.logger),
       admins: { users: s.admins, group: s.adminGroup },
+      approvers: { users: s.approvers, group: s.approverGroup },
       queue: sqsQueue(new SQSClient({}), queueUrl),
       limits: new WorkLimits(documentClient(limitsClient()), {
         table: s.table,

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Transport, undiciTransport } from '../../src/http/transport.js';
+import { jobIdFor } from '../../src/jobs/job.js';
 import { type LocalBot, startLocalBot } from '../../src/local/bot.js';
 import { jsonLogger } from '../../src/log.js';
 import type { Clock } from '../../src/util/clock.js';
@@ -130,6 +131,7 @@ describe('bounded work per person (issue 11: one admin, 200 × /keys stale 1)', 
   beforeAll(async () => {
     b = await startBench({
       KEYWARDEN_ADMINS: 'UADMIN1,UADMIN2,UADMIN3,UADMIN4',
+      KEYWARDEN_APPROVERS: 'UAPPROVER1',
     });
     perUser = b.bot.settings.maxJobsPerUser;
     const uploadsBefore = uploads(b);
@@ -233,6 +235,29 @@ describe('bounded work per person (issue 11: one admin, 200 × /keys stale 1)', 
     } finally {
       b.clock.reset();
     }
+  });
+
+  it('refuses Approve from someone who is not an approver privately, and queues nothing', async () => {
+    const trigger = 'trigger-approve-by-admin';
+    b.logs.length = 0;
+    const url = await press(b, 'UADMIN1', 'approval_approve', { r: 'R-ABCDEFGH' }, trigger);
+    await b.slack.waitFor(() => b.slack.postsTo(url).length > 0);
+    await b.bot.queue.idle();
+    const [answer, ...more] = b.slack.postsTo(url);
+    expect(more).toHaveLength(0);
+    expect(answer).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+    expect(JSON.stringify(answer?.blocks)).toContain(
+      "You cannot approve R-ABCDEFGH: Only Keywarden's approvers can do this.",
+    );
+    // No job: nothing was logged as queued, and no worker ever claimed the press's job id.
+    expect(b.logs.filter((l) => l.includes('"msg":"job queued"'))).toEqual([]);
+    expect(await b.bot.ledger.claim(jobIdFor(trigger, 'revoke.approve'), 'revoke.decide')).toBe('claimed');
+  });
+
+  it('still hands an approver’s press to the worker, which stays the authority', async () => {
+    const url = await press(b, 'UAPPROVER1', 'approval_approve', { r: 'R-ABCDEFGH' }, 'trigger-approve-ok');
+    await b.bot.queue.idle();
+    expect(JSON.stringify(b.slack.postsTo(url))).toContain('Keywarden has no request R-ABCDEFGH.');
   });
 });
 
