@@ -5,12 +5,19 @@
  */
 import { request } from 'undici';
 import { signedHeaders, slashCommandBody } from '../test/helpers/slack-requests.js';
+import { loadAdmin } from './lib.js';
 
 const [url, countText, hookBase] = process.argv.slice(2);
 const secret = process.env.SIGNING_SECRET ?? '';
 const count = Number(countText);
+// One admin per command: one admin's identical commands would be coalesced into one job (issue 11).
 const bodies = Array.from({ length: count }, (_, i) =>
-  slashCommandBody({ command: '/keys', text: 'stale 90', response_url: `${hookBase}/load-${i}` }),
+  slashCommandBody({
+    command: '/keys',
+    text: 'stale 90',
+    user_id: loadAdmin(i),
+    response_url: `${hookBase}/load-${i}`,
+  }),
 );
 const latencies = await Promise.all(
   bodies.map(async (body) => {

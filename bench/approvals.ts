@@ -34,6 +34,8 @@ export async function benchApprovals(): Promise<Section> {
       KEYWARDEN_ADMINS: 'UADMIN1',
       KEYWARDEN_APPROVERS: approvers.join(','),
       KEYWARDEN_APPROVALS_CHANNEL: 'CAPPROVALS',
+      // Every press becomes a job, so all of them race for the one execution (the global cap would hold most back).
+      KEYWARDEN_MAX_JOBS: String(APPROVERS),
     },
     port: 0,
     dataDir: null,

@@ -66,3 +66,6 @@ export function machine(): string {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   return `Node ${process.version}, ${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.arch()}`;
 }
+
+/** The nth load-generating admin: one per concurrent command, so none is coalesced or over its own cap. */
+export const loadAdmin = (n: number) => `ULOAD${String(n).padStart(4, '0')}`;

@@ -9,7 +9,7 @@ import { startLocalBot } from '../src/local/bot.js';
 import { jsonLogger } from '../src/log.js';
 import { FakeSlack } from '../test/helpers/fake-slack.js';
 import { signedHeaders, slashCommandBody } from '../test/helpers/slack-requests.js';
-import { median, ms, percentile, type Section } from './lib.js';
+import { loadAdmin, median, ms, percentile, type Section } from './lib.js';
 
 const run = promisify(execFile);
 const IMPORT_RUNS = 15;
@@ -58,7 +58,9 @@ async function acknowledgements(count: number): Promise<{ ackMs: number[]; answe
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
       SLACK_BOT_TOKEN: 'xoxb-bench-0123456789',
       SLACK_API_URL: slack.apiUrl,
-      KEYWARDEN_ADMINS: 'UADMIN1',
+      KEYWARDEN_ADMINS: Array.from({ length: count }, (_, i) => loadAdmin(i)).join(','),
+      // Every command becomes a job, as before the limits: this measures acknowledgements under load.
+      KEYWARDEN_MAX_JOBS: String(count),
     },
     port: 0,
     dataDir: null,
@@ -67,7 +69,12 @@ async function acknowledgements(count: number): Promise<{ ackMs: number[]; answe
   });
   try {
     // One warm-up request, as a warm Lambda container would have served.
-    const warm = slashCommandBody({ command: '/keys', text: 'help', response_url: slack.responseUrl() });
+    const warm = slashCommandBody({
+      command: '/keys',
+      text: 'help',
+      user_id: loadAdmin(0),
+      response_url: slack.responseUrl(),
+    });
     await fetch(`${bot.url}/slack/events`, {
       method: 'POST',
       body: warm,

@@ -83,6 +83,10 @@ export const settingsSchema = z.object({
   KEYWARDEN_TABLE: optional(z.string().trim().min(3).max(255)),
   /** SQS queue the Slack function hands slow work to (Lambda only). */
   KEYWARDEN_QUEUE_URL: optional(z.url({ message: 'must be an SQS queue URL' })),
+  /** Jobs one person may have queued or running at once. */
+  KEYWARDEN_MAX_JOBS_PER_USER: optional(wholeNumber(1, 100)),
+  /** Jobs everyone together may have queued or running at once. */
+  KEYWARDEN_MAX_JOBS: optional(wholeNumber(1, 1000)),
 });
 
 export interface Settings {
@@ -101,12 +105,31 @@ export interface Settings {
   solvimonDeactivateBody?: Record<string, unknown>;
   table: string;
   queueUrl?: string;
+  /** @default 3 */
+  maxJobsPerUser: number;
+  /** @default 20 */
+  maxJobs: number;
 }
+
+/**
+ * One admin sending 200 `/keys stale 1` made 111 400 vendor requests (issue 11): three jobs at once is plenty for
+ * one person (a scan, a lookup, a CSV), and twenty in all keeps a burst from many admins to a few minutes of work
+ * for the five workers (serverless.yml `workerConcurrency`).
+ */
+const DEFAULT_MAX_JOBS_PER_USER = 3;
+const DEFAULT_MAX_JOBS = 20;
 
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const parsed = settingsSchema.safeParse(env);
   if (!parsed.success) throw new ConfigError(describeIssues(parsed.error));
   const e = parsed.data;
+  const maxJobs = e.KEYWARDEN_MAX_JOBS ?? DEFAULT_MAX_JOBS;
+  const maxJobsPerUser = e.KEYWARDEN_MAX_JOBS_PER_USER ?? Math.min(DEFAULT_MAX_JOBS_PER_USER, maxJobs);
+  if (maxJobsPerUser > maxJobs) {
+    throw new ConfigError(
+      `KEYWARDEN_MAX_JOBS_PER_USER (${maxJobsPerUser}) must not exceed KEYWARDEN_MAX_JOBS (${maxJobs})`,
+    );
+  }
   return {
     admins: e.KEYWARDEN_ADMINS ?? [],
     adminGroup: e.KEYWARDEN_ADMIN_GROUP,
@@ -123,5 +146,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     solvimonDeactivateBody: e.SOLVIMON_DEACTIVATE_BODY,
     table: e.KEYWARDEN_TABLE ?? 'keywarden',
     queueUrl: e.KEYWARDEN_QUEUE_URL,
+    maxJobsPerUser,
+    maxJobs,
   };
 }

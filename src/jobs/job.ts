@@ -99,6 +99,9 @@ export const jobSchema = z.discriminatedUnion('kind', [
 ]);
 export type Job = z.infer<typeof jobSchema>;
 export type JobInput = z.input<typeof jobSchema>;
+/** A job someone asked for in Slack: it has an origin to answer, and counts against that person's limits. */
+export type PersonJob = Exclude<Job, { kind: 'revoke.resume' }>;
+export type PersonJobInput = Exclude<JobInput, { kind: 'revoke.resume' }>;
 
 /**
  * One id per Slack interaction: Slack's `trigger_id` is unique per command or button press and stays the same if

@@ -5,8 +5,9 @@ import type { Provider } from '../providers/types.js';
 import type { SlackApi } from '../slack/api.js';
 import { Replier } from '../slack/replier.js';
 import type { JobLedger } from '../store/jobs.js';
+import type { WorkReleaser } from '../store/work-limits.js';
 import type { Clock } from '../util/clock.js';
-import type { Job, JobQueue } from './job.js';
+import type { Job, JobQueue, PersonJob } from './job.js';
 import { runDigestPreview, runLookup, runStale } from './reports.js';
 import {
   type RevocationWorkerDeps,
@@ -21,6 +22,8 @@ export interface WorkerDeps {
   providers: () => Promise<Provider[]>;
   slack: SlackApi;
   ledger: JobLedger;
+  /** The work slots the listener took; given back when a job is done. Absent where no limits are wired. */
+  limits?: WorkReleaser;
   clock: Clock;
   logger: Logger;
   /** Approve-to-revoke; absent where revocation is not wired (it always is in the app). */
@@ -62,6 +65,7 @@ export async function runJob(job: Job, deps: WorkerDeps): Promise<JobOutcome> {
   const claim = await deps.ledger.claim(job.id, job.kind);
   if (claim === 'done') {
     deps.logger.info('job already answered, skipping the redelivery', { jobId: job.id });
+    if (job.kind !== 'revoke.resume') await releaseSlot(job, deps);
     return 'duplicate';
   }
   if (claim === 'busy') throw new JobBusyError(`job ${job.id} is being run by another worker`);
@@ -88,6 +92,7 @@ export async function runJob(job: Job, deps: WorkerDeps): Promise<JobOutcome> {
     throw err;
   }
   await deps.ledger.complete(job.id, outcome);
+  await releaseSlot(job, deps);
   return outcome;
 }
 
@@ -107,6 +112,16 @@ async function runSystemJob(job: Job & { kind: 'revoke.resume' }, deps: WorkerDe
   }
   await deps.ledger.complete(job.id, 'answered');
   return 'answered';
+}
+
+/**
+ * A job that will be delivered again keeps its slot; an answered one gives it back. Failing to give it back only
+ * delays the next job until the slot expires, so it is logged, not thrown.
+ */
+async function releaseSlot(job: PersonJob, deps: WorkerDeps): Promise<void> {
+  await deps.limits
+    ?.release(job)
+    .catch((err: unknown) => deps.logger.warn('could not release the work slot', { jobId: job.id, err }));
 }
 
 function describeJob(job: Job): string {

@@ -19,6 +19,7 @@ import { webApiSlack } from '../slack/web-api.js';
 import { JobLedger } from '../store/jobs.js';
 import { RequestStore } from '../store/requests.js';
 import { documentClient } from '../store/table.js';
+import { WorkLimits } from '../store/work-limits.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { startLocalDynamo } from './dynamo.js';
 import { InlineQueue } from './inline-queue.js';
@@ -59,6 +60,9 @@ export interface LocalBot {
   sandbox?: IdmelonSandbox;
   sandboxes: LocalVendors['sandboxes'];
   queue: InlineQueue;
+  /** The job ledger and the work slots, on the bot's DynamoDB (tests look at what was queued and held). */
+  ledger: JobLedger;
+  limits: WorkLimits;
   receiver: KeywardenReceiver;
   /** Knows every secret this bot holds; its Slack port, store and logger redact with it. */
   redactor: Redactor;
@@ -115,6 +119,12 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
     const db = documentClient(dynamo.client);
     const now = () => clock.now().getTime();
     const ledger = new JobLedger(db, { table: settings.table, now });
+    const limits = new WorkLimits(db, {
+      table: settings.table,
+      perUser: settings.maxJobsPerUser,
+      total: settings.maxJobs,
+      now,
+    });
     const access = new AccessPolicy(slack, logger);
     const requests = new RequestStore(db, {
       table: settings.table,
@@ -126,6 +136,7 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
       providers: async () => vendors.providers,
       slack,
       ledger,
+      limits,
       clock,
       logger,
       progressAfterMs: options.progressAfterMs,
@@ -166,7 +177,9 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
     const deps: ListenerDeps = {
       access,
       admins: { users: settings.admins, group: settings.adminGroup },
+      approvers: { users: settings.approvers, group: settings.approverGroup },
       queue,
+      limits,
       slack,
       logger,
       now: () => clock.now().getTime(),
@@ -268,6 +281,8 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
       sandbox: vendors.sandboxes.idmelon,
       sandboxes: vendors.sandboxes,
       queue,
+      ledger,
+      limits,
       receiver,
       redactor,
       requests,

@@ -1,17 +1,24 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createApp } from '../app.js';
 import { AccessPolicy } from '../auth/access.js';
 import { sqsQueue } from '../aws/sqs-queue.js';
 import { ConfigError } from '../http/errors.js';
 import { KeywardenReceiver } from '../slack/receiver.js';
+import { documentClient } from '../store/table.js';
+import { WorkLimits } from '../store/work-limits.js';
 import { lambdaBase, slackFor } from './base.js';
 
-/** The Slack endpoint on Lambda: receiver, listeners, and the SQS hand-off to the worker. */
+/**
+ * The Slack endpoint on Lambda: receiver, listeners, the work limits (in DynamoDB, so they hold across
+ * containers) and the SQS hand-off to the worker.
+ */
 export function slackEventsRuntime(env: NodeJS.ProcessEnv) {
   const base = lambdaBase(env);
   const queueUrl = base.settings.queueUrl;
   if (!queueUrl) throw new ConfigError('KEYWARDEN_QUEUE_URL is not set');
   const slack = slackFor(base);
+  const s = base.settings;
   const receiver = new KeywardenReceiver({
     signingSecret: async () => (await base.secrets.get()).SLACK_SIGNING_SECRET,
     logger: base.logger,
@@ -19,8 +26,14 @@ export function slackEventsRuntime(env: NodeJS.ProcessEnv) {
   createApp({
     deps: {
       access: new AccessPolicy(slack, base.logger),
-      admins: { users: base.settings.admins, group: base.settings.adminGroup },
+      admins: { users: s.admins, group: s.adminGroup },
+      approvers: { users: s.approvers, group: s.approverGroup },
       queue: sqsQueue(new SQSClient({}), queueUrl),
+      limits: new WorkLimits(documentClient(limitsClient()), {
+        table: s.table,
+        perUser: s.maxJobsPerUser,
+        total: s.maxJobs,
+      }),
       slack,
       logger: base.logger,
       now: Date.now,
@@ -30,4 +43,16 @@ export function slackEventsRuntime(env: NodeJS.ProcessEnv) {
     slackApiUrl: env.SLACK_API_URL,
   });
   return { receiver, logger: base.logger };
+}
+
+/**
+ * DynamoDB answers in single-digit milliseconds; a call that takes half a second is not going to answer in time.
+ * At most two calls of at most two 500 ms attempts keep the limits within 2 s of Slack's 3 s, and a timeout is
+ * then treated like any other limits failure: the job is queued anyway (see `queued`).
+ */
+function limitsClient(): DynamoDBClient {
+  return new DynamoDBClient({
+    maxAttempts: 2,
+    requestHandler: { connectionTimeout: 500, requestTimeout: 500 },
+  });
 }

@@ -15,6 +15,7 @@ import type { Provider } from '../providers/types.js';
 import { JobLedger } from '../store/jobs.js';
 import { RequestStore } from '../store/requests.js';
 import { documentClient } from '../store/table.js';
+import { WorkLimits } from '../store/work-limits.js';
 import { systemClock } from '../util/clock.js';
 import { type LambdaBase, lambdaBase, slackFor } from './base.js';
 
@@ -89,6 +90,7 @@ export function workerRuntime(env: NodeJS.ProcessEnv): WorkerDeps {
     queue: s.queueUrl ? sqsQueue(new SQSClient({}), s.queueUrl) : undefined,
     slack,
     ledger: new JobLedger(db, { table: s.table }),
+    limits: new WorkLimits(db, { table: s.table, perUser: s.maxJobsPerUser, total: s.maxJobs }),
     clock: systemClock,
     logger: base.logger,
     digest: { timeZone: s.timeZone, staleDays: s.staleDays },

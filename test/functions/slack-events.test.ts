@@ -1,5 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -31,6 +32,7 @@ function apiEvent(body: string, headers: Record<string, string>, base64 = true):
 describe('functions/slack-events (HTTP API payload 2.0)', () => {
   const sm = mockClient(SecretsManagerClient);
   const sqs = mockClient(SQSClient);
+  const dynamo = mockClient(DynamoDBDocumentClient);
   let handler: (e: APIGatewayProxyEventV2) => Promise<{ statusCode?: number; body?: string }>;
 
   beforeAll(async () => {
@@ -48,6 +50,7 @@ describe('functions/slack-events (HTTP API payload 2.0)', () => {
   beforeEach(() => {
     sm.reset();
     sqs.reset();
+    dynamo.reset();
     sm.on(GetSecretValueCommand).resolves({
       SecretString: JSON.stringify({
         SLACK_SIGNING_SECRET: SIGNING_SECRET,
@@ -55,6 +58,7 @@ describe('functions/slack-events (HTTP API payload 2.0)', () => {
       }),
     });
     sqs.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
+    dynamo.on(UpdateCommand).resolves({});
   });
 
   it('on a cold start, reads the secret once, decodes a base64 UTF-8 body, queues the job on SQS and acknowledges', async () => {
@@ -75,6 +79,55 @@ describe('functions/slack-events (HTTP API payload 2.0)', () => {
     });
     expect(sqs).toReceiveCommandWith(SendMessageCommand, { QueueUrl: QUEUE_URL });
     expect(sm).toReceiveCommandTimes(GetSecretValueCommand, 1);
+    // The work slot was taken in the table first: one conditional write, no read.
+    expect(dynamo).toReceiveCommandTimes(UpdateCommand, 1);
+    expect(dynamo).toReceiveCommandWith(UpdateCommand, {
+      TableName: 'keywarden',
+      Key: { pk: 'LIMITS', sk: 'WORK' },
+    });
+    expect(dynamo).toReceiveCommandTimes(GetCommand, 0);
+  });
+
+  it('refuses a job over the per-person cap in the acknowledgement, with two DynamoDB calls and no SQS message', async () => {
+    const live = Date.now() + 600_000;
+    dynamo.on(UpdateCommand).rejects(
+      Object.assign(new Error('The conditional request failed'), {
+        name: 'ConditionalCheckFailedException',
+      }),
+    );
+    dynamo.on(GetCommand).resolves({
+      Item: {
+        pk: 'LIMITS',
+        sk: 'WORK',
+        'u:UADMIN1': [1, 2, 3].map((i) => ({ j: `job-${i}`, x: live })),
+        all: [1, 2, 3].map((i) => ({ j: `job-${i}`, x: live })),
+      },
+    });
+    const body = slashCommandBody({
+      command: '/keys',
+      text: 'stale 1',
+      response_url: 'https://hooks.slack.com/commands/T1/3/abc',
+    });
+    const res = await handler(apiEvent(body, signedHeaders(SIGNING_SECRET, body)));
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('You already have 3 jobs running; wait for one to finish.');
+    expect(sqs).toReceiveCommandTimes(SendMessageCommand, 0);
+    expect(dynamo.calls()).toHaveLength(2);
+  });
+
+  it('queues the job anyway when the limits cannot be checked (fail open)', async () => {
+    dynamo
+      .on(UpdateCommand)
+      .rejects(Object.assign(new Error('Service Unavailable'), { name: 'ServiceUnavailable' }));
+    const body = slashCommandBody({
+      command: '/user',
+      text: 'lookup alice',
+      response_url: 'https://hooks.slack.com/commands/T1/4/abc',
+    });
+    const res = await handler(apiEvent(body, signedHeaders(SIGNING_SECRET, body)));
+    expect(res.body).toContain('Looking up alice');
+    expect(dynamo).toReceiveCommandTimes(UpdateCommand, 1);
+    expect(sqs).toReceiveCommandTimes(SendMessageCommand, 1);
   });
 
   it('answers 401 to an unsigned request and queues nothing', async () => {

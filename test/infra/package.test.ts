@@ -87,6 +87,8 @@ describe('npm run package (osls + serverless-esbuild, offline)', () => {
         .flatMap((s: Json) => [s.Action].flat())
         .sort();
     expect(actionsOf('SlackDashevents')).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:UpdateItem',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
       'secretsmanager:GetSecretValue',
@@ -118,6 +120,12 @@ describe('npm run package (osls + serverless-esbuild, offline)', () => {
     expect(JSON.stringify(query.Resource)).toContain('/index/gsi1');
     const sqs = statements(roleOf('SlackDashevents')).find((s: Json) => s.Action === 'sqs:SendMessage');
     expect(sqs.Resource).toEqual({ 'Fn::GetAtt': ['JobQueue', 'Arn'] });
+    // The work limits hold across containers because they live in the table, and only there.
+    const limits = statements(roleOf('SlackDashevents')).find((s: Json) =>
+      [s.Action].flat().includes('dynamodb:UpdateItem'),
+    );
+    expect(limits.Resource).toEqual({ 'Fn::GetAtt': ['KeywardenTable', 'Arn'] });
+    expect(fn('SlackDashevents').Environment.Variables.KEYWARDEN_TABLE).toEqual({ Ref: 'KeywardenTable' });
   });
 
   it('puts no secret value in any environment variable, only the secret’s name', () => {

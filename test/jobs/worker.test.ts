@@ -6,6 +6,7 @@ import { jsonLogger, SecretRedactor } from '../../src/log.js';
 import { webApiSlack } from '../../src/slack/web-api.js';
 import { JobLedger } from '../../src/store/jobs.js';
 import { documentClient } from '../../src/store/table.js';
+import { WorkLimits } from '../../src/store/work-limits.js';
 import { localTable } from '../helpers/dynamo.js';
 import { FakeSlack } from '../helpers/fake-slack.js';
 import { clock, type IdmelonHarness, idmelonHarness, NOW } from '../helpers/idmelon.js';
@@ -142,6 +143,32 @@ describe('worker', () => {
     await expect(runJob(job, deps)).rejects.toThrow(/conversations.open failed: user_not_found/);
     expect(await ledger.claim(job.id, job.kind)).toBe('claimed');
     slack.clearFailures();
+  });
+
+  it('gives the work slot back once the job has answered', async () => {
+    const limits = new WorkLimits(documentClient(db.client), { table: db.table, perUser: 1 });
+    const origin = {
+      user: 'ULIMITS1',
+      channel: 'C0ADMINS',
+      responseUrl: slack.responseUrl(),
+      issuedAt: NOW.getTime(),
+    };
+    const job = staleJob({ origin });
+    expect(await limits.admit(job)).toEqual({ kind: 'admitted' });
+    expect((await limits.admit(staleJob({ origin, days: 30 }))).kind).toBe('user-limit');
+    expect(await runJob(job, { ...deps, limits })).toBe('answered');
+    expect(await limits.admit(staleJob({ origin, days: 30 }))).toEqual({ kind: 'admitted' });
+  });
+
+  it('keeps the work slot of a job that will be delivered again', async () => {
+    const limits = new WorkLimits(documentClient(db.client), { table: db.table });
+    const job = staleJob({ origin: { user: 'ULIMITS2', channel: 'C0ADMINS', issuedAt: NOW.getTime() } });
+    expect(await limits.admit(job)).toEqual({ kind: 'admitted' });
+    slack.fail('chat.postEphemeral', 'channel_not_found', 5);
+    slack.fail('conversations.open', 'user_not_found', 5);
+    await expect(runJob(job, { ...deps, limits })).rejects.toThrow(/user_not_found/);
+    slack.clearFailures();
+    expect((await limits.admit({ ...job, id: `${job.id}-again` })).kind).toBe('coalesced');
   });
 
   it('posts a progress message for a long scan, then the result, within 5 response_url uses', async () => {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Block, blockLimitViolations } from '../../src/blocks/limits.js';
 import { type LocalBot, startLocalBot } from '../../src/local/bot.js';
 import { generateWorkspace } from '../../src/local/sandbox/idmelon/workspace.js';
@@ -51,6 +51,8 @@ describe('Slack slash commands end to end (local server, fake Slack, IDmelon san
   beforeEach(() => {
     logs.length = 0;
   });
+  // A job gives its work slot back just after it answers; the next test's identical scan must not find it running.
+  afterEach(() => bot.queue.idle());
 
   async function command(fields: Record<string, string>) {
     const responseUrl = slack.responseUrl();

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Block, blockLimitViolations } from '../../src/blocks/limits.js';
 import { type LocalBot, startLocalBot } from '../../src/local/bot.js';
 import type { IdmelonSandbox } from '../../src/local/sandbox/idmelon/index.js';
@@ -35,6 +35,8 @@ describe('approve-to-revoke end to end (signed Slack requests, fake Slack, IDmel
         KEYWARDEN_APPROVER_GROUP: 'SAPPROVERS',
         KEYWARDEN_APPROVALS_CHANNEL: 'CAPPROVALS',
         KEYWARDEN_AUDIT_CHANNEL: 'CAUDIT',
+        // All 50 approvers' presses become jobs and race for the one approval (the default global cap is 20).
+        KEYWARDEN_MAX_JOBS: '60',
       },
       port: 0,
       dataDir: null,
@@ -52,6 +54,8 @@ describe('approve-to-revoke end to end (signed Slack requests, fake Slack, IDmel
     await bot.close();
     await slack.close();
   });
+  // A job gives its work slot back just after it answers; the next test's identical scan must not find it running.
+  afterEach(() => bot.queue.idle());
 
   async function press(user: string, button: Button, channel: string) {
     const responseUrl = slack.responseUrl();

@@ -1,5 +1,6 @@
 import { errorMessage } from '../../blocks/common.js';
-import type { JobOrigin } from '../../jobs/job.js';
+import type { Message } from '../../blocks/kit.js';
+import type { JobOrigin, PersonJobInput } from '../../jobs/job.js';
 import { type BlockAction, blockActionSchema } from '../../slack/payloads.js';
 import { type ListenerDeps, queued } from '../deps.js';
 
@@ -9,6 +10,8 @@ export interface AdmittedAction {
   origin: JobOrigin;
   /** Tells the presser something privately (through the action's response_url). */
   tell(sentence: string): Promise<void>;
+  /** Answers the presser privately with a whole message. */
+  answer(message: Message): Promise<void>;
 }
 
 /**
@@ -28,12 +31,13 @@ export async function admitAction(
     return undefined;
   }
   const action = parsed.data;
-  const tell = async (sentence: string) => {
+  const answer = async (message: Message) => {
     if (!action.response_url) return;
     await deps.slack
-      .respond(action.response_url, { ...errorMessage(sentence), replaceOriginal: false })
+      .respond(action.response_url, { ...message, replaceOriginal: false })
       .catch((err: unknown) => deps.logger.warn('could not answer a button press', { err }));
   };
+  const tell = (sentence: string) => answer(errorMessage(sentence));
   const channel = action.channel?.id ?? action.container?.channel_id;
   if (!channel) {
     await tell('That button is out of date. Run the command again.');
@@ -61,18 +65,16 @@ export async function admitAction(
       issuedAt: deps.now(),
     },
     tell,
+    answer,
   };
 }
 
-/** Queues a job from a button press; a queue failure is told to the presser. */
+/** Queues a job from a button press; a refusal or a queue failure is told to the presser privately. */
 export async function enqueueFrom(
   deps: ListenerDeps,
   admitted: AdmittedAction,
-  job: Parameters<ListenerDeps['queue']['enqueue']>[0],
+  job: PersonJobInput,
 ): Promise<void> {
-  if (!(await queued(deps, job))) {
-    await admitted.tell(
-      'Keywarden could not start this: its work queue is unavailable. Nothing was done; try again in a minute.',
-    );
-  }
+  const result = await queued(deps, job);
+  if (result.kind !== 'queued') await admitted.answer(result.message);
 }
