@@ -63,6 +63,8 @@ export interface LocalBot {
   /** The job ledger and the work slots, on the bot's DynamoDB (tests look at what was queued and held). */
   ledger: JobLedger;
   limits: WorkLimits;
+  /** The unix socket of the embedded DynamoDB (owner-only; there is no TCP port for the store). */
+  storeSocket: string;
   receiver: KeywardenReceiver;
   /** Knows every secret this bot holds; its Slack port, store and logger redact with it. */
   redactor: Redactor;
@@ -283,6 +285,7 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
       queue,
       ledger,
       limits,
+      storeSocket: dynamo.socketPath,
       receiver,
       redactor,
       requests,

@@ -3,20 +3,20 @@ import type { ScheduledEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type IdmelonSandbox, startIdmelonSandbox } from '../../src/local/sandbox/idmelon/index.js';
-import { localTable } from '../helpers/dynamo.js';
+import { awsEndpointTable } from '../helpers/dynamo.js';
 import { FakeSlack } from '../helpers/fake-slack.js';
 
 describe('functions/digest (EventBridge schedule)', () => {
   const sm = mockClient(SecretsManagerClient);
   const slack = new FakeSlack();
   let sandbox: IdmelonSandbox;
-  let db: Awaited<ReturnType<typeof localTable>>;
+  let db: Awaited<ReturnType<typeof awsEndpointTable>>;
   let handler: (e: ScheduledEvent) => Promise<{ status: string }>;
 
   beforeAll(async () => {
     await slack.start();
     sandbox = await startIdmelonSandbox({ users: 100, keys: 300, logs: 1000 });
-    db = await localTable();
+    db = await awsEndpointTable();
     Object.assign(process.env, {
       AWS_REGION: 'eu-west-1',
       AWS_ACCESS_KEY_ID: 'test',

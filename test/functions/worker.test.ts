@@ -4,7 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Job } from '../../src/jobs/job.js';
 import { type IdmelonSandbox, startIdmelonSandbox } from '../../src/local/sandbox/idmelon/index.js';
-import { localTable } from '../helpers/dynamo.js';
+import { awsEndpointTable } from '../helpers/dynamo.js';
 import { FakeSlack } from '../helpers/fake-slack.js';
 
 const record = (body: string, id: string): SQSRecord => ({ messageId: id, body }) as SQSRecord;
@@ -13,7 +13,7 @@ describe('functions/worker (SQS)', () => {
   const sm = mockClient(SecretsManagerClient);
   const slack = new FakeSlack();
   let sandbox: IdmelonSandbox;
-  let db: Awaited<ReturnType<typeof localTable>>;
+  let db: Awaited<ReturnType<typeof awsEndpointTable>>;
   let handler: (e: SQSEvent) => Promise<{ batchItemFailures: Array<{ itemIdentifier: string }> }>;
 
   beforeAll(async () => {
@@ -24,7 +24,7 @@ describe('functions/worker (SQS)', () => {
       keys: 600,
       logs: 0,
     });
-    db = await localTable();
+    db = await awsEndpointTable();
     Object.assign(process.env, {
       AWS_REGION: 'eu-west-1',
       AWS_ACCESS_KEY_ID: 'test',
