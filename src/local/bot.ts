@@ -9,7 +9,7 @@ import { configSecrets, loadLocalConfig } from '../config/env.js';
 import { loadSettings, type Settings } from '../config/settings.js';
 import { type Transport, undiciTransport } from '../http/transport.js';
 import { runSweep } from '../jobs/sweep.js';
-import { type JobOutcome, runJob, type WorkerDeps } from '../jobs/worker.js';
+import { runJob, type WorkerDeps } from '../jobs/worker.js';
 import type { ListenerDeps } from '../listeners/deps.js';
 import { jsonLogger, type Logger, type Redactor, SecretRedactor } from '../log.js';
 import type { VendorId } from '../providers/types.js';
@@ -17,8 +17,9 @@ import type { SlackApi } from '../slack/api.js';
 import { KeywardenReceiver, type RawRequest } from '../slack/receiver.js';
 import { webApiSlack } from '../slack/web-api.js';
 import { JobLedger } from '../store/jobs.js';
+import { LocalQueueStore } from '../store/local-queue.js';
 import { RequestStore } from '../store/requests.js';
-import { documentClient } from '../store/table.js';
+import { conditionFailed, documentClient } from '../store/table.js';
 import { WorkLimits } from '../store/work-limits.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { startLocalDynamo } from './dynamo.js';
@@ -33,7 +34,10 @@ export interface LocalBotOptions {
   env: NodeJS.ProcessEnv;
   /** @default PORT or 3000; 0 picks a free port */
   port?: number;
-  /** Where dynalite keeps its data; null keeps it in memory (tests). @default .keywarden/dynamodb */
+  /**
+   * Where dynalite keeps its data, queued jobs included; null keeps it in memory (tests).
+   * @default .keywarden/dynamodb
+   */
   dataDir?: string | null;
   clock?: Clock;
   transport?: Transport;
@@ -97,7 +101,19 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
   const clock = options.clock ?? systemClock;
   const ownTransport = options.transport ? undefined : undiciTransport();
   const transport = options.transport ?? (ownTransport as Transport);
+  // Closed in the reverse order of opening: the Slack endpoint first, then the queue (its running jobs still
+  // need the store and the vendors), the store last.
   const closers: Array<() => Promise<void>> = [];
+  const closeAll = async () => {
+    let failure: unknown;
+    for (const close of closers.splice(0).reverse()) {
+      await close().catch((err: unknown) => {
+        failure ??= err;
+      });
+    }
+    if (failure !== undefined) throw failure;
+  };
+  if (ownTransport) closers.push(() => ownTransport.close());
 
   try {
     const vendors = await startLocalVendors(config, {
@@ -127,6 +143,18 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
       total: settings.maxJobs,
       now,
     });
+    const queue = new InlineQueue({
+      store: new LocalQueueStore(db, settings.table),
+      logger,
+      redact: (text) => redactor.redact(text),
+      // A stored job's claim in the ledger was held by a process that died; give it back so the job runs now,
+      // not when the lease lapses. Nothing to give back when the job never claimed or already finished.
+      recover: (jobId) =>
+        ledger.release(jobId).catch((err: unknown) => {
+          if (!conditionFailed(err)) throw err;
+        }),
+    });
+    closers.push(() => queue.close());
     const access = new AccessPolicy(slack, logger);
     const requests = new RequestStore(db, {
       table: settings.table,
@@ -142,6 +170,7 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
       clock,
       logger,
       progressAfterMs: options.progressAfterMs,
+      queue,
       digest: { timeZone: settings.timeZone, staleDays: settings.staleDays },
       revocation: {
         store: requests,
@@ -153,9 +182,7 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
         ttlHours: settings.requestTtlHours,
       },
     };
-    const queue = new InlineQueue({ run: (job): Promise<JobOutcome> => runJob(job, workerDeps), logger });
-    workerDeps.queue = queue;
-    closers.push(() => queue.idle());
+    await queue.start((job) => runJob(job, workerDeps));
     // The sweep of stuck revocations: once at start-up (a run this process's predecessor left half-done is
     // resumed as soon as its lease lapses) and then every minute.
     const revocationStore = workerDeps.revocation?.store as RequestStore;
@@ -170,7 +197,8 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
         sweeping = sweep();
       }, sweepEveryMs);
       sweepTimer.unref();
-      closers.unshift(async () => {
+      // Registered after the queue, so closed before it: no sweep queues into a closing queue.
+      closers.push(async () => {
         clearInterval(sweepTimer);
         await sweeping;
       });
@@ -223,7 +251,7 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
     let url = 'socket-mode';
     if (appToken) {
       await app.start();
-      closers.unshift(() => app.stop().then(() => undefined));
+      closers.push(() => app.stop().then(() => undefined));
     } else {
       server = createServer((req, res) => {
         if (req.method === 'GET' && req.url === '/healthz') {
@@ -264,7 +292,7 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
       });
       url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const s = server;
-      closers.unshift(
+      closers.push(
         () =>
           new Promise<void>((resolve) => {
             s.closeAllConnections();
@@ -272,7 +300,6 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
           }),
       );
     }
-    if (ownTransport) closers.push(() => ownTransport.close());
 
     return {
       url,
@@ -291,13 +318,10 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
       requests,
       app,
       sweep: () => runSweep({ store: revocationStore, queue, clock, logger }),
-      close: async () => {
-        for (const close of closers) await close();
-      },
+      close: closeAll,
     };
   } catch (err) {
-    for (const close of closers) await close().catch(() => undefined);
-    await ownTransport?.close();
+    await closeAll().catch(() => undefined);
     throw err;
   }
 }
