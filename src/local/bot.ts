@@ -182,7 +182,7 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
         ttlHours: settings.requestTtlHours,
       },
     };
-    await queue.start((job) => runJob(job, workerDeps));
+    const stored = await queue.start((job) => runJob(job, workerDeps));
     // The sweep of stuck revocations: once at start-up (a run this process's predecessor left half-done is
     // resumed as soon as its lease lapses) and then every minute.
     const revocationStore = workerDeps.revocation?.store as RequestStore;
@@ -238,6 +238,16 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
     if (settings.approvers.length === 0 && !settings.approverGroup) {
       notes.push(
         'KEYWARDEN_APPROVERS and KEYWARDEN_APPROVER_GROUP are empty: revocations can be requested but nobody can approve them.',
+      );
+    }
+    if (stored.redelivered > 0) {
+      notes.push(
+        `${stored.redelivered} job(s) still queued or running when Keywarden last stopped are being delivered again.`,
+      );
+    }
+    if (stored.dead > 0) {
+      notes.push(
+        `${stored.dead} job(s) failed on every attempt and are kept in the local queue as dead-lettered (see the error log).`,
       );
     }
     if (settings.dryRun)

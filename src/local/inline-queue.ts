@@ -79,12 +79,12 @@ export class InlineQueue implements JobQueue {
 
   /**
    * Starts delivering: first every job left stored by an earlier run (oldest first), then whatever is enqueued.
-   * Returns how many stored jobs were picked up again.
+   * Returns how many stored jobs will be delivered again, and how many are kept as dead.
    */
-  async start(run: JobRunner): Promise<number> {
+  async start(run: JobRunner): Promise<{ redelivered: number; dead: number }> {
     const { logger, store } = this.options;
     const stored = await store.list();
-    let recovered = 0;
+    let redelivered = 0;
     for (const job of stored) {
       if (job.state === 'dead' || this.known.has(job.jobId)) continue;
       await this.options.recover?.(job.jobId);
@@ -96,14 +96,14 @@ export class InlineQueue implements JobQueue {
         });
       }
       this.schedule(job.jobId, job.availableAt - this.now());
-      recovered++;
+      redelivered++;
     }
-    if (recovered > 0) logger.info('picked up jobs stored by an earlier run', { jobs: recovered });
+    if (redelivered > 0) logger.info('picked up jobs stored by an earlier run', { jobs: redelivered });
     const dead = stored.filter((j) => j.state === 'dead').length;
     if (dead > 0) logger.warn('dead-lettered jobs are kept in the local queue', { jobs: dead });
     this.run = run;
     this.pump();
-    return recovered;
+    return { redelivered, dead };
   }
 
   /** Resolves when no job is waiting, delayed or running (tests). */

@@ -180,7 +180,7 @@ describe('the local job queue (durable, in the local table)', () => {
 
     const { ran, run } = recording();
     const restarted = queue();
-    expect(await restarted.start(run)).toBe(0);
+    expect(await restarted.start(run)).toEqual({ redelivered: 0, dead: 1 });
     await restarted.idle();
     expect(ran).toEqual([]);
     expect(await store.list('dead')).toHaveLength(1);
@@ -215,7 +215,7 @@ describe('the local job queue (durable, in the local table)', () => {
     const recovered: string[] = [];
     const { ran, run } = recording();
     const second = queue({ recover: async (id) => void recovered.push(id) });
-    expect(await second.start(run)).toBe(3);
+    expect(await second.start(run)).toEqual({ redelivered: 3, dead: 0 });
     await second.idle();
     expect(ran.sort()).toEqual([lookup(1).id, lookup(2).id, lookup(3).id]);
     expect(recovered.sort()).toEqual([lookup(1).id, lookup(2).id, lookup(3).id]);

@@ -164,6 +164,9 @@ describe('a killed process (SIGKILL) loses nothing it acknowledged', () => {
 
       // Started again on the same data, with the embedded IDmelon sandbox answering this time.
       let bot: LocalBot = await restart(dataDir);
+      expect(bot.notes).toContainEqual(
+        expect.stringMatching(new RegExp(`^${JOBS} job\\(s\\) still queued or running`)),
+      );
       await bot.queue.idle();
       for (const u of responseUrls) {
         const posts = slack.postsTo(u);
