@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { Level } from 'level';
 import { ensureTable } from '../store/table.js';
 
 export interface LocalDynamo {
@@ -16,6 +17,21 @@ export interface LocalDynamo {
    */
   socketPath: string;
   close(): Promise<void>;
+}
+
+/** A second process on the same data directory: LevelDB allows one at a time. */
+export class LocalStoreInUseError extends Error {
+  override name = 'LocalStoreInUseError';
+  constructor(
+    readonly path: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${path} is locked by another process`, options);
+  }
+
+  userMessage(): string {
+    return `another Keywarden is already using ${this.path} (its data can have one process at a time). Stop that one first.`;
+  }
 }
 
 /** Owner only: dynalite takes any credentials, so the file system is what keeps other users out. */
@@ -36,6 +52,7 @@ export async function startLocalDynamo(options: { table: string; path?: string }
     await mkdir(options.path, { recursive: true, mode: PRIVATE_DIR });
     // A data directory from an earlier version may have been made with the umask's 0755.
     await chmod(options.path, PRIVATE_DIR);
+    await checkNotInUse(options.path);
   }
   const socketDir = await mkdtemp(join(tmpdir(), 'keywarden-db-'));
   const socketPath = join(socketDir, 'dynamodb.sock');
@@ -90,6 +107,25 @@ class UnixSocketAgent extends Agent {
   override createConnection(_options: ClientRequestArgs): Duplex {
     return connect(this.socketPath);
   }
+}
+
+/**
+ * dynalite opens its LevelDB lazily and throws the lock failure from inside a request, which no caller can catch:
+ * a second `npm start` in the same directory would crash with "Database is closed". Opening it here first turns
+ * that into an error that says what is wrong. The lock is also what makes the local queue's recovery safe: a job
+ * stored as running cannot belong to another live process.
+ */
+async function checkNotInUse(path: string): Promise<void> {
+  const probe = new Level(path);
+  try {
+    await probe.open();
+  } catch (err) {
+    if ((err as { cause?: { code?: string } }).cause?.code === 'LEVEL_LOCKED') {
+      throw new LocalStoreInUseError(path, { cause: err });
+    }
+    throw err;
+  }
+  await probe.close();
 }
 
 function closeServer(server: ReturnType<typeof dynalite>): Promise<void> {

@@ -4,8 +4,9 @@ import { dirname, join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { userMessage } from '../../src/http/errors.js';
 import { type LocalBot, startLocalBot } from '../../src/local/bot.js';
-import { startLocalDynamo } from '../../src/local/dynamo.js';
+import { LocalStoreInUseError, startLocalDynamo } from '../../src/local/dynamo.js';
 import { jsonLogger } from '../../src/log.js';
 import { documentClient } from '../../src/store/table.js';
 
@@ -108,6 +109,19 @@ describe('startLocalDynamo', () => {
     );
     await second.close();
     expect(got.Item).toEqual({ pk: 'P', sk: 'S', kept: true });
+  });
+
+  it('refuses a second store on a data directory in use, saying so, and takes it once the first has closed', async () => {
+    const path = join(dir, 'shared');
+    const first = await startLocalDynamo({ table: TABLE, path });
+    const refused: unknown = await startLocalDynamo({ table: TABLE, path }).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(LocalStoreInUseError);
+    expect(userMessage(refused)).toBe(
+      `another Keywarden is already using ${path} (its data can have one process at a time). Stop that one first.`,
+    );
+    await first.close();
+    const third = await startLocalDynamo({ table: TABLE, path });
+    await third.close();
   });
 
   it('removes its socket and the socket directory when closed', async () => {
