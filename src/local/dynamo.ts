@@ -1,8 +1,8 @@
-import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { Agent, type ClientRequestArgs } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
@@ -37,6 +37,10 @@ export class LocalStoreInUseError extends Error {
 /** Owner only: dynalite takes any credentials, so the file system is what keeps other users out. */
 const PRIVATE_DIR = 0o700;
 const PRIVATE_SOCKET = 0o600;
+const SOCKET_DIR_PREFIX = 'keywarden-db-';
+const SOCKET_NAME = 'dynamodb.sock';
+/** A unix socket's path must fit in sun_path: 108 bytes on Linux, 104 on macOS, the terminating NUL included. */
+const MAX_SOCKET_PATH = 100;
 
 /**
  * DynamoDB for local runs and tests: dynalite, embedded in this process, so the store code that runs on AWS runs
@@ -44,8 +48,10 @@ const PRIVATE_SOCKET = 0o600;
  *
  * dynalite accepts any credentials, so on a loopback TCP port any local process (any user's) could approve a
  * revocation request by writing to the table. It listens on a unix socket instead, in a fresh `mkdtemp` directory
- * (mode 0700; the socket 0600): the kernel lets only this user connect. The socket lives in the temp directory,
- * not under `path`, because a socket path must fit in 107 bytes and a project directory may be deep.
+ * (mode 0700; the socket 0600): the kernel lets only this user connect. That directory is made inside `path`, so
+ * one a killed process left behind is removed by the next start on the same data (which holds the data's lock, so
+ * no other live process can be using it); in the system temp directory when there is no `path`, or when `path`
+ * is too deep for a socket's path.
  */
 export async function startLocalDynamo(options: { table: string; path?: string }): Promise<LocalDynamo> {
   if (options.path) {
@@ -54,8 +60,8 @@ export async function startLocalDynamo(options: { table: string; path?: string }
     await chmod(options.path, PRIVATE_DIR);
     await checkNotInUse(options.path);
   }
-  const socketDir = await mkdtemp(join(tmpdir(), 'keywarden-db-'));
-  const socketPath = join(socketDir, 'dynamodb.sock');
+  const socketDir = await mkdtemp(join(socketParent(options.path), SOCKET_DIR_PREFIX));
+  const socketPath = join(socketDir, SOCKET_NAME);
   const server = dynalite({
     createTableMs: 0,
     deleteTableMs: 0,
@@ -88,12 +94,31 @@ export async function startLocalDynamo(options: { table: string; path?: string }
     await rm(socketDir, { recursive: true, force: true });
   };
   try {
+    // The first request opens the data, and with it the lock that makes the socket directories left in it stale.
     await ensureTable(client, options.table);
+    if (options.path) await removeStaleSocketDirs(options.path, socketDir);
   } catch (err) {
     await close();
     throw err;
   }
   return { client, socketPath, close };
+}
+
+function socketParent(path: string | undefined): string {
+  if (!path) return tmpdir();
+  // Absolute, so the client still finds the socket if the process changes directory.
+  const dir = resolve(path);
+  const longest = join(dir, `${SOCKET_DIR_PREFIX}XXXXXX`, SOCKET_NAME);
+  return Buffer.byteLength(longest) <= MAX_SOCKET_PATH ? dir : tmpdir();
+}
+
+/** LevelDB ignores files it did not name, so the socket directories can sit among its own. */
+async function removeStaleSocketDirs(path: string, current: string): Promise<void> {
+  for (const entry of await readdir(path, { withFileTypes: true })) {
+    if (entry.isDirectory() && entry.name.startsWith(SOCKET_DIR_PREFIX) && entry.name !== basename(current)) {
+      await rm(join(path, entry.name), { recursive: true, force: true });
+    }
+  }
 }
 
 /** An HTTP agent whose every connection is to one unix socket, whatever host and port the request names. */

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, readlink, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
@@ -122,6 +122,22 @@ describe('startLocalDynamo', () => {
     await first.close();
     const third = await startLocalDynamo({ table: TABLE, path });
     await third.close();
+  });
+
+  it('makes its socket directory inside the data directory, and removes the ones a killed process left there', async () => {
+    const path = join(dir, 'leftovers');
+    const first = await startLocalDynamo({ table: TABLE, path });
+    await first.close();
+    // What a process killed with SIGKILL leaves: its socket directory, with the socket file still in it.
+    const stale = join(path, 'keywarden-db-kiLLed');
+    await mkdir(stale, { mode: 0o700 });
+    await writeFile(join(stale, 'dynamodb.sock'), '');
+
+    const db = await startLocalDynamo({ table: TABLE, path });
+    expect(dirname(dirname(db.socketPath))).toBe(path);
+    await expect(stat(stale)).rejects.toMatchObject({ code: 'ENOENT' });
+    await db.close();
+    expect((await readdir(path)).filter((f) => f.startsWith('keywarden-db-'))).toEqual([]);
   });
 
   it('removes its socket and the socket directory when closed', async () => {

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -74,13 +74,13 @@ describe('a killed process (SIGKILL) loses nothing it acknowledged', () => {
     await writer.until(() => writer.lines.length > 200);
     expect(await writer.kill()).toBe('SIGKILL');
     const [socketPath, ...writes] = writer.lines;
-    // A killed process leaves its empty socket directory behind (see startLocalDynamo).
-    await rm(dirname(socketPath ?? ''), { recursive: true, force: true });
     // Every line read was printed after dynalite answered the PutItem; more may have been written unreported.
     const acknowledged = writes.map(Number);
     expect(acknowledged.length).toBeGreaterThanOrEqual(200);
 
     const dynamo = await startLocalDynamo({ table, path });
+    // The killed process's socket directory, left in the data directory, went with the restart.
+    await expect(stat(dirname(socketPath ?? ''))).rejects.toMatchObject({ code: 'ENOENT' });
     const db = documentClient(dynamo.client);
     const missing: number[] = [];
     for (const n of acknowledged) {
@@ -159,11 +159,11 @@ describe('a killed process (SIGKILL) loses nothing it acknowledged', () => {
         onRequest();
       });
       expect(await first.kill()).toBe('SIGKILL');
-      await rm(dirname(storeSocket), { recursive: true, force: true });
       for (const u of responseUrls) expect(slack.postsTo(u)).toEqual([]);
 
       // Started again on the same data, with the embedded IDmelon sandbox answering this time.
       let bot: LocalBot = await restart(dataDir);
+      await expect(stat(dirname(storeSocket))).rejects.toMatchObject({ code: 'ENOENT' });
       expect(bot.notes).toContainEqual(
         expect.stringMatching(new RegExp(`^${JOBS} job\\(s\\) still queued or running`)),
       );
