@@ -116,7 +116,8 @@ describe('a killed process (SIGKILL) loses nothing it acknowledged', () => {
 
     const env = {
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      KEYWARDEN_ADMINS: 'UADMIN1',
+      // One admin each: the work limits would coalesce one person's identical scans into one job.
+      KEYWARDEN_ADMINS: Array.from({ length: JOBS }, (_, n) => `UADMIN${n}`).join(','),
       KEYWARDEN_TIMEZONE: 'UTC',
       KEYWARDEN_LOG_LEVEL: 'error',
     };
@@ -145,7 +146,7 @@ describe('a killed process (SIGKILL) loses nothing it acknowledged', () => {
       const responseUrls: string[] = [];
       for (let n = 0; n < JOBS; n++) {
         const responseUrl = slack.responseUrl(`restart-${n}`);
-        const body = slashCommandBody({ text: 'stale 90', response_url: responseUrl });
+        const body = slashCommandBody({ user_id: `UADMIN${n}`, text: 'stale 90', response_url: responseUrl });
         const res = await post(url, body, signedHeaders(SIGNING_SECRET, body));
         expect(res.status).toBe(200);
         expect(JSON.stringify(res.json)).toContain('Scanning for keys unused in 90+ days');
