@@ -210,7 +210,12 @@ describe('revocations that stop are resumed (worker, sweep, Retry now)', () => {
 
   it('a slice that runs out queues its continuation, which carries the request on', async () => {
     const { request, keys } = await approvedRequest(250);
-    const ticking = { now: () => new Date((now += 1000)) };
+    const ticking = {
+      now: () => {
+        now += 1000;
+        return new Date(now);
+      },
+    };
     const sliced: WorkerDeps = {
       ...deps,
       clock: ticking,

@@ -307,7 +307,12 @@ describe('revocation (service, IDmelon sandbox, dynalite)', () => {
   it('runs a large request in time slices, each handing over to the next, deleting every key once', async () => {
     await setup({ users: 500, keys: 3000, logs: 0, staleRatio: 0.3, neverUsedRatio: 0, pendingRatio: 0 });
     // Every read of the clock moves it one second, so a 2.5 s slice ends after a batch or two.
-    const ticking = { now: () => new Date((now += 1000)) };
+    const ticking = {
+      now: () => {
+        now += 1000;
+        return new Date(now);
+      },
+    };
     const d: RevocationDeps = { ...deps, clock: ticking, sliceMs: 2_500, validateWindow: 250 };
     const { request, keys } = await createOne(
       { kind: 'stale', days: 90 },
