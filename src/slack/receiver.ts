@@ -42,7 +42,6 @@ export class KeywardenReceiver implements Receiver {
 
   async handle(req: RawRequest): Promise<RawResponse> {
     const { logger } = this.options;
-    const rawBody = req.body.toString('utf8');
     let signingSecret: string;
     try {
       signingSecret = await this.options.signingSecret();
@@ -53,7 +52,7 @@ export class KeywardenReceiver implements Receiver {
     }
     const verdict = verifySlackRequest({
       signingSecret,
-      rawBody,
+      rawBody: req.body,
       timestamp: req.headers['x-slack-request-timestamp'],
       signature: req.headers['x-slack-signature'],
       nowSeconds: this.options.nowSeconds?.() ?? Math.floor(Date.now() / 1000),
@@ -63,7 +62,9 @@ export class KeywardenReceiver implements Receiver {
       return unauthorized;
     }
 
-    const body = parseBody(rawBody, req.headers['content-type']);
+    // Decoded only now that the bytes are known to be Slack's; invalid UTF-8 is refused, not patched over.
+    const rawBody = decodeUtf8(req.body);
+    const body = rawBody === undefined ? undefined : parseBody(rawBody, req.headers['content-type']);
     if (body === undefined) {
       logger.warn('refused a signed request with an unreadable body', {
         contentType: req.headers['content-type'],
@@ -136,4 +137,14 @@ function parseBody(raw: string, contentType: string | undefined): Record<string,
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function decodeUtf8(bytes: Buffer): string | undefined {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
 }

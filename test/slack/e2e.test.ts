@@ -3,6 +3,7 @@ import { type Block, blockLimitViolations } from '../../src/blocks/limits.js';
 import { type LocalBot, startLocalBot } from '../../src/local/bot.js';
 import { generateWorkspace } from '../../src/local/sandbox/idmelon/workspace.js';
 import { jsonLogger } from '../../src/log.js';
+import { signSlackRequest } from '../../src/slack/verify.js';
 import { DAY_MS } from '../../src/util/clock.js';
 import { FakeSlack } from '../helpers/fake-slack.js';
 import { clock, NOW } from '../helpers/idmelon.js';
@@ -284,6 +285,35 @@ describe('request verification over HTTP', () => {
     expect(
       (await post(bot.url, '\u0000\u00ff{{{not a form', { 'content-type': 'application/json' })).status,
     ).toBe(401);
+  });
+
+  it('verifies a body with invalid UTF-8 over its raw bytes, then refuses it as unreadable (400)', async () => {
+    const raw = Buffer.concat([
+      Buffer.from('command=%2Fkeys&text=help&x=', 'utf8'),
+      Buffer.from([0xff, 0xc0]),
+    ]);
+    const ts = now;
+    const res = await fetch(`${bot.url}/slack/events`, {
+      method: 'POST',
+      body: raw,
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-slack-request-timestamp': String(ts),
+        'x-slack-signature': signSlackRequest(SIGNING_SECRET, ts, raw),
+      },
+    });
+    expect(res.status).toBe(400);
+    // Signed over the decoded text instead, the same bytes are not Slack's: 401.
+    const forged = await fetch(`${bot.url}/slack/events`, {
+      method: 'POST',
+      body: raw,
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-slack-request-timestamp': String(ts),
+        'x-slack-signature': signSlackRequest(SIGNING_SECRET, ts, raw.toString('utf8')),
+      },
+    });
+    expect(forged.status).toBe(401);
   });
 
   it('answers 400 to signed garbage', async () => {

@@ -39,6 +39,52 @@ describe('Slack signature verification', () => {
     }
   });
 
+  it('signs the raw bytes: a body with invalid UTF-8 verifies as sent, and its decoded form does not', () => {
+    const raw = Buffer.concat([Buffer.from('payload=', 'utf8'), Buffer.from([0xff, 0xfe]), Buffer.from('x')]);
+    const sig = signSlackRequest(SECRET, NOW, raw);
+    const base = { signingSecret: SECRET, timestamp: String(NOW), nowSeconds: NOW };
+    expect(verifySlackRequest({ ...base, rawBody: raw, signature: sig })).toEqual({ ok: true });
+    // Decoding replaces both bytes with U+FFFD; a signature over that text must not pass for the raw bytes.
+    const decoded = raw.toString('utf8');
+    expect(
+      verifySlackRequest({ ...base, rawBody: raw, signature: signSlackRequest(SECRET, NOW, decoded) }),
+    ).toEqual({ ok: false, reason: 'signature mismatch' });
+  });
+
+  it('covers the timestamp header text exactly as sent, and takes only plain digits', () => {
+    const body = 'a=b';
+    // Leading zeros are digits: the HMAC covers that text, not the number it reads as.
+    const padded = `00${NOW}`;
+    expect(
+      verifySlackRequest({
+        signingSecret: SECRET,
+        rawBody: body,
+        timestamp: padded,
+        signature: signSlackRequest(SECRET, padded, body),
+        nowSeconds: NOW,
+      }),
+    ).toEqual({ ok: true });
+    expect(
+      verifySlackRequest({
+        signingSecret: SECRET,
+        rawBody: body,
+        timestamp: padded,
+        signature: signSlackRequest(SECRET, NOW, body),
+        nowSeconds: NOW,
+      }).ok,
+    ).toBe(false);
+    for (const ts of [`+${NOW}`, ` ${NOW}`, `${NOW}.0`, `0x${NOW.toString(16)}`, '', `${NOW} `]) {
+      const r = verifySlackRequest({
+        signingSecret: SECRET,
+        rawBody: body,
+        timestamp: ts,
+        signature: signSlackRequest(SECRET, ts, body),
+        nowSeconds: NOW,
+      });
+      expect(r, JSON.stringify(ts)).toEqual({ ok: false, reason: 'missing or malformed timestamp' });
+    }
+  });
+
   it('refuses missing or malformed headers without throwing', () => {
     const base = { signingSecret: SECRET, rawBody: 'a=b', nowSeconds: NOW };
     expect(verifySlackRequest({ ...base, timestamp: undefined, signature: undefined })).toMatchObject({
