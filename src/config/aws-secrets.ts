@@ -19,9 +19,9 @@ export function awsSecretStore(options: AwsSecretStoreOptions): SecretStore {
   const provider = new SecretsProvider({ awsSdkV3Client: options.client });
   const maxAge = options.maxAgeSeconds ?? 300;
   const read = async (forceFetch: boolean): Promise<SecretBundle> => {
-    let raw: unknown;
+    let text: unknown;
     try {
-      raw = await provider.get(options.secretId, { maxAge, forceFetch, transform: 'json' });
+      text = await provider.get(options.secretId, { maxAge, forceFetch });
     } catch (err) {
       // Powertools wraps the SDK's error; the SDK's name (ThrottlingException, AccessDeniedException) says more.
       const cause = (err as Error).cause;
@@ -30,7 +30,27 @@ export function awsSecretStore(options: AwsSecretStoreOptions): SecretStore {
         cause: err,
       });
     }
-    return parseSecretBundle(raw, `secret ${options.secretId}`, ['SLACK_BOT_TOKEN']);
+    return parseSecretBundle(parseSecretJson(text, options.secretId), `secret ${options.secretId}`, [
+      'SLACK_BOT_TOKEN',
+    ]);
   };
   return { get: () => read(false), refresh: () => read(true) };
+}
+
+/**
+ * JSON.parse quotes the text around a syntax error in its message ("…"{\"SLACK_BOT_TOKEN\": \"xoxb-…" is not valid
+ * JSON"), and that text is the secret. Only the position is kept; the parser's error is not even kept as a cause.
+ */
+export function parseSecretJson(text: unknown, secretId: string): unknown {
+  if (typeof text !== 'string') {
+    throw new ConfigError(`secret ${secretId} is not a JSON string (a binary secret is not supported)`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const position = /position (\d+)/.exec((err as Error).message)?.[1];
+    throw new ConfigError(
+      `secret ${secretId} is not valid JSON${position ? ` (at character ${position})` : ''}; its content is not shown`,
+    );
+  }
 }

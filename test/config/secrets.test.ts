@@ -75,9 +75,21 @@ describe('secrets from AWS Secrets Manager', () => {
     );
   });
 
-  it('refuses a secret that is not JSON', async () => {
-    sm.on(GetSecretValueCommand).resolves({ SecretString: 'SLACK_BOT_TOKEN=xoxb-1' });
-    await expect(store().get()).rejects.toThrow(/could not read secret keywarden\/prod/);
+  it('refuses a secret that is not JSON, naming the position and never a fragment of it', async () => {
+    // A near miss: the signing secret and bot token are there, then a stray word breaks the JSON.
+    const broken = `{"SLACK_SIGNING_SECRET": "${bundle.SLACK_SIGNING_SECRET}", "SLACK_BOT_TOKEN": "${bundle.SLACK_BOT_TOKEN}" oops}`;
+    sm.on(GetSecretValueCommand).resolves({ SecretString: broken });
+    const lines: string[] = [];
+    const log = jsonLogger({ write: (l) => lines.push(l) });
+    const err = await store()
+      .get()
+      .catch((e: unknown) => e as Error);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(/secret keywarden\/prod is not valid JSON \(at character \d+\)/);
+    log.error('could not load the secret', { err });
+    const everything = `${(err as Error).message} ${String((err as Error).cause)} ${lines.join('\n')}`;
+    for (const value of [bundle.SLACK_SIGNING_SECRET, bundle.SLACK_BOT_TOKEN, 'xoxb-', 'signing-secret'])
+      expect(everything).not.toContain(value);
   });
 
   it('registers every secret value with the log redactor as soon as it is read', async () => {
