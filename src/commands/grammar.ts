@@ -118,6 +118,8 @@ export function parseUserCommand(text: string): ParseResult {
   const query = unwrapSlackLink(rest.join(' ')).trim();
   if (query === '')
     return usageError('who to look up is missing (an email, a user id or part of a name)', USER_USAGE);
+  if (/^[.\s]*$/.test(query))
+    return usageError(`${shown(query)} is not an email, a user id or a name`, USER_USAGE);
   if (query.length > MAX_QUERY_LENGTH) {
     return usageError(
       `the lookup text is too long (${query.length} characters, at most ${MAX_QUERY_LENGTH})`,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { KEY_TYPES, MAX_DAYS, MAX_QUERY_LENGTH, MIN_DAYS, VENDOR_NAMES } from '../commands/grammar.js';
+import { isUnsafeId } from '../http/path.js';
 
 /**
  * Work handed from the Slack function to the worker (through SQS on Lambda, in-process locally). Validated again
@@ -16,9 +17,16 @@ const origin = z.object({
 });
 export type JobOrigin = z.infer<typeof origin>;
 
+/** A vendor id that stays one URL path segment (see http/path.ts). */
+const vendorId = z
+  .string()
+  .min(1)
+  .max(200)
+  .refine((v) => !isUnsafeId(v), { message: 'is not a valid id' });
+
 const keyRef = z.object({
   vendor: z.enum(VENDOR_NAMES),
-  id: z.string().min(1).max(200),
+  id: vendorId,
   ownerId: z.string().min(1).max(200).optional(),
 });
 

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { KEY_TYPES, MAX_DAYS, MIN_DAYS, VENDOR_NAMES } from '../commands/grammar.js';
+import { isUnsafeId } from '../http/path.js';
 import { REQUEST_ID } from '../jobs/job.js';
 
 /**
@@ -42,7 +43,11 @@ export const stalePageRefSchema = z.object({
 /** The value of "Request revocation" on a key row. */
 export const revokeKeyRefSchema = z.object({
   v: z.enum(VENDOR_NAMES),
-  id: z.string().min(1).max(200),
+  id: z
+    .string()
+    .min(1)
+    .max(200)
+    .refine((v) => !isUnsafeId(v), { message: 'is not a valid id' }),
   o: z.string().min(1).max(200).optional(),
   d: z.number().int().min(MIN_DAYS).max(MAX_DAYS).optional(),
 });

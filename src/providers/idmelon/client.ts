@@ -1,4 +1,5 @@
 import type { CallOptions, JsonClient } from '../../http/json-client.js';
+import { pathSegment } from '../../http/path.js';
 import {
   apiKeyListSchema,
   groupListSchema,
@@ -21,7 +22,7 @@ export const KEY_STATUS_ACTIVE = 20;
 /** Activity log action for an authentication (sign-in). */
 export const ACTION_AUTHENTICATION = 2;
 
-const id = (value: string) => encodeURIComponent(value);
+const id = pathSegment;
 
 export type StatisticsKind = 'users' | 'securitykeys' | 'groups' | 'login';
 

@@ -1,11 +1,12 @@
 import type { CallOptions, JsonClient } from '../../http/json-client.js';
+import { pathSegment } from '../../http/path.js';
 import { apiKeyListSchema, apiKeySchema, keysOf } from './schemas.js';
 
 /** The host Solvimon's docs show (their test environment); production deployments set SOLVIMON_BASE_URL. */
 export const SOLVIMON_DEFAULT_BASE_URL = 'https://test.api.solvimon.com';
 const VERSION = '/v1';
 
-const id = (v: string) => encodeURIComponent(v);
+const id = pathSegment;
 
 /**
  * Solvimon's API key endpoints. There is deliberately no method for "Get a decrypted API key by id": Keywarden

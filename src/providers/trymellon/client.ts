@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { CallOptions, JsonClient } from '../../http/json-client.js';
+import { pathSegment } from '../../http/path.js';
 import {
   auditListSchema,
   credentialListSchema,
@@ -12,7 +13,7 @@ export const TRYMELLON_DEFAULT_BASE_URL = 'https://api.trymellonauth.com';
 /** The docs' maximum page size for cursor lists. */
 export const TRYMELLON_MAX_LIMIT = 100;
 
-const id = (v: string) => encodeURIComponent(v);
+const id = pathSegment;
 
 /** The documented TryMellon admin paths; auth, retries and validation are JsonClient's. */
 export class TryMellonClient {
