@@ -71,6 +71,8 @@ export async function runTrySlack(commandLine: string, terminal: CliIo): Promise
       port: 0,
       dataDir: null,
       logger: jsonLogger({ level: 'error', write: () => {} }),
+      // This command plays Slack: the answer comes back to its own loopback hook.
+      trustedResponseOrigins: [responseUrl],
     });
     // The answers already went through the bot's Slack port; the terminal gets the same redaction.
     io = redactingIo(terminal, bot.redactor);

@@ -5,6 +5,7 @@ import type { JobOrigin, JobQueue, PersonJobInput } from '../jobs/job.js';
 import type { Logger } from '../log.js';
 import type { SlackApi } from '../slack/api.js';
 import type { SlashCommand } from '../slack/payloads.js';
+import { urlHost } from '../slack/response-url.js';
 import type { Admission, WorkLimiter } from '../store/work-limits.js';
 
 export interface ListenerDeps {
@@ -20,13 +21,23 @@ export interface ListenerDeps {
   now: () => number;
 }
 
+/**
+ * The payload's response_url if it is Slack's; otherwise none, and the answer goes by ephemeral message or DM.
+ * Checked here at the edge and again by the Slack port before any post.
+ */
+export function trustedOrDropped(deps: ListenerDeps, url: string | undefined): string | undefined {
+  if (url === undefined || deps.slack.trustsResponseUrl(url)) return url;
+  deps.logger.warn('ignored a response_url that is not Slack’s', { host: urlHost(url) });
+  return undefined;
+}
+
 /** Where a slash command's answer goes: the admin, the channel, and the command's response_url. */
 export function commandOrigin(cmd: SlashCommand, deps: ListenerDeps): JobOrigin {
   return {
     user: cmd.user_id,
     channel: cmd.channel_id,
     team: cmd.team_id,
-    responseUrl: cmd.response_url,
+    responseUrl: trustedOrDropped(deps, cmd.response_url),
     issuedAt: deps.now(),
   };
 }

@@ -51,6 +51,8 @@ export interface LocalBotOptions {
   progressAfterMs?: number;
   /** How often stuck revocations are looked for; 0 turns the sweep off (tests that drive it). @default 60_000 */
   sweepEveryMs?: number;
+  /** Origins besides Slack's whose response_urls the bot may post to (`keywarden slack`'s own hook). */
+  trustedResponseOrigins?: readonly string[];
 }
 
 export interface LocalBot {
@@ -133,7 +135,13 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
 
     const slack =
       options.slack ??
-      webApiSlack({ token: async () => botToken, slackApiUrl: env.SLACK_API_URL, logger, redactor });
+      webApiSlack({
+        token: async () => botToken,
+        slackApiUrl: env.SLACK_API_URL,
+        logger,
+        redactor,
+        trustedResponseOrigins: options.trustedResponseOrigins,
+      });
     const db = documentClient(dynamo.client);
     const now = () => clock.now().getTime();
     const ledger = new JobLedger(db, { table: settings.table, now });

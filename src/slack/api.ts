@@ -30,6 +30,8 @@ export interface SlackApi {
     threadTs?: string;
   }): Promise<void>;
   userGroupMembers(groupId: string): Promise<string[]>;
+  /** Whether a response_url is Slack's to post to (see response-url.ts); `respond` refuses any other. */
+  trustsResponseUrl(url: string): boolean;
 }
 
 /** Slack's Web API answered `ok: false`; `code` is Slack's error string (`not_in_channel`, `invalid_blocks`…). */

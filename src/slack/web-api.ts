@@ -2,6 +2,7 @@ import { LogLevel, type ErrorCode as SlackErrorCode, WebClient } from '@slack/we
 import type { Message } from '../blocks/kit.js';
 import { type Logger, type Redactor, redactDeep } from '../log.js';
 import { ResponseUrlError, type SlackApi, SlackApiError } from './api.js';
+import { trustedResponseUrl, urlHost } from './response-url.js';
 
 export interface WebApiOptions {
   /** Read per call so a rotated token is picked up. */
@@ -14,6 +15,11 @@ export interface WebApiOptions {
    * so messages, response_url posts and uploaded files are all redacted here, whatever built them.
    */
   redactor: Redactor;
+  /**
+   * Further origins whose response_urls are trusted: only `keywarden slack`, which answers a command through a
+   * loopback hook of its own. @default none
+   */
+  trustedResponseOrigins?: readonly string[];
   /** Timeout of one Web API or response_url call. @default 10_000 */
   timeoutMs?: number;
 }
@@ -54,8 +60,18 @@ export function webApiSlack(options: WebApiOptions): SlackApi {
   const redact = <T>(value: T): T => redactDeep(value, options.redactor);
   const body = (m: Message) => redact({ text: m.text, blocks: m.blocks as never[] });
 
+  const trusts = (url: string) =>
+    trustedResponseUrl(url, options.slackApiUrl, options.trustedResponseOrigins ?? []);
   return {
+    trustsResponseUrl: trusts,
     async respond(responseUrl, message) {
+      if (!trusts(responseUrl)) {
+        // Not contacted at all; the Replier falls back to an ephemeral message or a DM.
+        options.logger.warn('refused to post to a response_url that is not Slack’s', {
+          host: urlHost(responseUrl),
+        });
+        throw new ResponseUrlError('untrusted_url', 'response_url is not a Slack URL');
+      }
       // Global fetch, like @slack/web-api itself: the Slack side of Keywarden needs no HTTP client of its own.
       let res: Response;
       try {

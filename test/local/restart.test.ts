@@ -116,6 +116,10 @@ describe('a killed process (SIGKILL) loses nothing it acknowledged', () => {
 
     const env = {
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      // The fake Slack's origin (read once it has started): response_urls on it are Slack's to this bot.
+      get SLACK_API_URL() {
+        return slack.apiUrl;
+      },
       // One admin each: the work limits would coalesce one person's identical scans into one job.
       KEYWARDEN_ADMINS: Array.from({ length: JOBS }, (_, n) => `UADMIN${n}`).join(','),
       KEYWARDEN_TIMEZONE: 'UTC',

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Block, blockLimitViolations } from '../../src/blocks/limits.js';
 import { type LocalBot, startLocalBot } from '../../src/local/bot.js';
@@ -61,6 +63,40 @@ describe('Slack slash commands end to end (local server, fake Slack, IDmelon san
     const res = await post(bot.url, body, signedHeaders(SIGNING_SECRET, body));
     return { res, responseUrl };
   }
+
+  it('never posts to a response_url that is not Slack’s, and answers by ephemeral message instead', async () => {
+    // An attacker's server on loopback: a forged-looking but validly signed payload points response_url at it.
+    let stolen = 0;
+    const attacker = createServer((_req, res) => {
+      stolen++;
+      res.writeHead(200).end('ok');
+    });
+    await new Promise<void>((r) => attacker.listen(0, '127.0.0.1', () => r()));
+    const steal = `http://127.0.0.1:${(attacker.address() as AddressInfo).port}/steal`;
+    try {
+      const before = slack.callsOf('chat.postEphemeral').length;
+      const body = slashCommandBody({
+        command: '/user',
+        text: 'lookup alice@acme.example',
+        response_url: steal,
+      });
+      expect((await post(bot.url, body, signedHeaders(SIGNING_SECRET, body))).status).toBe(200);
+      await slack.waitFor(
+        () => slack.callsOf('chat.postEphemeral').length > before,
+        10_000,
+        'the ephemeral answer',
+      );
+      const answer = slack.callsOf('chat.postEphemeral').at(-1);
+      expect(answer?.args).toMatchObject({ user: 'UADMIN1' });
+      expect(text(answer?.args.blocks)).toContain('Alice Anders');
+      await bot.queue.idle();
+      expect(stolen).toBe(0);
+      expect(logs.join('\n')).toContain('ignored a response_url that is not Slack’s');
+      expect(logs.join('\n')).not.toContain('/steal');
+    } finally {
+      await new Promise((r) => attacker.close(r));
+    }
+  });
 
   it('/keys stale 90: acknowledges at once, then the result replaces it through response_url', async () => {
     const { res, responseUrl } = await command({ command: '/keys', text: 'stale 90' });

@@ -75,3 +75,42 @@ describe('the Slack port redacts everything it sends', () => {
     expect(everything()).not.toContain(KEY);
   });
 });
+
+describe('the Slack port posts only to Slack’s response_urls', () => {
+  it('trusts hooks.slack.com over https and the configured Slack API origin, nothing else', async () => {
+    const { trustedResponseUrl } = await import('../../src/slack/response-url.js');
+    expect(trustedResponseUrl('https://hooks.slack.com/actions/T1/1/abc')).toBe(true);
+    expect(trustedResponseUrl('http://hooks.slack.com/actions/T1/1/abc')).toBe(false);
+    expect(trustedResponseUrl('https://hooks.slack.com.evil.example/x')).toBe(false);
+    expect(trustedResponseUrl('https://user@hooks.slack.com/x')).toBe(false);
+    expect(trustedResponseUrl('https://hooks.slack.com:8443/x')).toBe(false);
+    expect(trustedResponseUrl('http://127.0.0.1:4000/hooks/x', 'http://127.0.0.1:4000/api/')).toBe(true);
+    expect(trustedResponseUrl('http://127.0.0.1:4001/hooks/x', 'http://127.0.0.1:4000/api/')).toBe(false);
+    expect(trustedResponseUrl('not a url', 'http://127.0.0.1:4000/api/')).toBe(false);
+  });
+
+  it('refuses any other response_url without contacting it', async () => {
+    const { createServer } = await import('node:http');
+    let contacted = 0;
+    const attacker = createServer((_q, r) => {
+      contacted++;
+      r.writeHead(200).end('ok');
+    });
+    await new Promise<void>((r) => attacker.listen(0, '127.0.0.1', () => r()));
+    const port = (attacker.address() as { port: number }).port;
+    const api = webApiSlack({
+      token: async () => TOKEN,
+      slackApiUrl: 'http://127.0.0.1:1/api/',
+      logger: jsonLogger({ write: () => {} }),
+      redactor: new SecretRedactor(),
+    });
+    try {
+      await expect(
+        api.respond(`http://127.0.0.1:${port}/steal`, { text: 'keys', blocks: [] }),
+      ).rejects.toMatchObject({ name: 'ResponseUrlError', code: 'untrusted_url' });
+      expect(contacted).toBe(0);
+    } finally {
+      await new Promise((r) => attacker.close(r));
+    }
+  });
+});

@@ -2,7 +2,7 @@ import { errorMessage } from '../../blocks/common.js';
 import type { Message } from '../../blocks/kit.js';
 import type { JobOrigin, PersonJobInput } from '../../jobs/job.js';
 import { type BlockAction, blockActionSchema } from '../../slack/payloads.js';
-import { type ListenerDeps, queued } from '../deps.js';
+import { type ListenerDeps, queued, trustedOrDropped } from '../deps.js';
 
 export interface AdmittedAction {
   action: BlockAction;
@@ -30,7 +30,7 @@ export async function admitAction(
     });
     return undefined;
   }
-  const action = parsed.data;
+  const action = { ...parsed.data, response_url: trustedOrDropped(deps, parsed.data.response_url) };
   const answer = async (message: Message) => {
     if (!action.response_url) return;
     await deps.slack
