@@ -327,28 +327,18 @@ export class RequestStore {
    * Extends the current execution's lease; false when another execution has taken the request over (this one must
    * stop: its attempt is fenced off).
    */
-  async renewLease(id: string, attempt: number): Promise<boolean> {
-    const now = this.now();
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: requestKey(id),
-          UpdateExpression: 'SET leaseUntil = :lease',
-          ConditionExpression: '#state = :executing AND attempt = :a',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: {
-            ':executing': 'executing',
-            ':a': attempt,
-            ':lease': now + this.leaseMs,
-          },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (conditionFailed(err)) return false;
-      throw err;
-    }
+  renewLease(id: string, attempt: number): Promise<boolean> {
+    return this.conditionalUpdate({
+      Key: requestKey(id),
+      UpdateExpression: 'SET leaseUntil = :lease',
+      ConditionExpression: '#state = :executing AND attempt = :a',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: {
+        ':executing': 'executing',
+        ':a': attempt,
+        ':lease': this.now() + this.leaseMs,
+      },
+    });
   }
 
   /** How long an execution holds its lease; a time slice must end well inside it. */
@@ -427,86 +417,61 @@ export class RequestStore {
   }
 
   /** Records one key's outcome, unless it already has a final one (a `failed` key may be retried and recorded again). */
-  async recordOutcome(
+  recordOutcome(
     id: string,
     attempt: number,
     key: RequestedKey,
     outcome: KeyOutcome,
     detail?: string,
   ): Promise<boolean> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: `REQ#${id}`, sk: keySk(key.vendor, key.id) },
-          UpdateExpression: 'SET outcome = :o, detail = :d, attempt = :a, decidedAt = :at',
-          ConditionExpression:
-            'attribute_exists(pk) AND (attribute_not_exists(outcome) OR outcome = :failed)',
-          ExpressionAttributeValues: {
-            ':o': outcome,
-            ':d': detail === undefined ? null : this.errorText(detail),
-            ':a': attempt,
-            ':at': new Date(this.now()).toISOString(),
-            ':failed': 'failed',
-          },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (conditionFailed(err)) return false;
-      throw err;
-    }
+    return this.conditionalUpdate({
+      Key: { pk: `REQ#${id}`, sk: keySk(key.vendor, key.id) },
+      UpdateExpression: 'SET outcome = :o, detail = :d, attempt = :a, decidedAt = :at',
+      ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(outcome) OR outcome = :failed)',
+      ExpressionAttributeValues: {
+        ':o': outcome,
+        ':d': detail === undefined ? null : this.errorText(detail),
+        ':a': attempt,
+        ':at': new Date(this.now()).toISOString(),
+        ':failed': 'failed',
+      },
+    });
   }
 
   /** executing → approved again after a failure half-way, so a retry can resume; only by the current attempt. */
-  async release(id: string, attempt: number, error: string): Promise<boolean> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: requestKey(id),
-          UpdateExpression: 'SET #state = :approved, lastError = :e, leaseUntil = :zero, yieldedAt = :at',
-          ConditionExpression: '#state = :executing AND attempt = :a',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: {
-            ':approved': 'approved',
-            ':executing': 'executing',
-            ':a': attempt,
-            ':e': this.errorText(error),
-            ':zero': 0,
-            ':at': new Date(this.now()).toISOString(),
-          },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (conditionFailed(err)) return false;
-      throw err;
-    }
+  release(id: string, attempt: number, error: string): Promise<boolean> {
+    return this.handBack(id, attempt, error);
   }
 
   /**
    * executing → approved after a time slice ran out, with no error: the next slice (a continuation job, or the
    * sweep if that job is lost) claims it again and carries on. Only by the current attempt.
    */
-  async yieldExecution(id: string, attempt: number): Promise<boolean> {
+  yieldExecution(id: string, attempt: number): Promise<boolean> {
+    return this.handBack(id, attempt);
+  }
+
+  private handBack(id: string, attempt: number, error?: string): Promise<boolean> {
+    return this.conditionalUpdate({
+      Key: requestKey(id),
+      UpdateExpression: `SET #state = :approved, leaseUntil = :zero, yieldedAt = :at${error === undefined ? '' : ', lastError = :e'}`,
+      ConditionExpression: '#state = :executing AND attempt = :a',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: {
+        ':approved': 'approved',
+        ':executing': 'executing',
+        ':a': attempt,
+        ':zero': 0,
+        ':at': new Date(this.now()).toISOString(),
+        ...(error === undefined ? {} : { ':e': this.errorText(error) }),
+      },
+    });
+  }
+
+  /** One conditional update: true when it was written, false when its condition did not hold. */
+  private async conditionalUpdate(update: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName'>) {
     try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: requestKey(id),
-          UpdateExpression: 'SET #state = :approved, leaseUntil = :zero, yieldedAt = :at',
-          ConditionExpression: '#state = :executing AND attempt = :a',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: {
-            ':approved': 'approved',
-            ':executing': 'executing',
-            ':a': attempt,
-            ':zero': 0,
-            ':at': new Date(this.now()).toISOString(),
-          },
-        }),
-      );
+      await this.db.send(new UpdateCommand({ TableName: this.table, ...update }));
       return true;
     } catch (err) {
       if (conditionFailed(err)) return false;
