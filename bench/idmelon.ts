@@ -1,5 +1,6 @@
+import { DAY_MS, fixedClock } from '../src/domain/clock.js';
+import { newMeter } from '../src/domain/deadline.js';
 import { staticSecret } from '../src/http/credentials.js';
-import { newMeter } from '../src/http/deadline.js';
 import { collectSkipParallel } from '../src/http/paginate.js';
 import { undiciTransport } from '../src/http/transport.js';
 import { startIdmelonSandbox } from '../src/local/sandbox/idmelon/index.js';
@@ -7,7 +8,6 @@ import { KEY_STATUS_ACTIVE } from '../src/providers/idmelon/client.js';
 import { createIdmelonProvider } from '../src/providers/idmelon/index.js';
 import { lookupUser } from '../src/services/lookup.js';
 import { scanStaleKeys } from '../src/services/stale.js';
-import { DAY_MS, fixedClock } from '../src/util/clock.js';
 import { median, ms, type Section, timed } from './lib.js';
 
 const LATENCY_MS = 50;

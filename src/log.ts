@@ -2,15 +2,10 @@
  * Structured logging port. Every logger made here scrubs registered secret values from messages and fields before
  * anything is written, so a token that slips into an error message still never reaches a log line.
  */
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-export type LogFields = Record<string, unknown>;
+import type { LogFields, Logger, LogLevel, Redactor } from './domain/logger.js';
 
-export interface Logger {
-  debug(msg: string, fields?: LogFields): void;
-  info(msg: string, fields?: LogFields): void;
-  warn(msg: string, fields?: LogFields): void;
-  error(msg: string, fields?: LogFields): void;
-}
+export { silentLogger } from './domain/logger.js';
+export type { LogFields, Logger, LogLevel, Redactor };
 
 const order: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
@@ -19,14 +14,6 @@ const MIN_SECRET_LENGTH = 8;
 
 /** What a scrubbed secret is replaced with. */
 export const REDACTED = '[redacted]';
-
-/**
- * Scrubs secrets from text before it leaves the process. Every exit takes one as a dependency: the logger, the
- * Slack port (messages, response_url posts, uploaded files), the request store (stored error text) and the CLI.
- */
-export interface Redactor {
-  redact(text: string): string;
-}
 
 /**
  * The forms an echoed secret may take: as sent, URL-encoded (a vendor echoing a query string), JSON-escaped (a
@@ -132,5 +119,3 @@ export function jsonLogger(options: JsonLoggerOptions = {}): Logger {
     error: (m, f) => emit('error', m, f),
   };
 }
-
-export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };

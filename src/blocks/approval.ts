@@ -1,6 +1,6 @@
-import { VENDOR_LABELS } from '../providers/types.js';
-import type { KeyOutcome, RequestedKey, RevocationRequest } from '../store/requests.js';
-import { DAY_MS } from '../util/clock.js';
+import { DAY_MS } from '../domain/clock.js';
+import { VENDOR_LABELS } from '../domain/provider.js';
+import type { KeyOutcome, RequestedKey, RevocationRequest } from '../domain/revocation.js';
 import { keyUseText, plural } from '../util/time.js';
 import { actions, button, context, divider, header, type Message, section } from './kit.js';
 import type { Block } from './limits.js';

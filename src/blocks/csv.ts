@@ -1,4 +1,4 @@
-import type { Key } from '../providers/types.js';
+import type { Key } from '../domain/provider.js';
 import { daysSince } from '../util/time.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { Key } from '../providers/types.js';
+import type { Key } from '../domain/provider.js';
 import type { LookupReport, VendorLookup } from '../services/lookup.js';
 import { keyUseText, lastUseText, plural } from '../util/time.js';
 import { context, divider, header, type Message, section } from './kit.js';

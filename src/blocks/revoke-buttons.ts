@@ -1,4 +1,4 @@
-import type { Key } from '../providers/types.js';
+import type { Key } from '../domain/provider.js';
 import type { StaleReport } from '../services/stale.js';
 import { plural } from '../util/time.js';
 import { button } from './kit.js';

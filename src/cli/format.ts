@@ -1,4 +1,4 @@
-import type { Key } from '../providers/types.js';
+import type { Key } from '../domain/provider.js';
 import type { LookupReport } from '../services/lookup.js';
 import type { StaleReport } from '../services/stale.js';
 import { terminalText } from '../util/text-safety.js';

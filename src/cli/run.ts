@@ -2,15 +2,15 @@ import { digestText } from '../blocks/digest.js';
 import { type ParseResult, parseKeysCommand, parseUserCommand } from '../commands/grammar.js';
 import { configSecrets, loadLocalConfig } from '../config/env.js';
 import { loadSettings } from '../config/settings.js';
+import { type Clock, systemClock } from '../domain/clock.js';
+import type { Progress, VendorId } from '../domain/provider.js';
 import { userMessage } from '../http/errors.js';
 import { type Transport, undiciTransport } from '../http/transport.js';
 import { startLocalVendors } from '../local/vendors.js';
 import { jsonLogger, type Redactor, SecretRedactor } from '../log.js';
-import type { Progress, VendorId } from '../providers/types.js';
 import { buildDigest, digestIsEmpty } from '../services/digest.js';
 import { lookupUser } from '../services/lookup.js';
 import { scanStaleKeys } from '../services/stale.js';
-import { type Clock, systemClock } from '../util/clock.js';
 import { escapeJsonForTerminal, terminalLines } from '../util/text-safety.js';
 import { clean, formatLookupReport, formatStaleReport } from './format.js';
 

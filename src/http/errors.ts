@@ -1,5 +1,15 @@
-import type { Redactor } from '../log.js';
-import { VENDOR_LABELS, type VendorId } from '../providers/types.js';
+import { type ErrorCode, VendorError } from '../domain/errors.js';
+import type { Redactor } from '../domain/logger.js';
+
+export {
+  ConfigError,
+  type DescribesItself,
+  type ErrorCode,
+  KeywardenError,
+  userMessage,
+  VendorError,
+} from '../domain/errors.js';
+
 import { withoutEscapeSequences } from '../util/text-safety.js';
 
 /**
@@ -40,53 +50,6 @@ export function summariseVendorText(
   return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : line;
 }
 
-export type ErrorCode =
-  | 'unauthorized'
-  | 'forbidden'
-  | 'not_found'
-  | 'bad_request'
-  | 'rate_limited'
-  | 'server_error'
-  | 'timeout'
-  | 'deadline_exceeded'
-  | 'network'
-  | 'bad_response'
-  | 'config';
-
-export class KeywardenError extends Error {
-  override name = 'KeywardenError';
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
-
-export class ConfigError extends KeywardenError {
-  override name = 'ConfigError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('config', message, options);
-  }
-}
-
-/** Something went wrong talking to a vendor. */
-export class VendorError extends KeywardenError {
-  override name = 'VendorError';
-  constructor(
-    code: ErrorCode,
-    readonly vendor: string,
-    message: string,
-    options?: { cause?: unknown; attempts?: number },
-  ) {
-    super(code, message, options);
-    this.attempts = options?.attempts ?? 1;
-  }
-  /** How many HTTP attempts were made before giving up. */
-  attempts: number;
-}
-
 export interface HttpStatusErrorOptions {
   cause?: unknown;
   attempts?: number;
@@ -103,13 +66,13 @@ export interface HttpStatusErrorOptions {
 export class HttpStatusError extends VendorError {
   override name = 'HttpStatusError';
   /** The vendor's message: one line, at most VENDOR_MESSAGE_MAX characters, the credential redacted. */
-  readonly vendorMessage: string | undefined;
+  override readonly vendorMessage: string | undefined;
   /** The vendor's own error code, where its error envelope carries one (TryMellon's `error.code`). */
-  readonly vendorCode: string | undefined;
+  override readonly vendorCode: string | undefined;
   constructor(
     code: ErrorCode,
     vendor: string,
-    readonly status: number,
+    override readonly status: number,
     readonly request: string,
     vendorMessage: string | undefined,
     options?: HttpStatusErrorOptions,
@@ -163,54 +126,4 @@ export class DeadlineExceededError extends VendorError {
 /** The vendor's answer was not what its documentation promises (malformed JSON, missing field). */
 export class VendorResponseError extends VendorError {
   override name = 'VendorResponseError';
-}
-
-/** The single sentence an admin sees for any error; detail goes to the log, never a stack trace. */
-export function userMessage(err: unknown): string {
-  if (err instanceof VendorError) {
-    const who = VENDOR_LABELS[err.vendor as VendorId] ?? err.vendor;
-    switch (err.code) {
-      case 'unauthorized':
-        return `${who} refused Keywarden's credential (401). The API key may have expired or been reset; update the secret.`;
-      case 'forbidden':
-        return `${who} says Keywarden's credential is not allowed to do that (403).`;
-      case 'not_found':
-        return `${who} could not find that (404).`;
-      case 'rate_limited':
-        return `${who} is rate-limiting Keywarden (429) and did not recover in time. Try again in a minute.`;
-      case 'server_error':
-        return `${who} is failing (server error) after ${err.attempts} attempts. Try again later.`;
-      case 'timeout':
-        return `${who} did not answer in time after ${err.attempts} attempts.`;
-      case 'deadline_exceeded':
-        return `${who} was too slow: the operation ran out of time before it could finish.`;
-      case 'network':
-        return `Could not reach ${who} (network error) after ${err.attempts} attempts.`;
-      case 'bad_response':
-        return `${who} sent a response Keywarden could not understand (${err.message.replace(/^.*?: /, '')}).`;
-      case 'bad_request':
-        // The status and the vendor's summarised reason; the method and path are for the log, not for people.
-        if (err instanceof HttpStatusError) {
-          const status = err.vendorCode ? `${err.status} ${err.vendorCode}` : String(err.status);
-          return `${who} rejected the request as invalid (${status})${err.vendorMessage ? `: ${err.vendorMessage}` : '.'}`;
-        }
-        return `${who} rejected the request as invalid: ${err.message}`;
-      default:
-        return err.message;
-    }
-  }
-  if (err instanceof ConfigError) return `Configuration problem: ${err.message}`;
-  if (hasUserMessage(err)) return err.userMessage();
-  return 'Something went wrong inside Keywarden; the details were logged.';
-}
-
-/** Errors from other layers (Slack, AWS) describe themselves by implementing `userMessage()`. */
-export interface DescribesItself {
-  userMessage(): string;
-}
-
-function hasUserMessage(err: unknown): err is DescribesItself {
-  return (
-    typeof err === 'object' && err !== null && typeof (err as DescribesItself).userMessage === 'function'
-  );
 }

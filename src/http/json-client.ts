@@ -1,8 +1,8 @@
 import type { z } from 'zod';
+import { realSleep, type Sleep } from '../domain/clock.js';
+import { Deadline, type RequestMeter } from '../domain/deadline.js';
 import type { Logger } from '../log.js';
 import { SecretRedactor, silentLogger } from '../log.js';
-import { realSleep, type Sleep } from '../util/clock.js';
-import { Deadline, type RequestMeter } from './deadline.js';
 import {
   DeadlineExceededError,
   type ErrorCode,

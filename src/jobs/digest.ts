@@ -1,10 +1,10 @@
 import { renderDigest } from '../blocks/digest.js';
+import type { Clock } from '../domain/clock.js';
+import type { Provider } from '../domain/provider.js';
 import type { Logger } from '../log.js';
-import type { Provider } from '../providers/types.js';
 import { buildDigest, type DigestReport, digestIsEmpty } from '../services/digest.js';
 import type { SlackApi } from '../slack/api.js';
 import type { JobLedger } from '../store/jobs.js';
-import type { Clock } from '../util/clock.js';
 import { lastFullDays } from '../util/zoned.js';
 
 export interface ScheduledDigestDeps {

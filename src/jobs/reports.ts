@@ -6,14 +6,14 @@ import { renderLookup } from '../blocks/lookup.js';
 import { field } from '../blocks/mrkdwn.js';
 import { requestAllButton, requestKeyButton } from '../blocks/revoke-buttons.js';
 import { PAGE_SIZE, renderStaleReport, staleRows } from '../blocks/stale.js';
+import type { Progress, Provider, VendorId } from '../domain/provider.js';
 import { ConfigError, userMessage } from '../http/errors.js';
-import type { Progress, Provider, VendorId } from '../providers/types.js';
 import { buildDigest } from '../services/digest.js';
 import { lookupUser } from '../services/lookup.js';
 import { type StaleReport, scanStaleKeys } from '../services/stale.js';
 import type { Replier } from '../slack/replier.js';
+import type { WorkerDeps } from './deps.js';
 import type { Job } from './job.js';
-import type { WorkerDeps } from './worker.js';
 
 type StaleJob = Job & { kind: 'keys.stale' };
 type LookupJob = Job & { kind: 'user.lookup' };

@@ -1,4 +1,3 @@
-import type { AccessPolicy, Audience } from '../auth/access.js';
 import {
   type ApproverView,
   approvalMessage,
@@ -22,29 +21,12 @@ import {
   type RevocationDeps,
 } from '../services/revocation.js';
 import type { Replier } from '../slack/replier.js';
-import type { RequestedKey, RequestStore, RevocationRequest } from '../store/requests.js';
+import type { RequestedKey, RevocationRequest } from '../store/requests.js';
 import { plural } from '../util/time.js';
+import { RetryJobError, type RevocationWorkerDeps, type WorkerDeps } from './deps.js';
 import { type Job, jobIdFor } from './job.js';
-import { RetryJobError, type WorkerDeps } from './worker.js';
 
-/** What the worker needs for approve-to-revoke, beyond the common worker dependencies. */
-export interface RevocationWorkerDeps {
-  store: RequestStore;
-  access: AccessPolicy;
-  approvers: Audience;
-  /**
-   * Where requests are posted. Required: without it requests are refused, since key names, owners and last use
-   * would otherwise land in whatever channel a command was typed in.
-   */
-  approvalsChannel?: string;
-  auditChannel?: string;
-  dryRun: boolean;
-  ttlHours: number;
-  /** One execution's time slice (see RevocationDeps.sliceMs); on Lambda kept well inside the worker's timeout. */
-  sliceMs?: number;
-  /** Budget of one vendor call during execution (see RevocationDeps.deadlineMs). */
-  deadlineMs?: number;
-}
+export type { RevocationWorkerDeps };
 
 type RequestJob = Job & { kind: 'revoke.request' };
 type DecideJob = Job & { kind: 'revoke.decide' };

@@ -1,7 +1,7 @@
+import type { Clock } from '../domain/clock.js';
 import type { Logger } from '../log.js';
 import { findStuckRequests, type SweepOptions } from '../services/sweep.js';
 import type { RequestStore } from '../store/requests.js';
-import type { Clock } from '../util/clock.js';
 import { type JobQueue, jobIdFor } from './job.js';
 
 export interface SweepDeps {

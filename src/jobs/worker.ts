@@ -1,60 +1,12 @@
 import { errorMessage } from '../blocks/common.js';
 import { userMessage } from '../http/errors.js';
-import type { Logger } from '../log.js';
-import type { Provider } from '../providers/types.js';
-import type { SlackApi } from '../slack/api.js';
 import { Replier } from '../slack/replier.js';
-import type { JobLedger } from '../store/jobs.js';
-import type { WorkReleaser } from '../store/work-limits.js';
-import type { Clock } from '../util/clock.js';
-import type { Job, JobQueue, PersonJob } from './job.js';
+import { JobBusyError, type JobOutcome, RetryJobError, type WorkerDeps } from './deps.js';
+import type { Job, PersonJob } from './job.js';
 import { runDigestPreview, runLookup, runStale } from './reports.js';
-import {
-  type RevocationWorkerDeps,
-  runDecide,
-  runExecute,
-  runResume,
-  runRevocationRequest,
-} from './revocation.js';
+import { runDecide, runExecute, runResume, runRevocationRequest } from './revocation.js';
 
-export interface WorkerDeps {
-  /** The configured vendors; on Lambda built from the secret on first use. */
-  providers: () => Promise<Provider[]>;
-  slack: SlackApi;
-  ledger: JobLedger;
-  /** The work slots the listener took; given back when a job is done. Absent where no limits are wired. */
-  limits?: WorkReleaser;
-  clock: Clock;
-  logger: Logger;
-  /** Approve-to-revoke; absent where revocation is not wired (it always is in the app). */
-  revocation?: RevocationWorkerDeps;
-  /** The digest's time zone and stale threshold. @default UTC and 90 days */
-  digest?: { timeZone: string; staleDays: number };
-  /** A scan still running after this long gets a progress message. @default 3000 */
-  progressAfterMs?: number;
-  /** Budget for one scan or lookup. @default 60_000 */
-  operationDeadlineMs?: number;
-  /**
-   * Where the worker queues its own follow-up jobs (the next slice of a long revocation). Without it, a request
-   * whose slice ran out waits for the sweep of stuck requests.
-   */
-  queue?: JobQueue;
-}
-
-/** Thrown when another worker holds the job right now; the queue should deliver it again later. */
-export class JobBusyError extends Error {
-  override name = 'JobBusyError';
-}
-
-/**
- * A job that should be delivered again (a revocation stopped half-way). The admin has been told what happened;
- * the queue retries, and after its retries keeps the message in the dead-letter queue.
- */
-export class RetryJobError extends Error {
-  override name = 'RetryJobError';
-}
-
-export type JobOutcome = 'answered' | 'failed' | 'duplicate';
+export { JobBusyError, type JobOutcome, RetryJobError, type WorkerDeps } from './deps.js';
 
 /**
  * Runs one job and answers in Slack, exactly once per job id. A failure is answered with one plain sentence;

@@ -1,11 +1,11 @@
 import type { LocalConfig } from '../config/env.js';
+import type { Provider, VendorId } from '../domain/provider.js';
 import { staticSecret } from '../http/credentials.js';
 import type { Transport } from '../http/transport.js';
 import type { Logger, SecretRedactor } from '../log.js';
 import { createIdmelonProvider } from '../providers/idmelon/index.js';
 import { createSolvimonProvider } from '../providers/solvimon/index.js';
 import { createTryMellonProvider } from '../providers/trymellon/index.js';
-import type { Provider, VendorId } from '../providers/types.js';
 import {
   type IdmelonSandbox,
   type IdmelonSandboxOptions,

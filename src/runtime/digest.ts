@@ -1,8 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { systemClock } from '../domain/clock.js';
 import type { ScheduledDigestDeps } from '../jobs/digest.js';
 import { JobLedger } from '../store/jobs.js';
 import { documentClient } from '../store/table.js';
-import { systemClock } from '../util/clock.js';
 import { lambdaBase, slackFor } from './base.js';
 import { cachedProviders } from './worker.js';
 

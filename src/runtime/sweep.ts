@@ -2,12 +2,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { sqsQueue } from '../aws/sqs-queue.js';
 import { loadSettings } from '../config/settings.js';
+import { systemClock } from '../domain/clock.js';
 import { ConfigError } from '../http/errors.js';
 import type { SweepDeps } from '../jobs/sweep.js';
 import { jsonLogger } from '../log.js';
 import { RequestStore } from '../store/requests.js';
 import { documentClient } from '../store/table.js';
-import { systemClock } from '../util/clock.js';
 
 /**
  * The sweep on Lambda: DynamoDB and SQS only. It reads no secret and talks to no vendor or Slack, so it needs

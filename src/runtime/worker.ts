@@ -3,6 +3,8 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { AccessPolicy } from '../auth/access.js';
 import { sqsQueue } from '../aws/sqs-queue.js';
 import { bundleSecret } from '../config/secrets.js';
+import { systemClock } from '../domain/clock.js';
+import type { Provider } from '../domain/provider.js';
 import { undiciTransport } from '../http/transport.js';
 import type { WorkerDeps } from '../jobs/worker.js';
 import { IDMELON_REGIONS } from '../providers/idmelon/client.js';
@@ -11,12 +13,10 @@ import { SOLVIMON_DEFAULT_BASE_URL } from '../providers/solvimon/client.js';
 import { createSolvimonProvider } from '../providers/solvimon/index.js';
 import { TRYMELLON_DEFAULT_BASE_URL } from '../providers/trymellon/client.js';
 import { createTryMellonProvider } from '../providers/trymellon/index.js';
-import type { Provider } from '../providers/types.js';
 import { JobLedger } from '../store/jobs.js';
 import { RequestStore } from '../store/requests.js';
 import { documentClient } from '../store/table.js';
 import { WorkLimits } from '../store/work-limits.js';
-import { systemClock } from '../util/clock.js';
 import { type LambdaBase, lambdaBase, slackFor } from './base.js';
 
 /** Vendors from the secret: one provider per vendor whose credentials it holds. */

@@ -1,59 +1,18 @@
-import { Deadline, newMeter } from '../http/deadline.js';
-import { userMessage } from '../http/errors.js';
-import type { Logger } from '../log.js';
-import type { OperationContext, Provider, VendorId } from '../providers/types.js';
-import type { Clock } from '../util/clock.js';
-import { lastFullDays, type Window } from '../util/zoned.js';
+import type { Clock } from '../domain/clock.js';
+import { Deadline, newMeter } from '../domain/deadline.js';
+import type { DigestReport, VendorDigest } from '../domain/digest.js';
+import { userMessage } from '../domain/errors.js';
+import type { Logger } from '../domain/logger.js';
+import type { OperationContext, Provider } from '../domain/provider.js';
+import { lastFullDays } from '../util/zoned.js';
 
 /**
  * The weekly digest, without Slack types: each vendor contributes a section of parts (users, keys, sign-ins…).
  * A part that fails is "unavailable" with its reason; the rest of the digest stands.
  */
 
-export interface Figure {
-  label: string;
-  value: number;
-  /** The same figure a week earlier, when there is one. */
-  previous?: number;
-}
-
-export interface DigestPart {
-  title: string;
-  /** Set when this part could not be computed: one plain sentence. */
-  unavailable?: string;
-  figures?: Figure[];
-  /** Extra lines; may hold vendor text, so renderers escape them. */
-  lines?: string[];
-  /** A per-day series, drawn as a sparkline. */
-  series?: Array<{ label: string; value: number }>;
-  warnings?: string[];
-  /** Offers the stale list with its revocation buttons. */
-  reviewStale?: { days: number; count: number };
-}
-
-export interface VendorDigest {
-  vendor: VendorId;
-  label: string;
-  parts: DigestPart[];
-  requests: number;
-  /** The numbers behind the parts, for --json and for tests. */
-  data: Record<string, unknown>;
-}
-
-export interface DigestInput {
-  week: Window;
-  previousWeek: Window;
-  staleDays: number;
-  now: Date;
-}
-
-export interface DigestReport {
-  generatedAt: string;
-  timeZone: string;
-  week: Window;
-  previousWeek: Window;
-  sections: VendorDigest[];
-}
+export type { DigestInput, DigestPart, DigestReport, Figure, VendorDigest } from '../domain/digest.js';
+export { changePercent } from '../domain/digest.js';
 
 export interface DigestOptions {
   clock: Clock;
@@ -62,25 +21,6 @@ export interface DigestOptions {
   logger: Logger;
   /** @default 60_000 */
   deadlineMs?: number;
-}
-
-/** Runs one part, turning a failure into an "unavailable" part instead of sinking the digest. */
-export async function part(
-  title: string,
-  logger: Logger,
-  build: () => Promise<DigestPart>,
-): Promise<DigestPart> {
-  try {
-    return await build();
-  } catch (err) {
-    logger.error('digest part unavailable', { part: title, err });
-    return { title, unavailable: userMessage(err) };
-  }
-}
-
-export function changePercent(now: number, before: number): number | null {
-  if (before === 0) return now === 0 ? 0 : null;
-  return Math.round(((now - before) / before) * 1000) / 10;
 }
 
 export async function buildDigest(

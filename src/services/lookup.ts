@@ -1,8 +1,8 @@
-import { Deadline, newMeter } from '../http/deadline.js';
-import { userMessage } from '../http/errors.js';
-import type { Logger } from '../log.js';
-import { silentLogger } from '../log.js';
-import type { Progress, Provider, UserProfile, UserSummary, VendorId } from '../providers/types.js';
+import { Deadline, newMeter } from '../domain/deadline.js';
+import { userMessage } from '../domain/errors.js';
+import type { Logger } from '../domain/logger.js';
+import { silentLogger } from '../domain/logger.js';
+import type { Progress, Provider, UserProfile, UserSummary, VendorId } from '../domain/provider.js';
 
 /** How many candidates an ambiguous lookup lists before saying "and N more". */
 export const MAX_CANDIDATES = 10;

@@ -1,17 +1,17 @@
-import { Deadline, newMeter } from '../http/deadline.js';
-import { ConfigError, userMessage } from '../http/errors.js';
-import type { Logger } from '../log.js';
-import type { Key, KeyRef, OperationContext, Provider, VendorId } from '../providers/types.js';
+import { type Clock, DAY_MS } from '../domain/clock.js';
+import { Deadline, newMeter } from '../domain/deadline.js';
+import { ConfigError, userMessage } from '../domain/errors.js';
+import type { Logger } from '../domain/logger.js';
+import type { Key, KeyRef, OperationContext, Provider, VendorId } from '../domain/provider.js';
 import {
   FINAL_OUTCOMES,
   type KeyOutcome,
   newRequestId,
   type RequestCriterion,
   type RequestedKey,
-  type RequestStore,
   type RevocationRequest,
-} from '../store/requests.js';
-import { type Clock, DAY_MS } from '../util/clock.js';
+  type RevocationStore,
+} from '../domain/revocation.js';
 import { mapLimit } from '../util/concurrency.js';
 import { scanStaleKeys } from './stale.js';
 
@@ -21,7 +21,7 @@ import { scanStaleKeys } from './stale.js';
  */
 
 export interface RevocationDeps {
-  store: RequestStore;
+  store: RevocationStore;
   providers: Provider[];
   clock: Clock;
   logger: Logger;
@@ -226,7 +226,7 @@ export type Decision =
 
 /** Approve or deny. Permission (approver list or group) is the caller's check; the requester is refused here. */
 export async function decide(
-  store: RequestStore,
+  store: RevocationStore,
   requestId: string,
   actor: string,
   decision: 'approve' | 'deny',

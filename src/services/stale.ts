@@ -1,9 +1,9 @@
-import { Deadline, newMeter } from '../http/deadline.js';
-import { userMessage } from '../http/errors.js';
-import type { Logger } from '../log.js';
-import { silentLogger } from '../log.js';
-import type { Key, Progress, Provider, VendorId } from '../providers/types.js';
-import { type Clock, DAY_MS } from '../util/clock.js';
+import { type Clock, DAY_MS } from '../domain/clock.js';
+import { Deadline, newMeter } from '../domain/deadline.js';
+import { userMessage } from '../domain/errors.js';
+import type { Logger } from '../domain/logger.js';
+import { silentLogger } from '../domain/logger.js';
+import type { Key, Progress, Provider, VendorId } from '../domain/provider.js';
 
 export interface StaleSection {
   vendor: VendorId;

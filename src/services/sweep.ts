@@ -1,5 +1,5 @@
-import type { RequestStore, RevocationRequest } from '../store/requests.js';
-import type { Clock } from '../util/clock.js';
+import type { Clock } from '../domain/clock.js';
+import type { RevocationRequest, RevocationStore } from '../domain/revocation.js';
 
 /**
  * Finds approved revocations that nobody is carrying out: the execution's lease lapsed (its worker died, or a Lambda
@@ -32,7 +32,7 @@ export interface SweepOptions {
 }
 
 export async function findStuckRequests(
-  store: RequestStore,
+  store: RevocationStore,
   clock: Clock,
   options: SweepOptions = {},
 ): Promise<StuckRequest[]> {

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   BatchWriteCommand,
   type DynamoDBDocumentClient,
@@ -7,10 +6,31 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import {
+  FINAL_OUTCOMES,
+  type KeyOutcome,
+  newRequestId,
+  type RequestCriterion,
+  type RequestedKey,
+  type RequestState,
+  type RevocationRequest,
+  type RevocationStore,
+  type Transition,
+} from '../domain/revocation.js';
 import type { Redactor } from '../log.js';
-import type { VendorId } from '../providers/types.js';
 import { mapLimit } from '../util/concurrency.js';
 import { conditionFailed, epochSeconds, GSI1 } from './table.js';
+
+export {
+  FINAL_OUTCOMES,
+  type KeyOutcome,
+  newRequestId,
+  type RequestCriterion,
+  type RequestedKey,
+  type RequestState,
+  type RevocationRequest,
+  type Transition,
+};
 
 /**
  * Revocation requests: a state machine in DynamoDB, moved only by conditional writes.
@@ -43,79 +63,6 @@ import { conditionFailed, epochSeconds, GSI1 } from './table.js';
  * finish the request. The outcomes it may still record stay true, since each is what the vendor answered.
  */
 
-export type RequestState = 'pending' | 'approved' | 'executing' | 'done' | 'denied' | 'expired';
-
-export type KeyOutcome = 'deleted' | 'already_gone' | 'used_since_request' | 'failed' | 'would_delete';
-
-/** What a request claims about its keys, checked against each key when the request is made and again before deletion. */
-export type RequestCriterion =
-  /** Last use before `thresholdDays` ago, or never used (vendors that record use). */
-  | 'unused'
-  /** Created before `thresholdDays` ago and still active: the vendor records no use (Solvimon). */
-  | 'created'
-  /** No idle claim: a key picked by hand (from a user lookup); only its existence is checked. */
-  | 'exists';
-/** Outcomes after which a key is never touched again. */
-export const FINAL_OUTCOMES: readonly KeyOutcome[] = [
-  'deleted',
-  'already_gone',
-  'used_since_request',
-  'would_delete',
-];
-
-export interface RequestedKey {
-  vendor: VendorId;
-  id: string;
-  name: string;
-  type: string;
-  ownerId?: string;
-  ownerEmail?: string;
-  ownerName?: string;
-  /** Last use when the request was made; null if never used; absent where the vendor does not track use. */
-  lastUsedAt?: string | null;
-  createdAt?: string;
-  outcome?: KeyOutcome;
-  detail?: string;
-  attempt?: number;
-}
-
-export interface RevocationRequest {
-  id: string;
-  state: RequestState;
-  requester: string;
-  /** The stale threshold in days, when the request came from a stale list. */
-  thresholdDays?: number;
-  /** What was verified of every key when the request was made; absent on requests that predate it. */
-  criterion?: RequestCriterion;
-  /** When Keywarden read every key from the vendor to verify the criterion. */
-  verifiedAt?: string;
-  /** Keys left out when the request was made because they no longer met the criterion, with why. */
-  dropped?: Array<{ id: string; name: string; why: string }>;
-  reason?: string;
-  keyCount: number;
-  vendors: VendorId[];
-  createdAt: string;
-  /** After this instant a pending request can no longer be approved. */
-  validUntil: string;
-  dryRun: boolean;
-  message?: { channel: string; ts: string };
-  origin?: { channel: string; user: string };
-  approver?: string;
-  approvedAt?: string;
-  deniedBy?: string;
-  deniedAt?: string;
-  expiredAt?: string;
-  attempt: number;
-  leaseUntil?: number;
-  lastError?: string;
-  /** When an execution last handed the request back (a slice ran out, or a vendor failed). */
-  yieldedAt?: string;
-  /** When the current or last execution started its time slice. */
-  executionStartedAt?: string;
-  completedAt?: string;
-  summary?: Record<KeyOutcome, number>;
-}
-
 export interface RequestStoreOptions {
   table: string;
   /** How long records are kept for audit. @default 400 days */
@@ -135,24 +82,13 @@ export interface RequestStoreOptions {
 /** Stored error text is cut to this: it is shown in Slack at 300 characters and an item must stay far below 400 KB. */
 export const STORED_ERROR_MAX = 500;
 
-export type Transition<T = RevocationRequest> =
-  | { ok: true; request: T }
-  | { ok: false; request: RevocationRequest | undefined; reason: 'not_found' | 'self' | 'expired' | 'state' };
-
 const requestKey = (id: string) => ({ pk: `REQ#${id}`, sk: 'REQ' });
 /** The sparse index of open requests (see the table above). */
 export const OPEN_INDEX = GSI1;
 const OPEN = 'REQ#OPEN';
 const keySk = (vendor: string, id: string) => `KEY#${vendor}#${id}`;
 
-/** Short ids people can read aloud: R- and 8 characters of Crockford base32. */
-export function newRequestId(): string {
-  const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-  const bytes = randomBytes(8);
-  return `R-${Array.from(bytes, (b) => alphabet[b % 32]).join('')}`;
-}
-
-export class RequestStore {
+export class RequestStore implements RevocationStore {
   private readonly retainMs: number;
   private readonly leaseMs: number;
   private readonly now: () => number;

@@ -1,4 +1,4 @@
-import { DAY_MS } from './clock.js';
+import { DAY_MS } from '../domain/clock.js';
 
 /** Whole days from `iso` to `now`, never negative. */
 export function daysSince(iso: string, now: Date): number {

@@ -1,3 +1,6 @@
+import type { Day, Window } from '../domain/digest.js';
+
+export type { Day, Window };
 /**
  * Calendar arithmetic in an IANA time zone with nothing but Intl: local midnights, and the 7-day windows the digest
  * reports on. Days are calendar days, so a day with a daylight-saving change lasts 23 or 25 hours.
@@ -83,21 +86,6 @@ export function addDays(date: LocalDate, days: number): LocalDate {
 
 export function isoDate(d: LocalDate): string {
   return `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
-}
-
-export interface Day {
-  date: string;
-  /** Inclusive start, ISO instant. */
-  start: string;
-  /** Exclusive end, ISO instant. */
-  end: string;
-}
-
-export interface Window {
-  timeZone: string;
-  start: string;
-  end: string;
-  days: Day[];
 }
 
 /** The `count` full local days before the day `now` falls in, oldest first. */

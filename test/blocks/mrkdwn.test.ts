@@ -5,7 +5,7 @@ import { button, header } from '../../src/blocks/kit.js';
 import { renderLookup } from '../../src/blocks/lookup.js';
 import { field, plain } from '../../src/blocks/mrkdwn.js';
 import { keyRowText } from '../../src/blocks/stale.js';
-import type { Key } from '../../src/providers/types.js';
+import type { Key } from '../../src/domain/provider.js';
 import type { RequestedKey, RevocationRequest } from '../../src/store/requests.js';
 import { INVISIBLE_MARK } from '../../src/util/text-safety.js';
 import { bidiOrInvisible, LINKABLE } from '../helpers/hostile-text.js';

@@ -5,7 +5,7 @@ import { blockLimitViolations, LIMITS } from '../../src/blocks/limits.js';
 import { renderLookup } from '../../src/blocks/lookup.js';
 import { escapeMrkdwn, field } from '../../src/blocks/mrkdwn.js';
 import { PAGE_SIZE, renderStaleReport } from '../../src/blocks/stale.js';
-import type { Key } from '../../src/providers/types.js';
+import type { Key } from '../../src/domain/provider.js';
 import type { StaleReport } from '../../src/services/stale.js';
 import { bidiOrInvisible, hostileText, LINKABLE } from '../helpers/hostile-text.js';
 import { NOW } from '../helpers/idmelon.js';

@@ -1,3 +1,4 @@
+import { fixedClock } from '../../src/domain/clock.js';
 import { staticSecret } from '../../src/http/credentials.js';
 import type { RetryPolicy } from '../../src/http/retry.js';
 import { type Transport, undiciTransport } from '../../src/http/transport.js';
@@ -8,7 +9,6 @@ import {
 } from '../../src/local/sandbox/idmelon/index.js';
 import { createIdmelonProvider, type IdmelonWiring } from '../../src/providers/idmelon/index.js';
 import type { IdmelonProvider } from '../../src/providers/idmelon/provider.js';
-import { fixedClock } from '../../src/util/clock.js';
 
 /** Every test's "now": sandbox data and the services' clock agree on it. */
 export const NOW = new Date('2026-11-23T12:00:00.000Z');

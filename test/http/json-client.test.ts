@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { Deadline, newMeter } from '../../src/http/deadline.js';
+import { Deadline, newMeter } from '../../src/domain/deadline.js';
 import {
   DeadlineExceededError,
   HttpStatusError,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseUserCommand } from '../../src/commands/grammar.js';
-import { Deadline, newMeter } from '../../src/http/deadline.js';
+import { Deadline, newMeter } from '../../src/domain/deadline.js';
 import { InvalidIdError, pathSegment } from '../../src/http/path.js';
 import { jobSchema } from '../../src/jobs/job.js';
 import { revokeKeyRefSchema } from '../../src/slack/payloads.js';

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AccessPolicy } from '../../src/auth/access.js';
+import { DAY_MS } from '../../src/domain/clock.js';
 import type { Job, JobInput, JobQueue } from '../../src/jobs/job.js';
 import { runSweep } from '../../src/jobs/sweep.js';
 import { runJob, type WorkerDeps } from '../../src/jobs/worker.js';
@@ -10,7 +11,6 @@ import { webApiSlack } from '../../src/slack/web-api.js';
 import { JobLedger } from '../../src/store/jobs.js';
 import { type RequestedKey, RequestStore } from '../../src/store/requests.js';
 import { documentClient } from '../../src/store/table.js';
-import { DAY_MS } from '../../src/util/clock.js';
 import { localTable } from '../helpers/dynamo.js';
 import { FakeSlack } from '../helpers/fake-slack.js';
 import { type IdmelonHarness, idmelonHarness, NOW } from '../helpers/idmelon.js';

@@ -1,13 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { DAY_MS, fixedClock } from '../../src/domain/clock.js';
+import { Deadline, newMeter } from '../../src/domain/deadline.js';
 import { staticSecret } from '../../src/http/credentials.js';
-import { Deadline, newMeter } from '../../src/http/deadline.js';
 import { undiciTransport } from '../../src/http/transport.js';
 import { type SolvimonSandbox, startSolvimonSandbox } from '../../src/local/sandbox/solvimon/index.js';
 import { createSolvimonProvider } from '../../src/providers/solvimon/index.js';
 import type { SolvimonProvider } from '../../src/providers/solvimon/provider.js';
 import { lookupUser } from '../../src/services/lookup.js';
 import { scanStaleKeys } from '../../src/services/stale.js';
-import { DAY_MS, fixedClock } from '../../src/util/clock.js';
 import { fastRetry, NOW } from '../helpers/idmelon.js';
 
 const ctx = () => ({ deadline: Deadline.after(30_000), meter: newMeter() });

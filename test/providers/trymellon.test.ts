@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { DAY_MS, fixedClock } from '../../src/domain/clock.js';
+import { Deadline, newMeter } from '../../src/domain/deadline.js';
 import { staticSecret } from '../../src/http/credentials.js';
-import { Deadline, newMeter } from '../../src/http/deadline.js';
 import { HttpStatusError, UnauthorizedError } from '../../src/http/errors.js';
 import { undiciTransport } from '../../src/http/transport.js';
 import { startTryMellonSandbox, type TryMellonSandbox } from '../../src/local/sandbox/trymellon/index.js';
@@ -10,7 +11,6 @@ import type { TryMellonProvider } from '../../src/providers/trymellon/provider.j
 import { buildDigest } from '../../src/services/digest.js';
 import { lookupUser } from '../../src/services/lookup.js';
 import { scanStaleKeys } from '../../src/services/stale.js';
-import { DAY_MS, fixedClock } from '../../src/util/clock.js';
 import { fastRetry, NOW } from '../helpers/idmelon.js';
 
 const logger = jsonLogger({ write: () => {} });

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Block } from '../../src/blocks/limits.js';
+import { DAY_MS } from '../../src/domain/clock.js';
 import { type LocalBot, startLocalBot } from '../../src/local/bot.js';
 import { type IdmelonSandbox, startIdmelonSandbox } from '../../src/local/sandbox/idmelon/index.js';
 import { jsonLogger } from '../../src/log.js';
-import { DAY_MS } from '../../src/util/clock.js';
 import { FakeSlack } from '../helpers/fake-slack.js';
 import {
   type Button,

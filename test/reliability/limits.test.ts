@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Clock } from '../../src/domain/clock.js';
 import { type Transport, undiciTransport } from '../../src/http/transport.js';
 import { jobIdFor } from '../../src/jobs/job.js';
 import { type LocalBot, startLocalBot } from '../../src/local/bot.js';
 import { jsonLogger } from '../../src/log.js';
-import type { Clock } from '../../src/util/clock.js';
 import { FakeSlack } from '../helpers/fake-slack.js';
 import { NOW } from '../helpers/idmelon.js';
 import { blockActionBody, post, signedHeaders, slashCommandBody } from '../helpers/slack-requests.js';

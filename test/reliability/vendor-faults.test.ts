@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { fixedClock } from '../../src/domain/clock.js';
 import { staticSecret } from '../../src/http/credentials.js';
 import { undiciTransport } from '../../src/http/transport.js';
 import { type IdmelonSandbox, startIdmelonSandbox } from '../../src/local/sandbox/idmelon/index.js';
@@ -18,7 +19,6 @@ import {
 import { scanStaleKeys } from '../../src/services/stale.js';
 import { RequestStore } from '../../src/store/requests.js';
 import { documentClient } from '../../src/store/table.js';
-import { fixedClock } from '../../src/util/clock.js';
 import { localTable } from '../helpers/dynamo.js';
 import { fastRetry, NOW } from '../helpers/idmelon.js';
 

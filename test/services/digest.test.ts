@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { digestText, renderDigest, sparkline } from '../../src/blocks/digest.js';
 import { blockLimitViolations } from '../../src/blocks/limits.js';
+import { DAY_MS, fixedClock } from '../../src/domain/clock.js';
 import { runScheduledDigest } from '../../src/jobs/digest.js';
 import type { IdmelonWorkspace } from '../../src/local/sandbox/idmelon/workspace.js';
 import { jsonLogger, SecretRedactor } from '../../src/log.js';
@@ -8,7 +9,6 @@ import { buildDigest, type DigestReport, digestIsEmpty } from '../../src/service
 import { webApiSlack } from '../../src/slack/web-api.js';
 import { JobLedger } from '../../src/store/jobs.js';
 import { documentClient } from '../../src/store/table.js';
-import { DAY_MS, fixedClock } from '../../src/util/clock.js';
 import { localTable } from '../helpers/dynamo.js';
 import { FakeSlack } from '../helpers/fake-slack.js';
 import { type IdmelonHarness, idmelonHarness } from '../helpers/idmelon.js';

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DAY_MS } from '../../src/domain/clock.js';
 import { jsonLogger } from '../../src/log.js';
 import {
   type CreatedRequest,
@@ -9,7 +10,6 @@ import {
 } from '../../src/services/revocation.js';
 import { RequestStore } from '../../src/store/requests.js';
 import { documentClient } from '../../src/store/table.js';
-import { DAY_MS } from '../../src/util/clock.js';
 import { localTable } from '../helpers/dynamo.js';
 import { type IdmelonHarness, idmelonHarness, NOW } from '../helpers/idmelon.js';
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { DAY_MS } from '../../src/domain/clock.js';
 import type { IdmelonWorkspace } from '../../src/local/sandbox/idmelon/workspace.js';
 import { scanStaleKeys } from '../../src/services/stale.js';
-import { DAY_MS } from '../../src/util/clock.js';
 import { clock, type IdmelonHarness, idmelonHarness, NOW } from '../helpers/idmelon.js';
 
 /** What the sandbox's own data says the answer is: the oracle the scan is checked against. */

@@ -1,19 +1,15 @@
 import type { z } from 'zod';
+import { DAY_MS } from '../../domain/clock.js';
+import type { DigestInput, DigestPart, VendorDigest } from '../../domain/digest.js';
+import { changePercent } from '../../domain/digest.js';
+import type { OperationContext, Provider } from '../../domain/provider.js';
 import { collectSkipParallel } from '../../http/paginate.js';
 import type { Logger } from '../../log.js';
-import {
-  changePercent,
-  type DigestInput,
-  type DigestPart,
-  part,
-  type VendorDigest,
-} from '../../services/digest.js';
-import { DAY_MS } from '../../util/clock.js';
 import { mapLimit } from '../../util/concurrency.js';
 import type { Day } from '../../util/zoned.js';
-import type { OperationContext } from '../types.js';
+import { part } from '../digest-parts.js';
+import type { IdmelonClient } from './client.js';
 import { ACTION_AUTHENTICATION } from './client.js';
-import type { IdmelonProvider } from './provider.js';
 import type { logEntrySchema } from './schemas.js';
 
 /** Sign-ins read one by one to count failures, at most; above that the count is skipped, not guessed. */
@@ -67,7 +63,7 @@ export function numericFields(value: unknown, prefix = ''): Array<{ label: strin
  * keys) and, for small workspaces, counting failed sign-ins.
  */
 export async function idmelonDigest(
-  p: IdmelonProvider,
+  p: Pick<Provider, 'listStale'> & { client: IdmelonClient },
   input: DigestInput,
   ctx: OperationContext,
   logger: Logger,

@@ -1,5 +1,5 @@
+import type { OperationContext, UserSummary } from '../../domain/provider.js';
 import { collectSkipParallel } from '../../http/paginate.js';
-import type { OperationContext, UserSummary } from '../types.js';
 import type { IdmelonClient } from './client.js';
 import { toUser } from './mapping.js';
 

@@ -1,10 +1,10 @@
+import type { Sleep } from '../../domain/clock.js';
 import type { SecretSource } from '../../http/credentials.js';
 import { headerCredentials } from '../../http/credentials.js';
 import { JsonClient } from '../../http/json-client.js';
 import type { RetryPolicy } from '../../http/retry.js';
 import type { Transport } from '../../http/transport.js';
 import type { Logger } from '../../log.js';
-import type { Sleep } from '../../util/clock.js';
 import { IdmelonClient } from './client.js';
 import { IdmelonProvider, type IdmelonProviderOptions } from './provider.js';
 

@@ -1,8 +1,4 @@
-import { NotFoundError } from '../../http/errors.js';
-import { collectSkipParallel, paginateSkip } from '../../http/paginate.js';
-import type { Logger } from '../../log.js';
-import type { DigestInput, VendorDigest } from '../../services/digest.js';
-import { mapLimit } from '../../util/concurrency.js';
+import type { DigestInput, VendorDigest } from '../../domain/digest.js';
 import type {
   Key,
   KeyRef,
@@ -13,7 +9,11 @@ import type {
   StaleQuery,
   UserProfile,
   UserSummary,
-} from '../types.js';
+} from '../../domain/provider.js';
+import { NotFoundError } from '../../http/errors.js';
+import { collectSkipParallel, paginateSkip } from '../../http/paginate.js';
+import type { Logger } from '../../log.js';
+import { mapLimit } from '../../util/concurrency.js';
 import { type IdmelonClient, KEY_STATUS_ACTIVE } from './client.js';
 import { idmelonDigest } from './digest.js';
 import { type DirectoryOptions, UserDirectory } from './directory.js';

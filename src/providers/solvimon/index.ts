@@ -1,9 +1,9 @@
+import type { Sleep } from '../../domain/clock.js';
 import { headerCredentials, type SecretSource } from '../../http/credentials.js';
 import { JsonClient } from '../../http/json-client.js';
 import type { RetryPolicy } from '../../http/retry.js';
 import type { Transport } from '../../http/transport.js';
 import type { Logger } from '../../log.js';
-import type { Sleep } from '../../util/clock.js';
 import { SolvimonClient } from './client.js';
 import { SolvimonProvider } from './provider.js';
 

@@ -1,8 +1,5 @@
-import { NotFoundError } from '../../http/errors.js';
-import type { Logger } from '../../log.js';
-import { type DigestInput, part, type VendorDigest } from '../../services/digest.js';
-import { DAY_MS } from '../../util/clock.js';
-import { mapLimit } from '../../util/concurrency.js';
+import { DAY_MS } from '../../domain/clock.js';
+import type { DigestInput, VendorDigest } from '../../domain/digest.js';
 import type {
   Key,
   KeyRef,
@@ -13,7 +10,11 @@ import type {
   StaleQuery,
   UserProfile,
   UserSummary,
-} from '../types.js';
+} from '../../domain/provider.js';
+import { NotFoundError } from '../../http/errors.js';
+import type { Logger } from '../../log.js';
+import { mapLimit } from '../../util/concurrency.js';
+import { part } from '../digest-parts.js';
 import type { SolvimonClient } from './client.js';
 import { isActive, maskSecret, type SolvimonApiKey } from './schemas.js';
 

@@ -1,7 +1,9 @@
+import type { DigestInput, VendorDigest } from '../../domain/digest.js';
+import type { OperationContext } from '../../domain/provider.js';
+import { paginateCursor } from '../../http/paginate.js';
 import type { Logger } from '../../log.js';
-import { type DigestInput, part, type VendorDigest } from '../../services/digest.js';
-import type { OperationContext } from '../types.js';
-import type { TryMellonProvider } from './provider.js';
+import { part } from '../digest-parts.js';
+import { TRYMELLON_MAX_LIMIT, type TryMellonClient } from './client.js';
 import { HIGHLIGHTED_EVENTS, SECURITY_EVENTS } from './schemas.js';
 
 /** Audit pages read per digest at most (10 000 events); past that the counts are marked partial. */
@@ -13,7 +15,7 @@ export const AUDIT_PAGE_LIMIT = 100;
  * the previous week.
  */
 export async function trymellonDigest(
-  p: TryMellonProvider,
+  p: { client: TryMellonClient },
   input: DigestInput,
   ctx: OperationContext,
   logger: Logger,
@@ -26,7 +28,7 @@ export async function trymellonDigest(
     const before: Record<string, number> = {};
     let pages = 0;
     let partial = false;
-    for await (const page of p.auditPages(ctx)) {
+    for await (const page of auditPages(p.client, ctx)) {
       let pastWindow = false;
       for (const e of page.items) {
         const at = new Date(e.created_at).toISOString();
@@ -85,4 +87,13 @@ export async function trymellonDigest(
 
   const parts = await Promise.all([events, usage]);
   return { vendor: 'trymellon', label: 'TryMellon', parts, requests: ctx.meter.requests, data };
+}
+
+/** TryMellon's audit log, newest first, page by page (cursor pagination). */
+export function auditPages(client: TryMellonClient, ctx: OperationContext) {
+  const call = { deadline: ctx.deadline, meter: ctx.meter };
+  return paginateCursor(async (cursor) => {
+    const res = await client.auditLogs({ limit: TRYMELLON_MAX_LIMIT, starting_after: cursor }, call);
+    return { items: res.data.data, hasMore: res.data.has_more, nextCursor: res.data.next_cursor };
+  });
 }

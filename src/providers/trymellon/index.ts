@@ -1,9 +1,9 @@
+import type { Sleep } from '../../domain/clock.js';
 import type { SecretSource } from '../../http/credentials.js';
 import { JsonClient } from '../../http/json-client.js';
 import type { RetryPolicy } from '../../http/retry.js';
 import type { Transport } from '../../http/transport.js';
 import type { Logger } from '../../log.js';
-import type { Sleep } from '../../util/clock.js';
 import { TryMellonClient } from './client.js';
 import { TryMellonProvider } from './provider.js';
 import { OAuthCredentials } from './token.js';

@@ -1,8 +1,4 @@
-import { NotFoundError } from '../../http/errors.js';
-import { paginateCursor } from '../../http/paginate.js';
-import type { Logger } from '../../log.js';
-import type { DigestInput, VendorDigest } from '../../services/digest.js';
-import { mapLimit } from '../../util/concurrency.js';
+import type { DigestInput, VendorDigest } from '../../domain/digest.js';
 import type {
   Key,
   KeyRef,
@@ -13,9 +9,13 @@ import type {
   StaleQuery,
   UserProfile,
   UserSummary,
-} from '../types.js';
+} from '../../domain/provider.js';
+import { NotFoundError } from '../../http/errors.js';
+import { paginateCursor } from '../../http/paginate.js';
+import type { Logger } from '../../log.js';
+import { mapLimit } from '../../util/concurrency.js';
 import { TRYMELLON_MAX_LIMIT, type TryMellonClient } from './client.js';
-import { trymellonDigest } from './digest.js';
+import { auditPages, trymellonDigest } from './digest.js';
 import type { Credential, TryMellonUser } from './schemas.js';
 
 /** Audit log pages read to find a user's recent events (there is no user filter). */
@@ -148,11 +148,7 @@ export class TryMellonProvider implements Provider {
 
   /** The audit log, newest first, a page at a time (stop by breaking out). */
   auditPages(ctx: OperationContext) {
-    const call = { deadline: ctx.deadline, meter: ctx.meter };
-    return paginateCursor(async (cursor) => {
-      const res = await this.client.auditLogs({ limit: TRYMELLON_MAX_LIMIT, starting_after: cursor }, call);
-      return { items: res.data.data, hasMore: res.data.has_more, nextCursor: res.data.next_cursor };
-    });
+    return auditPages(this.client, ctx);
   }
 
   /** The user's events among the newest few pages of the audit log (it cannot be filtered by user). */

@@ -1,19 +1,14 @@
-import type { Deadline, RequestMeter } from '../http/deadline.js';
-import type { Logger } from '../log.js';
-import type { DigestInput, VendorDigest } from '../services/digest.js';
+import type { Deadline, RequestMeter } from './deadline.js';
+import type { DigestInput, VendorDigest } from './digest.js';
+import type { Logger } from './logger.js';
 
 /**
  * The common model every vendor maps into, and the provider interface the services work through. A "key" is any
  * vendor credential (an IDmelon security key, a TryMellon passkey, a Solvimon API key); a "user" is its owner.
  */
-export type VendorId = 'idmelon' | 'trymellon' | 'solvimon';
+import type { VendorId } from './vendors.js';
 
-/** How each vendor is named to people. */
-export const VENDOR_LABELS: Record<VendorId, string> = {
-  idmelon: 'IDmelon',
-  trymellon: 'TryMellon',
-  solvimon: 'Solvimon',
-};
+export { VENDOR_LABELS, type VendorId } from './vendors.js';
 
 export interface KeyOwner {
   id?: string;

@@ -1,0 +1,62 @@
+/**
+ * Keywarden's layer rules, run by `npm test` (`npm run layers`). Dependencies point down only:
+ *
+ *   functions/ → runtime, composition → features / jobs / listeners → services → domain
+ *   adapters (http, store, providers, slack, aws, config) → domain (+ util); never services, jobs or Slack code
+ *
+ * A violation fails the build with the rule's name and this comment's reason. Type imports count: a type cycle is
+ * still a cycle for whoever reads the code.
+ */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-cycles',
+      severity: 'error',
+      comment: 'Modules must not depend on each other in a circle (type imports included).',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'domain-imports-nothing',
+      severity: 'error',
+      comment: 'src/domain is what Keywarden is: it imports nothing else from the project, and no package.',
+      from: { path: '^src/domain/' },
+      to: { pathNot: '^src/domain/', dependencyTypesNot: ['core'] },
+    },
+    {
+      name: 'services-only-domain',
+      severity: 'error',
+      comment:
+        'Use cases (src/services) work over the domain and its ports only: no Slack, AWS, HTTP or store code.',
+      from: { path: '^src/services/' },
+      to: { pathNot: '^src/(domain|services|util)/', dependencyTypesNot: ['core'] },
+    },
+    {
+      name: 'adapters-not-above',
+      severity: 'error',
+      comment:
+        'Adapters (http, store, providers, aws, config) never import use cases, jobs, listeners or renderers. ' +
+        'The one exception is src/jobs/job.ts, the queue message schema that the queue adapters carry.',
+      from: { path: '^src/(http|store|providers|aws|config)/' },
+      to: {
+        path: '^src/(services|jobs|listeners|blocks|features|composition|runtime|local|cli)/',
+        pathNot: '^src/jobs/job[.]ts$',
+      },
+    },
+    {
+      name: 'renderers-no-adapters',
+      severity: 'error',
+      comment:
+        'Renderers (src/blocks) turn data into Block Kit and text; they call no vendor, store or AWS code.',
+      from: { path: '^src/blocks/' },
+      to: { path: '^src/(http|store|providers|aws|config|jobs|listeners|local|runtime)/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    parser: 'swc',
+    enhancedResolveOptions: { extensions: ['.ts', '.js'] },
+  },
+};

@@ -1,0 +1,68 @@
+import type { AccessPolicy, Audience } from '../auth/access.js';
+import type { Clock } from '../domain/clock.js';
+import type { Logger } from '../domain/logger.js';
+import type { Provider } from '../domain/provider.js';
+import type { SlackApi } from '../slack/api.js';
+import type { JobLedger } from '../store/jobs.js';
+import type { RequestStore } from '../store/requests.js';
+import type { WorkReleaser } from '../store/work-limits.js';
+import type { JobQueue } from './job.js';
+
+/** What the worker and every job handler receive: the ports, built by the runtime (Lambda) or the local bot. */
+export interface WorkerDeps {
+  /** The configured vendors; on Lambda built from the secret on first use. */
+  providers: () => Promise<Provider[]>;
+  slack: SlackApi;
+  ledger: JobLedger;
+  /** The work slots the listener took; given back when a job is done. Absent where no limits are wired. */
+  limits?: WorkReleaser;
+  clock: Clock;
+  logger: Logger;
+  /** Approve-to-revoke; absent where revocation is not wired (it always is in the app). */
+  revocation?: RevocationWorkerDeps;
+  /** The digest's time zone and stale threshold. @default UTC and 90 days */
+  digest?: { timeZone: string; staleDays: number };
+  /** A scan still running after this long gets a progress message. @default 3000 */
+  progressAfterMs?: number;
+  /** Budget for one scan or lookup. @default 60_000 */
+  operationDeadlineMs?: number;
+  /**
+   * Where the worker queues its own follow-up jobs (the next slice of a long revocation). Without it, a request
+   * whose slice ran out waits for the sweep of stuck requests.
+   */
+  queue?: JobQueue;
+}
+
+/** Thrown when another worker holds the job right now; the queue should deliver it again later. */
+export class JobBusyError extends Error {
+  override name = 'JobBusyError';
+}
+
+/**
+ * A job that should be delivered again (a revocation stopped half-way). The admin has been told what happened;
+ * the queue retries, and after its retries keeps the message in the dead-letter queue.
+ */
+export class RetryJobError extends Error {
+  override name = 'RetryJobError';
+}
+
+export type JobOutcome = 'answered' | 'failed' | 'duplicate';
+
+/** What the worker needs for approve-to-revoke, beyond the common worker dependencies. */
+export interface RevocationWorkerDeps {
+  store: RequestStore;
+  access: AccessPolicy;
+  approvers: Audience;
+  /**
+   * Where requests are posted. Required: without it requests are refused, since key names, owners and last use
+   * would otherwise land in whatever channel a command was typed in.
+   */
+  approvalsChannel?: string;
+  auditChannel?: string;
+  dryRun: boolean;
+  ttlHours: number;
+  /** One execution's time slice (see RevocationDeps.sliceMs); on Lambda kept well inside the worker's timeout. */
+  sliceMs?: number;
+  /** Budget of one vendor call during execution (see RevocationDeps.deadlineMs). */
+  deadlineMs?: number;
+}
