@@ -28,7 +28,8 @@ async function configuredProviders(deps: WorkerDeps): Promise<Provider[]> {
 
 /** Progress messages for long scans: the first after `progressAfterMs`, then at most every 5 s. */
 function progressFeed(replier: Replier, deps: WorkerDeps, title: string) {
-  const started = Date.now();
+  const now = () => deps.clock.now().getTime();
+  const started = now();
   const after = deps.progressAfterMs ?? 3000;
   let last = 0;
   let inFlight: Promise<void> | undefined;
@@ -36,9 +37,9 @@ function progressFeed(replier: Replier, deps: WorkerDeps, title: string) {
   return {
     onProgress(vendor: VendorId, p: Progress) {
       latest.set(vendor, p);
-      const now = Date.now();
-      if (now - started < after || now - last < 5000 || inFlight) return;
-      last = now;
+      const at = now();
+      if (at - started < after || at - last < 5000 || inFlight) return;
+      last = at;
       const lines = [...latest.entries()].map(
         ([v, q]) =>
           `${v}: ${q.phase} ${q.done.toLocaleString('en-US')}${q.total === undefined ? '' : ` of ${q.total.toLocaleString('en-US')}`}`,
