@@ -178,6 +178,50 @@ describe('approve-to-revoke end to end (signed Slack requests, fake Slack, IDmel
     expect(thread).toBeDefined();
   });
 
+  it('Retry now: refused to a non-approver, and resumes a request that stopped part-way for an approver', async () => {
+    const row = buttons(await staleList()).filter((b) => b.action_id === 'revoke_key')[2] as Button;
+    const keyId = JSON.parse(row.value).id as string;
+    const req = await requestFor(row);
+    const approve = buttons(req.blocks).find((b) => b.action_id === 'approval_approve') as Button;
+    // IDmelon refuses every DELETE: the run stops part-way and the request goes back to "approved".
+    sandbox.inject({ fault: { kind: 'status', status: 503 }, match: (r) => r.method === 'DELETE' });
+    try {
+      await press('UADMIN2', approve, 'CAPPROVALS');
+      await slack.waitFor(
+        () =>
+          text(
+            slack
+              .callsOf('chat.update')
+              .filter((c) => text(c.args.blocks).includes(req.id))
+              .at(-1)?.args.blocks,
+          )?.includes('stopped part-way') ?? false,
+        20_000,
+        'the stopped message',
+      );
+      // The queue delivers the approval again a few times; let it give up while IDmelon still refuses.
+      await bot.queue.idle();
+    } finally {
+      sandbox.server.clearFaults();
+    }
+    expect(sandbox.routes.deletions).not.toContain(keyId);
+    const stopped = await lastUpdate(req.id);
+    const retry = buttons(stopped?.args.blocks as Block[]).find(
+      (b) => b.action_id === 'approval_retry',
+    ) as Button;
+    expect(retry).toBeDefined();
+
+    const intruder = await press('UINTRUDER', retry, 'CAPPROVALS');
+    await slack.waitFor(() => slack.postsTo(intruder).length > 0);
+    expect(text(slack.postsTo(intruder)[0]?.blocks)).toContain(`You cannot retry ${req.id}`);
+    await bot.queue.idle();
+    expect(sandbox.routes.deletions).not.toContain(keyId);
+
+    await press('UADMIN1', retry, 'CAPPROVALS');
+    await bot.queue.idle();
+    expect(sandbox.routes.deletions.filter((d) => d === keyId)).toHaveLength(1);
+    expect(text((await lastUpdate(req.id))?.args.blocks)).toContain('1 deleted');
+  });
+
   it('all stale keys, 50 approvers pressing at once: one approval, one DELETE per key, one outcome', async () => {
     const all = buttons(await staleList()).find((b) => b.action_id === 'revoke_stale') as Button;
     const req = await requestFor(all);
