@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AccessPolicy } from '../../src/auth/access.js';
 import { jsonLogger } from '../../src/log.js';
 
-const logger = jsonLogger({ write: () => {} });
+const logger = jsonLogger({ level: 'debug' });
 
 describe('access policy', () => {
   function policy(members: Record<string, string[]> | Error, now = () => 0) {

@@ -32,7 +32,7 @@ describe('worker', () => {
       slack: webApiSlack({
         token: async () => TOKEN,
         slackApiUrl: slack.apiUrl,
-        logger: jsonLogger({ write: () => {} }),
+        logger: jsonLogger({ level: 'debug' }),
         redactor: new SecretRedactor(),
       }),
       ledger,

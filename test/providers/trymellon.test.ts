@@ -13,7 +13,7 @@ import { lookupUser } from '../../src/services/lookup.js';
 import { scanStaleKeys } from '../../src/services/stale.js';
 import { fastRetry, NOW } from '../helpers/idmelon.js';
 
-const logger = jsonLogger({ write: () => {} });
+const logger = jsonLogger({ level: 'debug' });
 const ctx = () => ({ deadline: Deadline.after(30_000), meter: newMeter() });
 
 describe('TryMellon', () => {

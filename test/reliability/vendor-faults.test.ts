@@ -71,7 +71,7 @@ const MESSAGE: Record<Path, Fault[]> = {
 };
 
 const REQUEST_TIMEOUT_MS = 300;
-const logger = jsonLogger({ write: () => {} });
+const logger = jsonLogger({ level: 'debug' });
 const transport = undiciTransport();
 const unhandled: unknown[] = [];
 process.on('unhandledRejection', (reason) => unhandled.push(reason));

@@ -13,7 +13,7 @@ import { localTable } from '../helpers/dynamo.js';
 import { FakeSlack } from '../helpers/fake-slack.js';
 import { type IdmelonHarness, idmelonHarness } from '../helpers/idmelon.js';
 
-const logger = jsonLogger({ write: () => {} });
+const logger = jsonLogger({ level: 'debug' });
 
 /** What the sandbox's data says, counted directly: the oracle for every number in the digest. */
 function oracle(ws: IdmelonWorkspace, report: DigestReport, staleDays: number) {

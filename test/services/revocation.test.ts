@@ -20,7 +20,7 @@ async function createOne(...args: Parameters<typeof createRequests>): Promise<Cr
   return created[0] as CreatedRequest;
 }
 
-const logger = jsonLogger({ write: () => {} });
+const logger = jsonLogger({ level: 'debug' });
 
 describe('revocation (service, IDmelon sandbox, dynalite)', () => {
   let db: Awaited<ReturnType<typeof localTable>>;

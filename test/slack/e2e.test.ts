@@ -286,7 +286,7 @@ describe('request verification over HTTP', () => {
       port: 0,
       dataDir: null,
       clock,
-      logger: jsonLogger({ level: 'error', write: () => {} }),
+      logger: jsonLogger({ level: 'debug' }),
     });
   });
   afterAll(async () => {

@@ -12,7 +12,7 @@ const message = { text: 'hello', blocks: [{ type: 'section', text: { type: 'mrkd
 /** Slack failing underneath Keywarden, against the fake Slack. */
 describe('Slack faults', () => {
   const slack = new FakeSlack();
-  const logger = jsonLogger({ write: () => {} });
+  const logger = jsonLogger({ level: 'debug' });
   const api = () =>
     webApiSlack({
       token: async () => 'xoxb-faults-0123456789',

@@ -27,7 +27,7 @@ describe('the Slack port redacts everything it sends', () => {
     api = webApiSlack({
       token: async () => TOKEN,
       slackApiUrl: slack.apiUrl,
-      logger: jsonLogger({ write: () => {} }),
+      logger: jsonLogger({ level: 'debug' }),
       redactor,
     });
   });
@@ -101,7 +101,7 @@ describe('the Slack port posts only to Slack’s response_urls', () => {
     const api = webApiSlack({
       token: async () => TOKEN,
       slackApiUrl: 'http://127.0.0.1:1/api/',
-      logger: jsonLogger({ write: () => {} }),
+      logger: jsonLogger({ level: 'debug' }),
       redactor: new SecretRedactor(),
     });
     try {
