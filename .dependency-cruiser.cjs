@@ -51,6 +51,15 @@ module.exports = {
       from: { path: '^src/blocks/' },
       to: { path: '^src/(http|store|providers|aws|config|jobs|listeners|local|runtime)/' },
     },
+    {
+      name: 'sandboxes-only-local',
+      severity: 'error',
+      comment:
+        'The embedded vendor sandboxes (sandbox/) are test doubles: only the local bot and the CLI start them, so ' +
+        'nothing a Lambda function bundles can reach them.',
+      from: { path: '^(src|functions)/', pathNot: '^src/(local|cli)/' },
+      to: { path: '^sandbox/' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -1,7 +1,7 @@
+import { startIdmelonSandbox } from '../sandbox/idmelon/index.js';
 import { fixedClock } from '../src/domain/clock.js';
 import { staticSecret } from '../src/http/credentials.js';
 import { undiciTransport } from '../src/http/transport.js';
-import { startIdmelonSandbox } from '../src/local/sandbox/idmelon/index.js';
 import { jsonLogger } from '../src/log.js';
 import { createIdmelonProvider } from '../src/providers/idmelon/index.js';
 import { buildDigest } from '../src/services/digest.js';

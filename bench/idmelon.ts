@@ -1,9 +1,9 @@
+import { startIdmelonSandbox } from '../sandbox/idmelon/index.js';
 import { DAY_MS, fixedClock } from '../src/domain/clock.js';
 import { newMeter } from '../src/domain/deadline.js';
 import { staticSecret } from '../src/http/credentials.js';
 import { collectSkipParallel } from '../src/http/paginate.js';
 import { undiciTransport } from '../src/http/transport.js';
-import { startIdmelonSandbox } from '../src/local/sandbox/idmelon/index.js';
 import { KEY_STATUS_ACTIVE } from '../src/providers/idmelon/client.js';
 import { createIdmelonProvider } from '../src/providers/idmelon/index.js';
 import { lookupUser } from '../src/services/lookup.js';

@@ -1,10 +1,10 @@
+import { startIdmelonSandbox } from '../sandbox/idmelon/index.js';
 import { AccessPolicy } from '../src/auth/access.js';
 import { staticSecret } from '../src/http/credentials.js';
 import { undiciTransport } from '../src/http/transport.js';
 import type { Job, JobInput, JobQueue } from '../src/jobs/job.js';
 import { runJob, type WorkerDeps } from '../src/jobs/worker.js';
 import { startLocalDynamo } from '../src/local/dynamo.js';
-import { startIdmelonSandbox } from '../src/local/sandbox/idmelon/index.js';
 import { jsonLogger, SecretRedactor } from '../src/log.js';
 import { createIdmelonProvider } from '../src/providers/idmelon/index.js';
 import { createRequests, decide } from '../src/services/revocation.js';

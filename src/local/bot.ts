@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { App } from '@slack/bolt';
+import type { IdmelonSandbox, IdmelonSandboxOptions } from '../../sandbox/idmelon/index.js';
 import { createApp } from '../app.js';
 import { AccessPolicy } from '../auth/access.js';
 import { configSecrets, loadLocalConfig } from '../config/env.js';
@@ -24,7 +25,6 @@ import { conditionFailed, documentClient } from '../store/table.js';
 import { WorkLimits } from '../store/work-limits.js';
 import { startLocalDynamo } from './dynamo.js';
 import { InlineQueue } from './inline-queue.js';
-import type { IdmelonSandbox, IdmelonSandboxOptions } from './sandbox/idmelon/index.js';
 import { type LocalVendors, startLocalVendors } from './vendors.js';
 
 /** Largest request body accepted; Slack's payloads are a few kilobytes. */

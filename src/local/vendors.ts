@@ -1,3 +1,18 @@
+import {
+  type IdmelonSandbox,
+  type IdmelonSandboxOptions,
+  startIdmelonSandbox,
+} from '../../sandbox/idmelon/index.js';
+import {
+  type SolvimonSandbox,
+  type SolvimonSandboxOptions,
+  startSolvimonSandbox,
+} from '../../sandbox/solvimon/index.js';
+import {
+  startTryMellonSandbox,
+  type TryMellonSandbox,
+  type TryMellonSandboxOptions,
+} from '../../sandbox/trymellon/index.js';
 import type { LocalConfig } from '../config/env.js';
 import type { Provider, VendorId } from '../domain/provider.js';
 import { staticSecret } from '../http/credentials.js';
@@ -6,21 +21,6 @@ import type { Logger, SecretRedactor } from '../log.js';
 import { createIdmelonProvider } from '../providers/idmelon/index.js';
 import { createSolvimonProvider } from '../providers/solvimon/index.js';
 import { createTryMellonProvider } from '../providers/trymellon/index.js';
-import {
-  type IdmelonSandbox,
-  type IdmelonSandboxOptions,
-  startIdmelonSandbox,
-} from './sandbox/idmelon/index.js';
-import {
-  type SolvimonSandbox,
-  type SolvimonSandboxOptions,
-  startSolvimonSandbox,
-} from './sandbox/solvimon/index.js';
-import {
-  startTryMellonSandbox,
-  type TryMellonSandbox,
-  type TryMellonSandboxOptions,
-} from './sandbox/trymellon/index.js';
 
 export const ALL_VENDORS: readonly VendorId[] = ['idmelon', 'trymellon', 'solvimon'];
 

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type IdmelonSandbox, startIdmelonSandbox } from '../../sandbox/idmelon/index.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, runCli } from '../../src/cli/run.js';
-import { type IdmelonSandbox, startIdmelonSandbox } from '../../src/local/sandbox/idmelon/index.js';
 import type { LookupReport } from '../../src/services/lookup.js';
 import type { StaleReport } from '../../src/services/stale.js';
 import { bidiOrInvisible } from '../helpers/hostile-text.js';

@@ -2,8 +2,8 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type IdmelonSandbox, startIdmelonSandbox } from '../../sandbox/idmelon/index.js';
 import type { Job } from '../../src/jobs/job.js';
-import { type IdmelonSandbox, startIdmelonSandbox } from '../../src/local/sandbox/idmelon/index.js';
 import { awsEndpointTable } from '../helpers/dynamo.js';
 import { FakeSlack } from '../helpers/fake-slack.js';
 

@@ -1,12 +1,12 @@
-import { fixedClock } from '../../src/domain/clock.js';
-import { staticSecret } from '../../src/http/credentials.js';
-import type { RetryPolicy } from '../../src/http/retry.js';
-import { type Transport, undiciTransport } from '../../src/http/transport.js';
 import {
   type IdmelonSandbox,
   type IdmelonSandboxOptions,
   startIdmelonSandbox,
-} from '../../src/local/sandbox/idmelon/index.js';
+} from '../../sandbox/idmelon/index.js';
+import { fixedClock } from '../../src/domain/clock.js';
+import { staticSecret } from '../../src/http/credentials.js';
+import type { RetryPolicy } from '../../src/http/retry.js';
+import { type Transport, undiciTransport } from '../../src/http/transport.js';
 import { createIdmelonProvider, type IdmelonWiring } from '../../src/providers/idmelon/index.js';
 import type { IdmelonProvider } from '../../src/providers/idmelon/provider.js';
 

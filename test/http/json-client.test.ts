@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { SandboxServer } from '../../sandbox/server.js';
 import { Deadline, newMeter } from '../../src/domain/deadline.js';
 import {
   DeadlineExceededError,
@@ -13,7 +14,6 @@ import {
 } from '../../src/http/errors.js';
 import { JsonClient, type JsonClientOptions } from '../../src/http/json-client.js';
 import { undiciTransport } from '../../src/http/transport.js';
-import { SandboxServer } from '../../src/local/sandbox/server.js';
 import { fastRetry } from '../helpers/idmelon.js';
 
 const SECRET = 'test-secret-value-0123456789';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type IdmelonSandbox, startIdmelonSandbox } from '../../src/local/sandbox/idmelon/index.js';
-import { generateWorkspace } from '../../src/local/sandbox/idmelon/workspace.js';
+import { type IdmelonSandbox, startIdmelonSandbox } from '../../sandbox/idmelon/index.js';
+import { generateWorkspace } from '../../sandbox/idmelon/workspace.js';
 import { NOW } from '../helpers/idmelon.js';
 
 /** The sandbox is only useful if it behaves as IDmelon's docs say; these pin that down with plain fetch. */

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { type SolvimonSandbox, startSolvimonSandbox } from '../../sandbox/solvimon/index.js';
 import { DAY_MS, fixedClock } from '../../src/domain/clock.js';
 import { Deadline, newMeter } from '../../src/domain/deadline.js';
 import { staticSecret } from '../../src/http/credentials.js';
 import { undiciTransport } from '../../src/http/transport.js';
-import { type SolvimonSandbox, startSolvimonSandbox } from '../../src/local/sandbox/solvimon/index.js';
 import { createSolvimonProvider } from '../../src/providers/solvimon/index.js';
 import type { SolvimonProvider } from '../../src/providers/solvimon/provider.js';
 import { lookupUser } from '../../src/services/lookup.js';

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { startTryMellonSandbox, type TryMellonSandbox } from '../../sandbox/trymellon/index.js';
 import { DAY_MS, fixedClock } from '../../src/domain/clock.js';
 import { Deadline, newMeter } from '../../src/domain/deadline.js';
 import { staticSecret } from '../../src/http/credentials.js';
 import { HttpStatusError, UnauthorizedError } from '../../src/http/errors.js';
 import { undiciTransport } from '../../src/http/transport.js';
-import { startTryMellonSandbox, type TryMellonSandbox } from '../../src/local/sandbox/trymellon/index.js';
 import { jsonLogger } from '../../src/log.js';
 import { createTryMellonProvider } from '../../src/providers/trymellon/index.js';
 import type { TryMellonProvider } from '../../src/providers/trymellon/provider.js';

@@ -3,10 +3,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type IdmelonSandbox, startIdmelonSandbox } from '../../sandbox/idmelon/index.js';
 import type { Block } from '../../src/blocks/limits.js';
 import { DAY_MS } from '../../src/domain/clock.js';
 import { type LocalBot, startLocalBot } from '../../src/local/bot.js';
-import { type IdmelonSandbox, startIdmelonSandbox } from '../../src/local/sandbox/idmelon/index.js';
 import { jsonLogger } from '../../src/log.js';
 import { FakeSlack } from '../helpers/fake-slack.js';
 import {

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type IdmelonSandbox, startIdmelonSandbox } from '../../sandbox/idmelon/index.js';
+import type { FaultRule, SandboxRequest } from '../../sandbox/server.js';
+import { startTryMellonSandbox } from '../../sandbox/trymellon/index.js';
 import { fixedClock } from '../../src/domain/clock.js';
 import { staticSecret } from '../../src/http/credentials.js';
 import { undiciTransport } from '../../src/http/transport.js';
-import { type IdmelonSandbox, startIdmelonSandbox } from '../../src/local/sandbox/idmelon/index.js';
-import type { FaultRule, SandboxRequest } from '../../src/local/sandbox/server.js';
-import { startTryMellonSandbox } from '../../src/local/sandbox/trymellon/index.js';
 import { jsonLogger } from '../../src/log.js';
 import { createIdmelonProvider } from '../../src/providers/idmelon/index.js';
 import { createTryMellonProvider } from '../../src/providers/trymellon/index.js';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { IdmelonWorkspace } from '../../sandbox/idmelon/workspace.js';
 import { DAY_MS } from '../../src/domain/clock.js';
-import type { IdmelonWorkspace } from '../../src/local/sandbox/idmelon/workspace.js';
 import { scanStaleKeys } from '../../src/services/stale.js';
 import { clock, type IdmelonHarness, idmelonHarness, NOW } from '../helpers/idmelon.js';
 

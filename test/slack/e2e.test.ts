@@ -1,10 +1,10 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { generateWorkspace } from '../../sandbox/idmelon/workspace.js';
 import { type Block, blockLimitViolations } from '../../src/blocks/limits.js';
 import { DAY_MS } from '../../src/domain/clock.js';
 import { type LocalBot, startLocalBot } from '../../src/local/bot.js';
-import { generateWorkspace } from '../../src/local/sandbox/idmelon/workspace.js';
 import { jsonLogger } from '../../src/log.js';
 import { signSlackRequest } from '../../src/slack/verify.js';
 import { FakeSlack } from '../helpers/fake-slack.js';

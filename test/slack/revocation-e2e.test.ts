@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { IdmelonSandbox } from '../../sandbox/idmelon/index.js';
 import { type Block, blockLimitViolations } from '../../src/blocks/limits.js';
 import { type LocalBot, startLocalBot } from '../../src/local/bot.js';
-import type { IdmelonSandbox } from '../../src/local/sandbox/idmelon/index.js';
 import { jsonLogger } from '../../src/log.js';
 import { FakeSlack } from '../helpers/fake-slack.js';
 import { clock } from '../helpers/idmelon.js';

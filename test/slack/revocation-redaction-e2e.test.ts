@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IdmelonSandbox } from '../../sandbox/idmelon/index.js';
 import type { Block } from '../../src/blocks/limits.js';
 import { type LocalBot, startLocalBot } from '../../src/local/bot.js';
-import type { IdmelonSandbox } from '../../src/local/sandbox/idmelon/index.js';
 import { jsonLogger } from '../../src/log.js';
 import { STORED_ERROR_MAX } from '../../src/store/requests.js';
 import { FakeSlack } from '../helpers/fake-slack.js';

@@ -1,4 +1,4 @@
-import { DAY_MS } from '../../../domain/clock.js';
+import { DAY_MS } from '../../src/domain/clock.js';
 import { objectId, pick, seededRandom, weighted } from '../random.js';
 
 /**
