@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../domain/clock.js';
 import type { Logger } from '../log.js';
 
 /** Who may do something: listed user ids, and/or the members of one Slack user group. */
@@ -15,7 +16,8 @@ export interface GroupMembers {
 export interface AccessPolicyOptions {
   /** How long a group's member list is trusted. @default 60_000 */
   ttlMs?: number;
-  now?: () => number;
+  /** Time, for TTLs and leases. @default the system clock */
+  clock?: Clock;
 }
 
 /**
@@ -33,7 +35,8 @@ export class AccessPolicy {
     options: AccessPolicyOptions = {},
   ) {
     this.ttlMs = options.ttlMs ?? 60_000;
-    this.now = options.now ?? Date.now;
+    const clock = options.clock ?? systemClock;
+    this.now = () => clock.now().getTime();
   }
 
   async check(userId: string, audience: Audience, label: string): Promise<AccessDecision> {

@@ -1,3 +1,5 @@
+import { type Clock, systemClock } from './clock.js';
+
 /** An operation-wide time budget: every HTTP attempt and every backoff sleep must fit inside it. */
 export class Deadline {
   private constructor(
@@ -5,7 +7,8 @@ export class Deadline {
     private readonly now: () => number,
   ) {}
 
-  static after(ms: number, now: () => number = Date.now): Deadline {
+  static after(ms: number, clock: Clock = systemClock): Deadline {
+    const now = () => clock.now().getTime();
     return new Deadline(now() + ms, now);
   }
 

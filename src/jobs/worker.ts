@@ -23,7 +23,7 @@ export async function runJob(job: Job, deps: WorkerDeps): Promise<JobOutcome> {
   if (claim === 'busy') throw new JobBusyError(`job ${job.id} is being run by another worker`);
   if (job.kind === 'revoke.resume') return runSystemJob(job, deps);
 
-  const replier = new Replier(deps.slack, job.origin, deps.logger, () => deps.clock.now().getTime());
+  const replier = new Replier(deps.slack, job.origin, deps.logger, deps.clock);
   let outcome: 'answered' | 'failed' = 'answered';
   try {
     try {

@@ -1,6 +1,7 @@
 import type { AccessPolicy, Audience } from '../auth/access.js';
 import { errorMessage, noticeMessage } from '../blocks/common.js';
 import type { Message } from '../blocks/kit.js';
+import type { Clock } from '../domain/clock.js';
 import type { JobOrigin, JobQueue, PersonJobInput } from '../jobs/job.js';
 import type { Logger } from '../log.js';
 import type { SlackApi } from '../slack/api.js';
@@ -18,7 +19,7 @@ export interface ListenerDeps {
   limits: WorkLimiter;
   slack: SlackApi;
   logger: Logger;
-  now: () => number;
+  clock: Clock;
 }
 
 /**
@@ -38,7 +39,7 @@ export function commandOrigin(cmd: SlashCommand, deps: ListenerDeps): JobOrigin 
     channel: cmd.channel_id,
     team: cmd.team_id,
     responseUrl: trustedOrDropped(deps, cmd.response_url),
-    issuedAt: deps.now(),
+    issuedAt: deps.clock.now().getTime(),
   };
 }
 

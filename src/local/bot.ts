@@ -143,13 +143,12 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
         trustedResponseOrigins: options.trustedResponseOrigins,
       });
     const db = documentClient(dynamo.client);
-    const now = () => clock.now().getTime();
-    const ledger = new JobLedger(db, { table: settings.table, now });
+    const ledger = new JobLedger(db, { table: settings.table, clock });
     const limits = new WorkLimits(db, {
       table: settings.table,
       perUser: settings.maxJobsPerUser,
       total: settings.maxJobs,
-      now,
+      clock,
     });
     const queue = new InlineQueue({
       store: new LocalQueueStore(db, settings.table),
@@ -167,7 +166,7 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
     const requests = new RequestStore(db, {
       table: settings.table,
       retainDays: settings.retentionDays,
-      now,
+      clock,
       redactor,
     });
     const workerDeps: WorkerDeps = {
@@ -220,7 +219,7 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
       limits,
       slack,
       logger,
-      now: () => clock.now().getTime(),
+      clock,
     };
     const receiver = new KeywardenReceiver({ signingSecret: async () => signingSecret, logger });
     const appToken = env.SLACK_APP_TOKEN?.trim();

@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../domain/clock.js';
 import { type Job, type JobInput, type JobQueue, jobSchema } from '../jobs/job.js';
 import type { Logger } from '../log.js';
 import type { LocalQueueStore, QueuedJob } from '../store/local-queue.js';
@@ -27,7 +28,8 @@ export interface InlineQueueOptions {
   /** Scrubs secrets from an error before it is stored with a dead or retried job. @default identity */
   redact?: (text: string) => string;
   /** @default Date.now */
-  now?: () => number;
+  /** Time, for TTLs and leases. @default the system clock */
+  clock?: Clock;
 }
 
 /**
@@ -59,7 +61,8 @@ export class InlineQueue implements JobQueue {
     this.maxAttempts = options.maxAttempts ?? 3;
     this.retryDelayMs = options.retryDelayMs ?? 1000;
     this.concurrency = options.concurrency ?? 4;
-    this.now = options.now ?? Date.now;
+    const clock = options.clock ?? systemClock;
+    this.now = () => clock.now().getTime();
   }
 
   /** Resolves once the job is stored: the caller may then tell the user it is queued. Rejects if it is not. */

@@ -3,6 +3,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { createApp } from '../app.js';
 import { AccessPolicy } from '../auth/access.js';
 import { sqsQueue } from '../aws/sqs-queue.js';
+import { systemClock } from '../domain/clock.js';
 import { ConfigError } from '../http/errors.js';
 import { KeywardenReceiver } from '../slack/receiver.js';
 import { documentClient } from '../store/table.js';
@@ -36,7 +37,7 @@ export function slackEventsRuntime(env: NodeJS.ProcessEnv) {
       }),
       slack,
       logger: base.logger,
-      now: Date.now,
+      clock: systemClock,
     },
     receiver,
     botToken: async () => (await base.secrets.get()).SLACK_BOT_TOKEN,

@@ -338,7 +338,7 @@ export async function executeRequest(requestId: string, deps: RevocationDeps): P
         if (sliceOver()) throw new SliceOver();
         if (!(await deps.store.renewLease(requestId, attempt))) throw new Fenced();
         const ctx: OperationContext = {
-          deadline: Deadline.after(vendorBudget, () => deps.clock.now().getTime()),
+          deadline: Deadline.after(vendorBudget, deps.clock),
           meter: newMeter(),
         };
         const current = await p.currentKeys(
@@ -369,7 +369,7 @@ export async function executeRequest(requestId: string, deps: RevocationDeps): P
           try {
             results = await p.revoke(
               chunk.map((k) => ({ vendor: k.vendor, id: k.id, ownerId: k.ownerId })),
-              { deadline: Deadline.after(vendorBudget, () => deps.clock.now().getTime()), meter: ctx.meter },
+              { deadline: Deadline.after(vendorBudget, deps.clock), meter: ctx.meter },
             );
           } catch (err) {
             const message = userMessage(err);

@@ -1,5 +1,6 @@
 import { parse as parseQuery } from 'node:querystring';
 import type { App, Receiver, ReceiverEvent } from '@slack/bolt';
+import { type Clock, systemClock } from '../domain/clock.js';
 import type { Logger } from '../log.js';
 import { verifySlackRequest } from './verify.js';
 
@@ -19,7 +20,8 @@ export interface KeywardenReceiverOptions {
   /** Read per request: the signing secret comes from the (cached) secret store. */
   signingSecret: () => Promise<string>;
   logger: Logger;
-  nowSeconds?: () => number;
+  /** Time, for the signature's five-minute window. @default the system clock */
+  clock?: Clock;
 }
 
 const unauthorized: RawResponse = { status: 401, body: '' };
@@ -55,7 +57,7 @@ export class KeywardenReceiver implements Receiver {
       rawBody: req.body,
       timestamp: req.headers['x-slack-request-timestamp'],
       signature: req.headers['x-slack-signature'],
-      nowSeconds: this.options.nowSeconds?.() ?? Math.floor(Date.now() / 1000),
+      nowSeconds: Math.floor((this.options.clock ?? systemClock).now().getTime() / 1000),
     });
     if (!verdict.ok) {
       logger.warn('refused an unverified Slack request', { reason: verdict.reason });

@@ -1,4 +1,5 @@
 import type { Message } from '../blocks/kit.js';
+import { type Clock, systemClock } from '../domain/clock.js';
 import type { Logger } from '../log.js';
 import { ResponseUrlError, type SlackApi } from './api.js';
 
@@ -29,14 +30,14 @@ export class Replier {
     private readonly slack: SlackApi,
     private readonly target: ReplyTarget,
     private readonly logger: Logger,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   private responseUrlUsable(): boolean {
     return (
       this.target.responseUrl !== undefined &&
       this.uses < RESPONSE_URL_MAX_USES &&
-      this.now() - this.target.issuedAt < RESPONSE_URL_LIFETIME_MS - EXPIRY_MARGIN_MS
+      this.clock.now().getTime() - this.target.issuedAt < RESPONSE_URL_LIFETIME_MS - EXPIRY_MARGIN_MS
     );
   }
 

@@ -1,4 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type Clock, systemClock } from '../domain/clock.js';
 import { conditionFailed, epochSeconds } from './table.js';
 
 export type ClaimResult = 'claimed' | 'done' | 'busy';
@@ -9,7 +10,8 @@ export interface JobLedgerOptions {
   leaseMs?: number;
   /** How long the ledger remembers a job. @default 7 days */
   retainMs?: number;
-  now?: () => number;
+  /** Time, for TTLs and leases. @default the system clock */
+  clock?: Clock;
 }
 
 /**
@@ -28,7 +30,8 @@ export class JobLedger {
   ) {
     this.leaseMs = options.leaseMs ?? 180_000;
     this.retainMs = options.retainMs ?? 7 * 86_400_000;
-    this.now = options.now ?? Date.now;
+    const clock = options.clock ?? systemClock;
+    this.now = () => clock.now().getTime();
   }
 
   private key(jobId: string) {

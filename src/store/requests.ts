@@ -6,6 +6,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { type Clock, systemClock } from '../domain/clock.js';
 import {
   FINAL_OUTCOMES,
   type KeyOutcome,
@@ -69,7 +70,8 @@ export interface RequestStoreOptions {
   retainDays?: number;
   /** How long one execution may hold a request before another may resume it. @default 300_000 */
   leaseMs?: number;
-  now?: () => number;
+  /** Time, for TTLs and leases. @default the system clock */
+  clock?: Clock;
   /**
    * Scrubs the runtime's secrets from error text (`lastError`, a key's `detail`) before it is stored. The store
    * is the one place every such write passes, whoever calls it, so redacting here needs no caller to remember.
@@ -99,7 +101,8 @@ export class RequestStore implements RevocationStore {
   ) {
     this.retainMs = (options.retainDays ?? 400) * 86_400_000;
     this.leaseMs = options.leaseMs ?? 300_000;
-    this.now = options.now ?? Date.now;
+    const clock = options.clock ?? systemClock;
+    this.now = () => clock.now().getTime();
   }
 
   private get table() {

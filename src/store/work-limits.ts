@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type Clock, systemClock } from '../domain/clock.js';
 import type { PersonJobInput } from '../jobs/job.js';
 import { conditionFailed, epochSeconds } from './table.js';
 
@@ -60,7 +61,8 @@ export interface WorkLimitsOptions {
    * person's slot for no longer than that. @default 900_000
    */
   slotTtlMs?: number;
-  now?: () => number;
+  /** Time, for TTLs and leases. @default the system clock */
+  clock?: Clock;
 }
 
 /** Entry of a slot list: the job that holds it, and when the slot stops counting (epoch ms). */
@@ -109,7 +111,8 @@ export class WorkLimits implements WorkLimiter {
     this.perUser = options.perUser ?? 3;
     this.total = options.total ?? 20;
     this.slotTtlMs = options.slotTtlMs ?? 900_000;
-    this.now = options.now ?? Date.now;
+    const clock = options.clock ?? systemClock;
+    this.now = () => clock.now().getTime();
   }
 
   async admit(job: PersonJobInput): Promise<Admission> {

@@ -16,7 +16,7 @@ describe('access policy', () => {
         },
       },
       logger,
-      { ttlMs: 1000, now },
+      { ttlMs: 1000, clock: { now: () => new Date(now()) } },
     );
     return { p, calls: () => calls };
   }

@@ -51,7 +51,11 @@ describe('revocations that stop are resumed (worker, sweep, Retry now)', () => {
   beforeEach(() => {
     now = NOW.getTime();
     const doc = documentClient(db.client);
-    store = new RequestStore(doc, { table: db.table, now: () => now, leaseMs: LEASE_MS });
+    store = new RequestStore(doc, {
+      table: db.table,
+      clock: { now: () => new Date(now) },
+      leaseMs: LEASE_MS,
+    });
     queue = new RecordingQueue();
     const slackApi = webApiSlack({
       token: async () => TOKEN,
@@ -62,7 +66,7 @@ describe('revocations that stop are resumed (worker, sweep, Retry now)', () => {
     deps = {
       providers: async () => [h.provider],
       slack: slackApi,
-      ledger: new JobLedger(doc, { table: db.table, now: () => now }),
+      ledger: new JobLedger(doc, { table: db.table, clock: { now: () => new Date(now) } }),
       clock,
       logger: jsonLogger({ level: 'debug' }),
       queue,

@@ -223,7 +223,7 @@ describe('job ledger on DynamoDB (dynalite)', () => {
     const ledger = new JobLedger(documentClient(db.client), {
       table: db.table,
       leaseMs: 1000,
-      now: () => now,
+      clock: { now: () => new Date(now) },
     });
     expect(await ledger.claim('a', 'keys.stale')).toBe('claimed');
     expect(await ledger.claim('a', 'keys.stale')).toBe('busy');

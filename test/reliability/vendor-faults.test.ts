@@ -211,7 +211,7 @@ async function run(path: Path, fault: Fault, db: Awaited<ReturnType<typeof local
       case 'revoke': {
         const store = new RequestStore(documentClient(db.client), {
           table: db.table,
-          now: () => NOW.getTime(),
+          clock,
         });
         const deps = { store, providers: [provider], clock, logger, dryRun: false };
         const key = sandbox.workspace.keys.find(

@@ -32,7 +32,10 @@ describe('revocation (service, IDmelon sandbox, dynalite)', () => {
 
   beforeAll(async () => {
     db = await localTable();
-    store = new RequestStore(documentClient(db.client), { table: db.table, now: () => now });
+    store = new RequestStore(documentClient(db.client), {
+      table: db.table,
+      clock: { now: () => new Date(now) },
+    });
   });
   afterAll(async () => {
     await db.close();
@@ -250,7 +253,7 @@ describe('revocation (service, IDmelon sandbox, dynalite)', () => {
     const key = h.sandbox.workspace.keys[0];
     const shortLease = new RequestStore(documentClient(db.client), {
       table: db.table,
-      now: () => now,
+      clock: { now: () => new Date(now) },
       leaseMs: 1000,
     });
     const d = { ...deps, store: shortLease };
@@ -278,7 +281,7 @@ describe('revocation (service, IDmelon sandbox, dynalite)', () => {
     const key = h.sandbox.workspace.keys[0];
     const shortLease = new RequestStore(documentClient(db.client), {
       table: db.table,
-      now: () => now,
+      clock: { now: () => new Date(now) },
       leaseMs: 1000,
     });
     const d = { ...deps, store: shortLease };
@@ -408,7 +411,10 @@ describe('request store (dynalite)', () => {
     const db = await localTable();
     try {
       const now = Date.parse('2026-01-01T00:00:00Z');
-      const store = new RequestStore(documentClient(db.client), { table: db.table, now: () => now });
+      const store = new RequestStore(documentClient(db.client), {
+        table: db.table,
+        clock: { now: () => new Date(now) },
+      });
       await store.create({
         id: 'R-TESTTTL1',
         requester: 'U1',

@@ -44,7 +44,12 @@ describe('work limits (DynamoDB on dynalite)', () => {
   async function board(perUser = 3, total = 20): Promise<WorkLimits> {
     const name = `limits-${table}`;
     await ensureTable(db.client, name);
-    return new WorkLimits(documentClient(db.client), { table: name, perUser, total, now: () => now });
+    return new WorkLimits(documentClient(db.client), {
+      table: name,
+      perUser,
+      total,
+      clock: { now: () => new Date(now) },
+    });
   }
 
   const kinds = (as: Admission[]) => as.map((a) => a.kind);

@@ -62,7 +62,7 @@ export async function admitAction(
       channel,
       team: action.team?.id ?? undefined,
       responseUrl: action.response_url,
-      issuedAt: deps.now(),
+      issuedAt: deps.clock.now().getTime(),
     },
     tell,
     answer,

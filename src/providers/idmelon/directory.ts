@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../../domain/clock.js';
 import type { OperationContext, UserSummary } from '../../domain/provider.js';
 import { collectSkipParallel } from '../../http/paginate.js';
 import type { IdmelonClient } from './client.js';
@@ -10,7 +11,8 @@ export interface DirectoryOptions {
   missRefreshMs?: number;
   /** Pages in flight while loading. @default 16 */
   concurrency?: number;
-  now?: () => number;
+  /** Time, for TTLs and leases. @default the system clock */
+  clock?: Clock;
 }
 
 /**
@@ -31,7 +33,8 @@ export class UserDirectory {
   ) {
     this.ttlMs = options.ttlMs ?? 300_000;
     this.missRefreshMs = options.missRefreshMs ?? 30_000;
-    this.now = options.now ?? Date.now;
+    const clock = options.clock ?? systemClock;
+    this.now = () => clock.now().getTime();
   }
 
   /** Users matching `predicate`; on a miss with a list older than `missRefreshMs`, the list is re-read once. */

@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../../domain/clock.js';
 import type { SecretSource } from '../../http/credentials.js';
 import type { Credentials, JsonClient } from '../../http/json-client.js';
 import { tokenSchema } from './schemas.js';
@@ -18,11 +19,11 @@ export class OAuthCredentials implements Credentials {
     private readonly tokenClient: JsonClient,
     private readonly clientId: SecretSource,
     private readonly clientSecret: SecretSource,
-    private readonly options: { now?: () => number; onToken?: (token: string) => void } = {},
+    private readonly options: { clock?: Clock; onToken?: (token: string) => void } = {},
   ) {}
 
   private now(): number {
-    return this.options.now?.() ?? Date.now();
+    return (this.options.clock ?? systemClock).now().getTime();
   }
 
   async headers(): Promise<Record<string, string>> {
