@@ -112,7 +112,7 @@ export interface Settings {
 }
 
 /**
- * One admin sending 200 `/keys stale 1` made 111 400 vendor requests (issue 11): three jobs at once is plenty for
+ * Without a cap, one admin sending 200 `/keys stale 1` makes over 100 000 vendor requests: three jobs at once is plenty for
  * one person (a scan, a lookup, a CSV), and twenty in all keeps a burst from many admins to a few minutes of work
  * for the five workers (serverless.yml `workerConcurrency`).
  */

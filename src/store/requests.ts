@@ -161,22 +161,27 @@ export class RequestStore implements RevocationStore {
   }
 
   async keys(id: string): Promise<RequestedKey[]> {
-    const keys: RequestedKey[] = [];
+    return (await this.itemsOf(id, 'KEY#')).map((item) => strip<RequestedKey>(item));
+  }
+
+  /** Every item of a request whose sort key starts with `prefix`, page by page, read consistently. */
+  private async itemsOf(id: string, prefix: string): Promise<Array<Record<string, unknown>>> {
+    const items: Array<Record<string, unknown>> = [];
     let start: Record<string, unknown> | undefined;
     do {
       const res = await this.db.send(
         new QueryCommand({
           TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :key)',
-          ExpressionAttributeValues: { ':pk': `REQ#${id}`, ':key': 'KEY#' },
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': `REQ#${id}`, ':prefix': prefix },
           ConsistentRead: true,
           ExclusiveStartKey: start,
         }),
       );
-      for (const item of res.Items ?? []) keys.push(strip<RequestedKey>(item));
+      items.push(...(res.Items ?? []));
       start = res.LastEvaluatedKey;
     } while (start);
-    return keys;
+    return items;
   }
 
   async setMessage(id: string, message: { channel: string; ts: string }): Promise<void> {
@@ -307,21 +312,8 @@ export class RequestStore implements RevocationStore {
   /** Every key (as `vendor#id`) any execution of this request sent to the vendor. */
   async sentKeys(id: string): Promise<Set<string>> {
     const sent = new Set<string>();
-    let start: Record<string, unknown> | undefined;
-    do {
-      const res = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :sent)',
-          ExpressionAttributeValues: { ':pk': `REQ#${id}`, ':sent': 'SENT#' },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of res.Items ?? [])
-        for (const k of (item.keys as string[] | undefined) ?? []) sent.add(k.slice('KEY#'.length));
-      start = res.LastEvaluatedKey;
-    } while (start);
+    for (const item of await this.itemsOf(id, 'SENT#'))
+      for (const k of (item.keys as string[] | undefined) ?? []) sent.add(k.slice('KEY#'.length));
     return sent;
   }
 

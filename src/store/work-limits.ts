@@ -5,7 +5,7 @@ import type { PersonJobInput } from '../jobs/job.js';
 import { conditionFailed, epochSeconds } from './table.js';
 
 /**
- * Bounded work per person (issue 11: one admin sending 200 `/keys stale 1` caused 111 400 vendor requests and
+ * Bounded work per person (unbounded, one admin sending 200 `/keys stale 1` makes over 100 000 vendor requests and
  * 200 CSV DMs). Before a job is queued it takes a slot: at most `perUser` jobs queued or running per person and
  * `total` in all, and a job that does the same work as one the person already has queued or running is not
  * queued again. The worker gives the slot back when the job is done; a slot whose worker died stops counting at

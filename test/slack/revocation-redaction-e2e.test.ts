@@ -19,7 +19,7 @@ const SECRET = 'redaction-e2e-signing-secret-0123';
 const text = (v: unknown) => JSON.stringify(v);
 
 /**
- * The attack from issue 11: IDmelon answers the revocation DELETE with an error whose body quotes the request's
+ * The attack: IDmelon answers the revocation DELETE with an error whose body quotes the request's
  * Authorization header (the Admin API key) inside a very long message. The key is the embedded sandbox's, which the
  * test log capture treats as a secret, so a log line that carried it would fail this file too. The test's own
  * logger has no redactor: the logs are clean only if the text was made safe before it was logged.
