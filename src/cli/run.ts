@@ -1,5 +1,11 @@
 import { digestText } from '../blocks/digest.js';
-import { type ParseResult, parseKeysCommand, parseUserCommand } from '../commands/grammar.js';
+import {
+  KEY_TYPES,
+  type ParseResult,
+  parseKeysCommand,
+  parseUserCommand,
+  VENDOR_NAMES,
+} from '../commands/grammar.js';
 import { configSecrets, loadLocalConfig } from '../config/env.js';
 import { loadSettings } from '../config/settings.js';
 import { type Clock, systemClock } from '../domain/clock.js';
@@ -39,7 +45,7 @@ export const EXIT_USAGE = 2;
 
 export const CLI_USAGE = [
   'Usage:',
-  '  keywarden keys stale <days> [--type phone|badge|desktop] [--vendor idmelon|trymellon|solvimon] [--json]',
+  `  keywarden keys stale <days> [--type ${KEY_TYPES.join('|')}] [--vendor ${VENDOR_NAMES.join('|')}] [--json]`,
   '  keywarden user lookup <email|id|name> [--json]',
   '  keywarden digest [--json]               the weekly digest for the last 7 full days',
   '  keywarden slack "/keys stale 90"      a slash command through the local bot, without Slack',
@@ -63,7 +69,7 @@ function parseFlags(argv: string[]): Flags | string {
     else if (arg === '--debug') flags.debug = true;
     else if (arg === '--type' || arg.startsWith('--type=')) {
       const value = arg === '--type' ? argv[++i] : arg.slice('--type='.length);
-      if (!value) return '--type needs a value (phone, badge or desktop)';
+      if (!value) return `--type needs a value (${KEY_TYPES.join(', ')})`;
       flags.type = value;
     } else if (arg === '--vendor' || arg.startsWith('--vendor=')) {
       const value = arg === '--vendor' ? argv[++i] : arg.slice('--vendor='.length);

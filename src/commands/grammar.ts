@@ -1,14 +1,20 @@
 import * as z from 'zod';
+import { type KeyType, VENDOR_KEY_TYPES, type VendorId, vendorOfKeyType } from '../domain/vendors.js';
 
 /**
  * The command grammar shared by Slack (`/keys stale 90 phone`) and the CLI (`keywarden keys stale 90 --type phone`).
  * Parsing never throws: any text gives a command or a usage error that names what was wrong.
  */
 
-export const KEY_TYPES = ['phone', 'badge', 'desktop'] as const;
-export type KeyType = (typeof KEY_TYPES)[number];
-export const VENDOR_NAMES = ['idmelon', 'trymellon', 'solvimon'] as const;
-export type VendorName = (typeof VENDOR_NAMES)[number];
+/** Every vendor's key types, in the vendors' order (from domain/vendors.ts). */
+export const KEY_TYPES = [
+  ...VENDOR_KEY_TYPES.idmelon,
+  ...VENDOR_KEY_TYPES.trymellon,
+  ...VENDOR_KEY_TYPES.solvimon,
+] as const satisfies readonly KeyType[];
+export type { KeyType };
+export const VENDOR_NAMES = Object.keys(VENDOR_KEY_TYPES) as [VendorId, ...VendorId[]];
+export type VendorName = VendorId;
 
 export const MIN_DAYS = 1;
 export const MAX_DAYS = 3650;
@@ -91,6 +97,13 @@ export function parseKeysCommand(text: string): ParseResult {
         KEYS_USAGE,
       );
     }
+  }
+  // A key type belongs to one vendor: it picks that vendor, and naming another one with it is a mistake.
+  if (type) {
+    const owner = vendorOfKeyType(type);
+    if (vendor && vendor !== owner)
+      return usageError(`${vendor} has no ${type} keys (${type} keys are ${owner}'s)`, KEYS_USAGE);
+    vendor = owner;
   }
   return {
     ok: true,

@@ -3,11 +3,26 @@ import { describe, expect, it } from 'vitest';
 import { KEYS_USAGE, parseKeysCommand, parseUserCommand, USER_USAGE } from '../../src/commands/grammar.js';
 
 describe('/keys grammar', () => {
-  it('parses "stale <days>" and an optional key type', () => {
+  it('parses "stale <days>" and an optional key type, which picks the vendor it belongs to', () => {
     expect(parseKeysCommand('stale 90')).toEqual({ ok: true, command: { kind: 'keys.stale', days: 90 } });
     expect(parseKeysCommand('  STALE   30  Badge ')).toEqual({
       ok: true,
-      command: { kind: 'keys.stale', days: 30, type: 'badge' },
+      command: { kind: 'keys.stale', days: 30, type: 'badge', vendor: 'idmelon' },
+    });
+  });
+
+  it("knows every vendor's key types: passkey is TryMellon's, api-key Solvimon's", () => {
+    expect(parseKeysCommand('stale 90 passkey')).toEqual({
+      ok: true,
+      command: { kind: 'keys.stale', days: 90, type: 'passkey', vendor: 'trymellon' },
+    });
+    expect(parseKeysCommand('stale 90 solvimon api-key')).toEqual({
+      ok: true,
+      command: { kind: 'keys.stale', days: 90, type: 'api-key', vendor: 'solvimon' },
+    });
+    expect(parseKeysCommand('stale 90 passkey idmelon')).toMatchObject({
+      ok: false,
+      problem: "idmelon has no passkey keys (passkey keys are trymellon's)",
     });
   });
 
@@ -40,7 +55,7 @@ describe('/keys grammar', () => {
     ['stale 2.5', 'days must be a whole number from 1 to 3650 (got "2.5")'],
     [
       'stale 90 laptop',
-      '"laptop" is neither a key type (phone, badge, desktop) nor a vendor (idmelon, trymellon, solvimon)',
+      '"laptop" is neither a key type (phone, badge, desktop, passkey, api-key) nor a vendor (idmelon, trymellon, solvimon)',
     ],
     ['stale 90 phone badge', '"badge" is given twice'],
     ['stale 90 idmelon solvimon', '"solvimon" is given twice'],

@@ -193,7 +193,7 @@ describe('Slack slash commands end to end (local server, fake Slack, IDmelon san
     ['stale abc', 'days must be a whole number from 1 to 3650 (got \\"abc\\")'],
     ['stale 0', 'days must be a whole number from 1 to 3650'],
     ['stale', 'days is missing'],
-    ['stale 90 laptop', 'is neither a key type (phone, badge, desktop) nor a vendor'],
+    ['stale 90 laptop', 'is neither a key type (phone, badge, desktop, passkey, api-key) nor a vendor'],
     ['rotate everything', 'unknown subcommand \\"rotate\\"'],
   ])('/keys %s: names the problem and shows the usage, and runs nothing', async (args, problem) => {
     const before = slack.responses.length;
