@@ -10,6 +10,7 @@ const UNIT = [
   'test/blocks/**/*.test.ts',
   'test/cli/format.test.ts',
   'test/commands/**/*.test.ts',
+  'test/composition/config.test.ts',
   'test/config/**/*.test.ts',
   'test/http/paginate.test.ts',
   'test/http/retry.test.ts',

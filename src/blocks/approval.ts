@@ -1,5 +1,4 @@
 import { DAY_MS } from '../domain/clock.js';
-import { VENDOR_LABELS } from '../domain/provider.js';
 import type { KeyOutcome, RequestedKey, RevocationRequest } from '../domain/revocation.js';
 import { keyUseText, plural } from '../util/time.js';
 import { actions, button, context, divider, header, type Message, section } from './kit.js';
@@ -43,7 +42,7 @@ function keyLine(k: RequestedKey, now: Date): string {
 }
 
 function vendorsText(r: RevocationRequest): string {
-  return r.vendors.map((v) => VENDOR_LABELS[v] ?? v).join(', ');
+  return r.vendorLabel ?? r.vendors.join(', ');
 }
 
 function cutoffDate(r: RevocationRequest): string | undefined {

@@ -1,9 +1,8 @@
-import { KEYS_USAGE, USER_USAGE } from '../commands/grammar.js';
 import { context, type Message, section } from './kit.js';
 import { escapeMrkdwn, field } from './mrkdwn.js';
 
-export function helpMessage(which: 'keys' | 'user'): Message {
-  const usage = which === 'keys' ? KEYS_USAGE : USER_USAGE;
+/** A command's usage, as the grammar writes it (src/commands/grammar.ts). */
+export function helpMessage(usage: string): Message {
   return { text: usage, blocks: [section(`\`\`\`${escapeMrkdwn(usage)}\`\`\``)] };
 }
 
@@ -11,8 +10,7 @@ export function helpMessage(which: 'keys' | 'user'): Message {
  * A usage error: the problem named on the first line, then the usage. The notification text (`text`) is mrkdwn
  * too, and Slack notifies for a mention in it, so it carries the same escaped problem as the block.
  */
-export function usageMessage(problem: string, which: 'keys' | 'user'): Message {
-  const usage = which === 'keys' ? KEYS_USAGE : USER_USAGE;
+export function usageMessage(problem: string, usage: string): Message {
   const shown = field(problem, 300);
   return {
     text: `${shown}\n${escapeMrkdwn(usage)}`,

@@ -1,13 +1,8 @@
 import { digestText } from '../blocks/digest.js';
-import {
-  KEY_TYPES,
-  type ParseResult,
-  parseKeysCommand,
-  parseUserCommand,
-  VENDOR_NAMES,
-} from '../commands/grammar.js';
-import { configSecrets, loadLocalConfig } from '../config/env.js';
-import { loadSettings } from '../config/settings.js';
+import { type ParseResult, parseKeysCommand, parseUserCommand } from '../commands/grammar.js';
+import { type LocalConfig, loadLocalConfig } from '../composition/config.js';
+import type { VendorCatalog } from '../domain/vendors.js';
+import { VENDORS, type VendorRegistry } from '../providers/registry.js';
 import { type Clock, systemClock } from '../domain/clock.js';
 import type { Progress, VendorId } from '../domain/provider.js';
 import { userMessage } from '../http/errors.js';
@@ -28,6 +23,8 @@ export interface CliIo {
   transport?: Transport;
   /** Whether stderr is a terminal (progress is redrawn in place). */
   interactive?: boolean;
+  /** The vendors (tests add one). @default the registry */
+  registry?: VendorRegistry;
 }
 
 /**
@@ -43,15 +40,17 @@ export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
 
-export const CLI_USAGE = [
-  'Usage:',
-  `  keywarden keys stale <days> [--type ${KEY_TYPES.join('|')}] [--vendor ${VENDOR_NAMES.join('|')}] [--json]`,
-  '  keywarden user lookup <email|id|name> [--json]',
-  '  keywarden digest [--json]               the weekly digest for the last 7 full days',
-  '  keywarden slack "/keys stale 90"      a slash command through the local bot, without Slack',
-  '  keywarden help',
-  'Options: --json prints the structured result; --debug shows stack traces and debug logs.',
-].join('\n');
+export function cliUsage(vendors: VendorCatalog): string {
+  return [
+    'Usage:',
+    `  keywarden keys stale <days> [--type ${vendors.keyTypes.join('|')}] [--vendor ${vendors.ids.join('|')}] [--json]`,
+    '  keywarden user lookup <email|id|name> [--json]',
+    '  keywarden digest [--json]               the weekly digest for the last 7 full days',
+    '  keywarden slack "/keys stale 90"      a slash command through the local bot, without Slack',
+    '  keywarden help',
+    'Options: --json prints the structured result; --debug shows stack traces and debug logs.',
+  ].join('\n');
+}
 
 interface Flags {
   json: boolean;
@@ -61,7 +60,7 @@ interface Flags {
   words: string[];
 }
 
-function parseFlags(argv: string[]): Flags | string {
+function parseFlags(argv: string[], vendors: VendorCatalog): Flags | string {
   const flags: Flags = { json: false, debug: false, words: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
@@ -69,11 +68,11 @@ function parseFlags(argv: string[]): Flags | string {
     else if (arg === '--debug') flags.debug = true;
     else if (arg === '--type' || arg.startsWith('--type=')) {
       const value = arg === '--type' ? argv[++i] : arg.slice('--type='.length);
-      if (!value) return `--type needs a value (${KEY_TYPES.join(', ')})`;
+      if (!value) return `--type needs a value (${vendors.keyTypes.join(', ')})`;
       flags.type = value;
     } else if (arg === '--vendor' || arg.startsWith('--vendor=')) {
       const value = arg === '--vendor' ? argv[++i] : arg.slice('--vendor='.length);
-      if (!value) return '--vendor needs a value (idmelon, trymellon or solvimon)';
+      if (!value) return `--vendor needs a value (${vendors.ids.join(', ')})`;
       flags.vendor = value;
     } else if (arg === '--help' || arg === '-h') flags.words.unshift('help');
     else if (arg.startsWith('--')) return `unknown option ${JSON.stringify(arg)}`;
@@ -86,12 +85,13 @@ function parseFlags(argv: string[]): Flags | string {
  * Progress on stderr for scans that take longer than a second: redrawn in place on a terminal, otherwise a line
  * every few seconds.
  */
-function progressReporter(io: CliIo, started: number) {
+function progressReporter(io: CliIo, clock: Clock) {
+  const started = clock.now().getTime();
   let lastLine = 0;
   let drawn = false;
   return {
     report(vendor: VendorId, p: Progress) {
-      const now = Date.now();
+      const now = clock.now().getTime();
       if (now - started < 1000) return;
       if (!io.interactive && now - lastLine < 3000) return;
       lastLine = now;
@@ -124,7 +124,9 @@ export async function runCli(argv: string[], terminal: CliIo): Promise<number> {
   // Filled with the configured credentials below, and with each sandbox's and each token as they appear.
   const redactor = new SecretRedactor();
   const io = redactingIo(terminal, redactor);
-  const flags = parseFlags(argv);
+  const registry = io.registry ?? VENDORS;
+  const CLI_USAGE = cliUsage(registry);
+  const flags = parseFlags(argv, registry);
   const usageFail = (problem: string, usage = CLI_USAGE) => {
     io.stderr(`keywarden: ${problem}\n${usage}\n`);
     return EXIT_USAGE;
@@ -136,10 +138,11 @@ export async function runCli(argv: string[], terminal: CliIo): Promise<number> {
     io.stdout(`${CLI_USAGE}\n`);
     return EXIT_OK;
   } else if (group === 'digest') {
-    parsed = parseKeysCommand(['digest', ...rest].join(' '));
+    parsed = parseKeysCommand(['digest', ...rest].join(' '), registry);
   } else if (group === 'keys') {
     parsed = parseKeysCommand(
       [...rest, ...(flags.type ? [flags.type] : []), ...(flags.vendor ? [flags.vendor] : [])].join(' '),
+      registry,
     );
   } else if (group === 'user') {
     if (flags.type || flags.vendor) return usageFail('--type and --vendor apply to "keys stale" only');
@@ -154,16 +157,15 @@ export async function runCli(argv: string[], terminal: CliIo): Promise<number> {
     return EXIT_OK;
   }
 
-  let config: ReturnType<typeof loadLocalConfig>;
-  let settings: ReturnType<typeof loadSettings>;
+  let config: LocalConfig;
   try {
-    config = loadLocalConfig(io.env);
-    settings = loadSettings(io.env);
+    config = loadLocalConfig(io.env, registry);
   } catch (err) {
     io.stderr(`keywarden: ${clean(userMessage(err))}\n`);
     return EXIT_FAILED;
   }
-  redactor.add(...configSecrets(config));
+  const { settings } = config;
+  redactor.add(...config.vendors.secrets);
   const logger = jsonLogger({
     level: flags.debug ? 'debug' : 'error',
     redactor,
@@ -173,17 +175,17 @@ export async function runCli(argv: string[], terminal: CliIo): Promise<number> {
   const ownTransport = io.transport ? undefined : undiciTransport();
   const transport = io.transport ?? (ownTransport as Transport);
   const clock = io.clock ?? systemClock;
-  const vendors = await startLocalVendors(config, {
+  const vendors = await startLocalVendors(config.vendors, {
     transport,
     logger,
     redactor,
+    requestTimeoutMs: settings.httpTimeoutMs,
     now: clock.now(),
-    solvimonDeactivateBody: settings.solvimonDeactivateBody,
     // A scan of one vendor starts only that vendor's sandbox.
     only: command.kind === 'keys.stale' && command.vendor ? [command.vendor] : undefined,
   });
   for (const note of vendors.notes) io.stderr(`${note}\n`);
-  const progress = progressReporter(io, Date.now());
+  const progress = progressReporter(io, clock);
   try {
     if (command.kind === 'keys.stale') {
       const providers = vendors.providers.filter((p) => !command.vendor || p.vendor === command.vendor);

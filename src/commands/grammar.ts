@@ -1,19 +1,13 @@
 import * as z from 'zod';
-import { type KeyType, VENDOR_KEY_TYPES, type VendorId, vendorOfKeyType } from '../domain/vendors.js';
+import type { KeyType, VendorCatalog, VendorId } from '../domain/vendors.js';
 
 /**
  * The command grammar shared by Slack (`/keys stale 90 phone`) and the CLI (`keywarden keys stale 90 --type phone`).
- * Parsing never throws: any text gives a command or a usage error that names what was wrong.
+ * Parsing never throws: any text gives a command or a usage error that names what was wrong. The vendors and key
+ * types it accepts are the registry's (src/providers/registry.ts), passed in by whoever composes the bot.
  */
 
-/** Every vendor's key types, in the vendors' order (from domain/vendors.ts). */
-export const KEY_TYPES = [
-  ...VENDOR_KEY_TYPES.idmelon,
-  ...VENDOR_KEY_TYPES.trymellon,
-  ...VENDOR_KEY_TYPES.solvimon,
-] as const satisfies readonly KeyType[];
 export type { KeyType };
-export const VENDOR_NAMES = Object.keys(VENDOR_KEY_TYPES) as [VendorId, ...VendorId[]];
 export type VendorName = VendorId;
 
 export const MIN_DAYS = 1;
@@ -29,13 +23,15 @@ export type Command =
 
 export type ParseResult = { ok: true; command: Command } | { ok: false; problem: string; usage: string };
 
-export const KEYS_USAGE = [
-  'Usage:',
-  `  /keys stale <days> [${KEY_TYPES.join('|')}] [${VENDOR_NAMES.join('|')}]`,
-  `      keys unused for <days> days (${MIN_DAYS}-${MAX_DAYS}), never-used keys too; every configured vendor unless one is named`,
-  '  /keys digest                           preview the weekly digest',
-  '  /keys help                             this help',
-].join('\n');
+export function keysUsage(vendors: VendorCatalog): string {
+  return [
+    'Usage:',
+    `  /keys stale <days> [${vendors.keyTypes.join('|')}] [${vendors.ids.join('|')}]`,
+    `      keys unused for <days> days (${MIN_DAYS}-${MAX_DAYS}), never-used keys too; every configured vendor unless one is named`,
+    '  /keys digest                           preview the weekly digest',
+    '  /keys help                             this help',
+  ].join('\n');
+}
 
 export const USER_USAGE = [
   'Usage:',
@@ -54,16 +50,14 @@ const daysSchema = z
   .transform(Number)
   .refine((n) => n >= MIN_DAYS && n <= MAX_DAYS);
 
-const typeSchema = z.enum(KEY_TYPES);
-const vendorSchema = z.enum(VENDOR_NAMES);
-
 function words(text: string): string[] {
   return text.trim().split(/\s+/).filter(Boolean);
 }
 
 const usageError = (problem: string, usage: string): ParseResult => ({ ok: false, problem, usage });
 
-export function parseKeysCommand(text: string): ParseResult {
+export function parseKeysCommand(text: string, vendors: VendorCatalog): ParseResult {
+  const KEYS_USAGE = keysUsage(vendors);
   const [sub, ...rest] = words(text);
   const subcommand = sub?.toLowerCase();
   if (subcommand === undefined || subcommand === 'help') return { ok: true, command: { kind: 'keys.help' } };
@@ -85,22 +79,21 @@ export function parseKeysCommand(text: string): ParseResult {
   let vendor: VendorName | undefined;
   for (const word of extra) {
     const w = word.toLowerCase();
-    const asType = typeSchema.safeParse(w);
-    const asVendor = vendorSchema.safeParse(w);
-    if (asType.success && type === undefined) type = asType.data;
-    else if (asVendor.success && vendor === undefined) vendor = asVendor.data;
-    else if (asType.success || asVendor.success)
-      return usageError(`${shown(word)} is given twice`, KEYS_USAGE);
+    const isType = vendors.vendorOfKeyType(w) !== undefined;
+    const isVendor = vendors.has(w);
+    if (isType && type === undefined) type = w;
+    else if (isVendor && vendor === undefined) vendor = w;
+    else if (isType || isVendor) return usageError(`${shown(word)} is given twice`, KEYS_USAGE);
     else {
       return usageError(
-        `${shown(word)} is neither a key type (${KEY_TYPES.join(', ')}) nor a vendor (${VENDOR_NAMES.join(', ')})`,
+        `${shown(word)} is neither a key type (${vendors.keyTypes.join(', ')}) nor a vendor (${vendors.ids.join(', ')})`,
         KEYS_USAGE,
       );
     }
   }
   // A key type belongs to one vendor: it picks that vendor, and naming another one with it is a mistake.
   if (type) {
-    const owner = vendorOfKeyType(type);
+    const owner = vendors.vendorOfKeyType(type) as VendorId;
     if (vendor && vendor !== owner)
       return usageError(`${vendor} has no ${type} keys (${type} keys are ${owner}'s)`, KEYS_USAGE);
     vendor = owner;

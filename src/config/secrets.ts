@@ -1,7 +1,9 @@
 import * as z from 'zod';
 import { ConfigError } from '../http/errors.js';
 import type { SecretRedactor } from '../log.js';
-import { httpUrl, optional } from './fields.js';
+import type { SecretSource } from '../http/credentials.js';
+import type { VendorDescriptor } from '../providers/descriptor.js';
+import { optional } from './fields.js';
 
 /**
  * The secret bundle: Slack's signing secret and bot token, and each vendor's credentials. On Lambda it is one
@@ -10,7 +12,8 @@ import { httpUrl, optional } from './fields.js';
  */
 const value = z.string().trim().min(1, { message: 'is empty' });
 
-export const secretBundleSchema = z.looseObject({
+/** Slack's part of the bundle; each vendor's fields are added from its descriptor. */
+const slackFields = {
   SLACK_SIGNING_SECRET: value,
   /** Required on Lambda; a local run without it can still answer through response_url. */
   SLACK_BOT_TOKEN: optional(
@@ -19,35 +22,36 @@ export const secretBundleSchema = z.looseObject({
       .trim()
       .regex(/^xox[bp]-/, { message: 'must be a Slack bot token (xoxb-…)' }),
   ),
-  IDMELON_API_KEY: optional(value),
-  IDMELON_BASE_URL: optional(httpUrl),
-  IDMELON_REGION: optional(z.enum(['us', 'eu'], { message: 'must be "us" or "eu"' })),
-  TRYMELLON_BASE_URL: optional(httpUrl),
-  TRYMELLON_CLIENT_ID: optional(value),
-  TRYMELLON_CLIENT_SECRET: optional(value),
-  SOLVIMON_BASE_URL: optional(httpUrl),
-  SOLVIMON_API_KEY: optional(value),
-  SOLVIMON_PLATFORM_ID: optional(value),
-});
-export type SecretBundle = z.infer<typeof secretBundleSchema>;
+};
 
-/** Every value in the bundle that must never reach a log line. */
-export function secretValues(bundle: SecretBundle): string[] {
-  return [
-    bundle.SLACK_SIGNING_SECRET,
-    bundle.SLACK_BOT_TOKEN,
-    bundle.IDMELON_API_KEY,
-    bundle.TRYMELLON_CLIENT_SECRET,
-    bundle.SOLVIMON_API_KEY,
-  ].filter((v): v is string => typeof v === 'string');
+export type SecretBundle = {
+  SLACK_SIGNING_SECRET: string;
+  SLACK_BOT_TOKEN?: string;
+  /** Vendor fields, by variable name (`IDMELON_API_KEY`). */
+  [field: string]: unknown;
+};
+
+/** The bundle's schema: Slack's fields and every vendor's, each validated by its vendor's schema. */
+export function secretBundleSchema(vendors: readonly VendorDescriptor[]) {
+  const shape: Record<string, z.ZodType> = { ...slackFields };
+  for (const v of vendors) for (const [name, f] of Object.entries(v.fields)) shape[name] = f.schema;
+  return z.looseObject(shape);
+}
+
+/** Every value in the bundle that must never reach a log line: Slack's and each vendor's credentials. */
+export function secretValues(bundle: SecretBundle, vendors: readonly VendorDescriptor[]): string[] {
+  const names = ['SLACK_SIGNING_SECRET', 'SLACK_BOT_TOKEN'];
+  for (const v of vendors) for (const [name, f] of Object.entries(v.fields)) if (f.secret) names.push(name);
+  return names.map((n) => bundle[n]).filter((v): v is string => typeof v === 'string' && v.length > 0);
 }
 
 export function parseSecretBundle(
   raw: unknown,
   source: string,
-  required: ReadonlyArray<keyof SecretBundle> = [],
+  vendors: readonly VendorDescriptor[],
+  required: readonly string[] = [],
 ): SecretBundle {
-  const parsed = secretBundleSchema.safeParse(raw);
+  const parsed = secretBundleSchema(vendors).safeParse(raw);
   const problems = parsed.success
     ? []
     : parsed.error.issues.map((i) => `${i.path.join('.') || '(secret)'} ${i.message}`);
@@ -56,7 +60,7 @@ export function parseSecretBundle(
       if (parsed.data[field] === undefined) problems.push(`${String(field)} is missing`);
   }
   if (!parsed.success || problems.length) throw new ConfigError(`${source}: ${problems.join('; ')}`);
-  return parsed.data;
+  return parsed.data as SecretBundle;
 }
 
 /** Where the bundle comes from: cached, and re-read on demand when a vendor says a credential was rotated. */
@@ -67,25 +71,23 @@ export interface SecretStore {
 }
 
 /** Registers every value with the log redactor as soon as it is read. */
-export function redacting(store: SecretStore, redactor: SecretRedactor): SecretStore {
+export function redacting(
+  store: SecretStore,
+  redactor: SecretRedactor,
+  vendors: readonly VendorDescriptor[],
+): SecretStore {
   return {
     get: async () => {
       const b = await store.get();
-      redactor.add(...secretValues(b));
+      redactor.add(...secretValues(b, vendors));
       return b;
     },
     refresh: async () => {
       const b = await store.refresh();
-      redactor.add(...secretValues(b));
+      redactor.add(...secretValues(b, vendors));
       return b;
     },
   };
-}
-
-/** Local runs: the same names from the environment. */
-export function envSecretStore(env: NodeJS.ProcessEnv): SecretStore {
-  const read = async () => parseSecretBundle(env, 'environment');
-  return { get: read, refresh: read };
 }
 
 /**
@@ -94,12 +96,12 @@ export function envSecretStore(env: NodeJS.ProcessEnv): SecretStore {
  */
 export function bundleSecret(
   store: SecretStore,
-  pick: (b: SecretBundle) => string | undefined,
+  pick: (b: SecretBundle) => unknown,
   name: string,
-) {
+): SecretSource {
   const read = (b: SecretBundle) => {
     const v = pick(b);
-    if (!v) throw new ConfigError(`${name} is missing from the secret`);
+    if (typeof v !== 'string' || !v) throw new ConfigError(`${name} is missing from the secret`);
     return v;
   };
   return {

@@ -1,12 +1,12 @@
 import * as z from 'zod';
 import { ConfigError } from '../http/errors.js';
 import { isTimeZone } from '../util/zoned.js';
-import { describeIssues } from './env.js';
 import { optional, wholeNumber } from './fields.js';
 
 /**
- * Keywarden's own settings (`KEYWARDEN_*`): who may do what and where things are posted. They are not secret, so
- * on Lambda they are plain environment variables; secrets live in Secrets Manager (see secrets.ts).
+ * Keywarden's own settings (`KEYWARDEN_*`): who may do what, where things are posted, logging and timeouts. They are
+ * not secret, so on Lambda they are plain environment variables, read by this same function; secrets live in
+ * Secrets Manager (see secrets.ts) and vendor settings are each vendor's own (see vendors.ts).
  */
 
 /** Comma-separated Slack user ids (U… or W… for Enterprise Grid). */
@@ -46,6 +46,11 @@ const flag = optional(
     .transform((v) => v === 'true' || v === '1' || v === 'yes'),
 );
 
+/** Names each invalid variable and why, never its value. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join('.') || '(config)'} ${i.message}`).join('; ');
+}
+
 export const settingsSchema = z.object({
   KEYWARDEN_ADMINS: userIds,
   KEYWARDEN_ADMIN_GROUP: userGroupId,
@@ -66,19 +71,6 @@ export const settingsSchema = z.object({
   ),
   /** "Stale" in the digest: idle at least this many days. */
   KEYWARDEN_STALE_DAYS: optional(wholeNumber(1, 3650)),
-  /** The PATCH body that deactivates a Solvimon API key (its docs list no status values). */
-  SOLVIMON_DEACTIVATE_BODY: optional(
-    z.string().transform((s, ctx) => {
-      try {
-        const v: unknown = JSON.parse(s);
-        if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
-      } catch {
-        // reported below
-      }
-      ctx.addIssue({ code: 'custom', message: 'must be a JSON object such as {"status":"INACTIVE"}' });
-      return z.NEVER;
-    }),
-  ),
   /** DynamoDB table for jobs and revocation requests. */
   KEYWARDEN_TABLE: optional(z.string().trim().min(3).max(255)),
   /** SQS queue the Slack function hands slow work to (Lambda only). */
@@ -87,6 +79,11 @@ export const settingsSchema = z.object({
   KEYWARDEN_MAX_JOBS_PER_USER: optional(wholeNumber(1, 100)),
   /** Jobs everyone together may have queued or running at once. */
   KEYWARDEN_MAX_JOBS: optional(wholeNumber(1, 1000)),
+  KEYWARDEN_LOG_LEVEL: optional(
+    z.enum(['debug', 'info', 'warn', 'error'], { message: 'must be debug, info, warn or error' }),
+  ),
+  /** One vendor request may take this long before it is retried. */
+  KEYWARDEN_HTTP_TIMEOUT_MS: optional(wholeNumber(1, 120_000)),
 });
 
 export interface Settings {
@@ -102,13 +99,16 @@ export interface Settings {
   digestChannel?: string;
   timeZone: string;
   staleDays: number;
-  solvimonDeactivateBody?: Record<string, unknown>;
   table: string;
   queueUrl?: string;
   /** @default 3 */
   maxJobsPerUser: number;
   /** @default 20 */
   maxJobs: number;
+  /** @default info */
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** @default 10 000 */
+  httpTimeoutMs: number;
 }
 
 /**
@@ -143,10 +143,11 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     digestChannel: e.KEYWARDEN_DIGEST_CHANNEL,
     timeZone: e.KEYWARDEN_TIMEZONE ?? 'UTC',
     staleDays: e.KEYWARDEN_STALE_DAYS ?? 90,
-    solvimonDeactivateBody: e.SOLVIMON_DEACTIVATE_BODY,
     table: e.KEYWARDEN_TABLE ?? 'keywarden',
     queueUrl: e.KEYWARDEN_QUEUE_URL,
     maxJobsPerUser,
     maxJobs,
+    logLevel: e.KEYWARDEN_LOG_LEVEL ?? 'info',
+    httpTimeoutMs: e.KEYWARDEN_HTTP_TIMEOUT_MS ?? 10_000,
   };
 }

@@ -1,5 +1,3 @@
-import { VENDOR_LABELS, type VendorId } from './vendors.js';
-
 /**
  * One error family. Each error carries a stable `code` (for logs, tests and Slack copy); vendor errors also carry
  * the vendor and, where the vendor answered, its status and its own (already summarised, redacted) code and message.
@@ -51,6 +49,8 @@ export class VendorError extends KeywardenError {
   }
   /** How many HTTP attempts were made before giving up. */
   attempts: number;
+  /** How the vendor is named to people ("IDmelon"); the id stands in when the adapter did not say. */
+  vendorLabel?: string;
   /** The HTTP status, when the vendor answered with one. */
   status?: number;
   /** The vendor's own error code, summarised and redacted by the adapter that read it. */
@@ -62,7 +62,7 @@ export class VendorError extends KeywardenError {
 /** The single sentence an admin sees for any error; detail goes to the log, never a stack trace. */
 export function userMessage(err: unknown): string {
   if (err instanceof VendorError) {
-    const who = VENDOR_LABELS[err.vendor as VendorId] ?? err.vendor;
+    const who = err.vendorLabel ?? err.vendor;
     switch (err.code) {
       case 'unauthorized':
         return `${who} refused Keywarden's credential (401). The API key may have expired or been reset; update the secret.`;

@@ -8,7 +8,7 @@ import type { Logger } from './logger.js';
  */
 import type { VendorId } from './vendors.js';
 
-export { VENDOR_LABELS, type VendorId } from './vendors.js';
+export type { VendorId } from './vendors.js';
 
 export interface KeyOwner {
   id?: string;

@@ -57,6 +57,8 @@ export interface RevocationRequest {
   reason?: string;
   keyCount: number;
   vendors: VendorId[];
+  /** How the request's vendor is named to people, as its adapter said when the request was made. */
+  vendorLabel?: string;
   createdAt: string;
   /** After this instant a pending request can no longer be approved. */
   validUntil: string;

@@ -34,6 +34,8 @@ export interface Credentials {
 export interface JsonClientOptions {
   /** Vendor id used in errors and logs. */
   vendor: string;
+  /** How the vendor is named to people, carried by every error so its message can say who failed. */
+  label?: string;
   baseUrl: string;
   transport: Transport;
   credentials: Credentials;
@@ -179,6 +181,15 @@ export class JsonClient {
     schema: S,
     call: CallOptions = {},
   ): Promise<z.infer<S>> {
+    try {
+      return await this.send(req, schema, call);
+    } catch (err) {
+      if (err instanceof VendorError && this.options.label) err.vendorLabel ??= this.options.label;
+      throw err;
+    }
+  }
+
+  private async send<S extends z.ZodType>(req: JsonRequest, schema: S, call: CallOptions): Promise<z.infer<S>> {
     const deadline = call.deadline ?? Deadline.after(this.defaultDeadlineMs);
     const what = `${req.method} ${req.path}`;
     let refreshed = false;

@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
-import { KEY_TYPES, MAX_DAYS, MAX_QUERY_LENGTH, MIN_DAYS, VENDOR_NAMES } from '../commands/grammar.js';
+import { MAX_DAYS, MAX_QUERY_LENGTH, MIN_DAYS } from '../commands/grammar.js';
+import { KEY_TYPE_PATTERN, VENDOR_ID_PATTERN } from '../domain/vendors.js';
 import { isUnsafeId } from '../http/path.js';
+
+/** A vendor or key type by name; whether Keywarden has it is checked where the work is done. */
+const vendorName = z.string().regex(VENDOR_ID_PATTERN);
+const keyTypeName = z.string().regex(KEY_TYPE_PATTERN);
 
 /**
  * Work handed from the Slack function to the worker (through SQS on Lambda, in-process locally). Validated again
@@ -25,7 +30,7 @@ const vendorId = z
   .refine((v) => !isUnsafeId(v), { message: 'is not a valid id' });
 
 const keyRef = z.object({
-  vendor: z.enum(VENDOR_NAMES),
+  vendor: vendorName,
   id: vendorId,
   ownerId: z.string().min(1).max(200).optional(),
 });
@@ -38,12 +43,12 @@ export const jobSchema = z.discriminatedUnion('kind', [
     id: z.string().min(8).max(128),
     origin,
     days: z.number().int().min(MIN_DAYS).max(MAX_DAYS),
-    type: z.enum(KEY_TYPES).optional(),
+    type: keyTypeName.optional(),
     /** `report`: first answer (list + CSV when long); `page`: another page in place; `csv`: the CSV only. */
     mode: z.enum(['report', 'page', 'csv']),
     offset: z.number().int().min(0).default(0),
     /** One vendor only; every configured vendor when absent. */
-    vendor: z.enum(VENDOR_NAMES).optional(),
+    vendor: vendorName.optional(),
     /** `new`: answer privately without replacing the message the button was on (the digest is everyone's). */
     reply: z.enum(['replace', 'new']).default('replace'),
   }),
@@ -73,8 +78,8 @@ export const jobSchema = z.discriminatedUnion('kind', [
       z.object({
         kind: z.literal('stale'),
         days: z.number().int().min(MIN_DAYS).max(MAX_DAYS),
-        type: z.enum(KEY_TYPES).optional(),
-        vendor: z.enum(VENDOR_NAMES).optional(),
+        type: keyTypeName.optional(),
+        vendor: vendorName.optional(),
       }),
     ]),
     reason: z.string().max(500).optional(),

@@ -8,6 +8,7 @@ import type { SlackApi } from '../slack/api.js';
 import type { SlashCommand } from '../slack/payloads.js';
 import { urlHost } from '../slack/response-url.js';
 import type { Admission, WorkLimiter } from '../store/work-limits.js';
+import type { VendorCatalog } from '../domain/vendors.js';
 
 export interface ListenerDeps {
   access: AccessPolicy;
@@ -20,6 +21,8 @@ export interface ListenerDeps {
   slack: SlackApi;
   logger: Logger;
   clock: Clock;
+  /** The vendors the command grammar accepts (the registry's). */
+  vendors: VendorCatalog;
 }
 
 /**

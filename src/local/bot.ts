@@ -6,26 +6,36 @@ import type { App } from '@slack/bolt';
 import type { IdmelonSandbox, IdmelonSandboxOptions } from '../../sandbox/idmelon/index.js';
 import { createApp } from '../app.js';
 import { AccessPolicy } from '../auth/access.js';
-import { configSecrets, loadLocalConfig } from '../config/env.js';
-import { loadSettings, type Settings } from '../config/settings.js';
+import { loadLocalConfig } from '../composition/config.js';
+import {
+  appLogger,
+  type Core,
+  listenerDeps,
+  settingsWarnings,
+  stores,
+  sweepDeps,
+  workerDeps,
+} from '../composition/deps.js';
+import type { Settings } from '../config/settings.js';
 import { type Clock, systemClock } from '../domain/clock.js';
 import type { VendorId } from '../domain/provider.js';
 import { type Transport, undiciTransport } from '../http/transport.js';
 import { runSweep } from '../jobs/sweep.js';
-import { runJob, type WorkerDeps } from '../jobs/worker.js';
-import type { ListenerDeps } from '../listeners/deps.js';
-import { jsonLogger, type Logger, type Redactor, SecretRedactor } from '../log.js';
+import { runJob } from '../jobs/worker.js';
+import { type Logger, type Redactor, SecretRedactor } from '../log.js';
+import { VENDORS, type VendorRegistry } from '../providers/registry.js';
 import type { SlackApi } from '../slack/api.js';
 import { KeywardenReceiver, type RawRequest } from '../slack/receiver.js';
 import { webApiSlack } from '../slack/web-api.js';
-import { JobLedger } from '../store/jobs.js';
+import type { JobLedger } from '../store/jobs.js';
 import { LocalQueueStore } from '../store/local-queue.js';
-import { RequestStore } from '../store/requests.js';
+import type { RequestStore } from '../store/requests.js';
 import { conditionFailed, documentClient } from '../store/table.js';
-import { WorkLimits } from '../store/work-limits.js';
+import type { WorkLimits } from '../store/work-limits.js';
 import { startLocalDynamo } from './dynamo.js';
 import { InlineQueue } from './inline-queue.js';
-import { type LocalVendors, startLocalVendors } from './vendors.js';
+import type { SandboxHandles, SandboxOptions } from './sandboxes.js';
+import { startLocalVendors } from './vendors.js';
 
 /** Largest request body accepted; Slack's payloads are a few kilobytes. */
 const MAX_BODY_BYTES = 1_000_000;
@@ -42,7 +52,12 @@ export interface LocalBotOptions {
   clock?: Clock;
   transport?: Transport;
   logger?: Logger;
+  /** The IDmelon sandbox's seed (most tests size only that one). */
   sandbox?: IdmelonSandboxOptions;
+  /** Every sandbox's seed, by vendor. */
+  sandboxOptions?: SandboxOptions;
+  /** The vendors (tests add one). @default the registry */
+  registry?: VendorRegistry;
   /** Only these vendors (tests that reason about one vendor). @default all three */
   vendors?: readonly VendorId[];
   /** Overrides the Slack Web API port (tests inject faults through it). */
@@ -64,7 +79,7 @@ export interface LocalBot {
   notes: string[];
   /** The embedded IDmelon sandbox, when IDmelon is not configured (tests read and change its data). */
   sandbox?: IdmelonSandbox;
-  sandboxes: LocalVendors['sandboxes'];
+  sandboxes: SandboxHandles;
   queue: InlineQueue;
   /** The job ledger and the work slots, on the bot's DynamoDB (tests look at what was queued and held). */
   ledger: JobLedger;
@@ -89,17 +104,17 @@ export interface LocalBot {
  */
 export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot> {
   const { env } = options;
-  const config = loadLocalConfig(env);
-  const settings = loadSettings(env);
+  const registry = options.registry ?? VENDORS;
+  const config = loadLocalConfig(env, registry);
+  const { settings } = config;
   const redactor = new SecretRedactor();
-  const logger =
-    options.logger ?? jsonLogger({ level: config.logLevel, redactor, base: { app: 'keywarden' } });
+  const logger = options.logger ?? appLogger(settings, redactor, { app: 'keywarden' });
   const generatedSigningSecret = env.SLACK_SIGNING_SECRET?.trim()
     ? undefined
     : randomBytes(16).toString('hex');
   const signingSecret = env.SLACK_SIGNING_SECRET?.trim() || (generatedSigningSecret as string);
   const botToken = env.SLACK_BOT_TOKEN?.trim() || undefined;
-  redactor.add(signingSecret, botToken, env.SLACK_APP_TOKEN, ...configSecrets(config));
+  redactor.add(signingSecret, botToken, env.SLACK_APP_TOKEN, ...config.vendors.secrets);
   const clock = options.clock ?? systemClock;
   const ownTransport = options.transport ? undefined : undiciTransport();
   const transport = options.transport ?? (ownTransport as Transport);
@@ -118,14 +133,14 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
   if (ownTransport) closers.push(() => ownTransport.close());
 
   try {
-    const vendors = await startLocalVendors(config, {
+    const vendors = await startLocalVendors(config.vendors, {
       transport,
       logger,
       redactor,
+      requestTimeoutMs: settings.httpTimeoutMs,
       now: clock.now(),
       only: options.vendors,
-      sandbox: options.sandbox,
-      solvimonDeactivateBody: settings.solvimonDeactivateBody,
+      sandboxOptions: { ...options.sandboxOptions, ...(options.sandbox ? { idmelon: options.sandbox } : {}) },
     });
     closers.push(() => vendors.close());
     const dataDir =
@@ -142,14 +157,17 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
         redactor,
         trustedResponseOrigins: options.trustedResponseOrigins,
       });
-    const db = documentClient(dynamo.client);
-    const ledger = new JobLedger(db, { table: settings.table, clock });
-    const limits = new WorkLimits(db, {
-      table: settings.table,
-      perUser: settings.maxJobsPerUser,
-      total: settings.maxJobs,
+    const core: Core = {
+      settings,
+      db: documentClient(dynamo.client),
+      slack,
       clock,
-    });
+      logger,
+      redactor,
+      vendors: registry,
+    };
+    const { ledger, limits, requests } = stores(core);
+    const db = core.db;
     const queue = new InlineQueue({
       store: new LocalQueueStore(db, settings.table),
       logger,
@@ -163,40 +181,19 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
     });
     closers.push(() => queue.close());
     const access = new AccessPolicy(slack, logger);
-    const requests = new RequestStore(db, {
-      table: settings.table,
-      retainDays: settings.retentionDays,
-      clock,
-      redactor,
-    });
-    const workerDeps: WorkerDeps = {
+    const worker = workerDeps(core, {
       providers: async () => vendors.providers,
-      slack,
-      ledger,
-      limits,
-      clock,
-      logger,
-      progressAfterMs: options.progressAfterMs,
+      stores: { ledger, limits, requests },
       queue,
-      digest: { timeZone: settings.timeZone, staleDays: settings.staleDays },
-      revocation: {
-        store: requests,
-        access,
-        approvers: { users: settings.approvers, group: settings.approverGroup },
-        approvalsChannel: settings.approvalsChannel,
-        auditChannel: settings.auditChannel,
-        dryRun: settings.dryRun,
-        ttlHours: settings.requestTtlHours,
-      },
-    };
-    const stored = await queue.start((job) => runJob(job, workerDeps));
+      access,
+      progressAfterMs: options.progressAfterMs,
+    });
+    const stored = await queue.start((job) => runJob(job, worker));
     // The sweep of stuck revocations: once at start-up (a run this process's predecessor left half-done is
     // resumed as soon as its lease lapses) and then every minute.
-    const revocationStore = workerDeps.revocation?.store as RequestStore;
+    const sweepOnce = () => runSweep(sweepDeps(core, { store: requests, queue }));
     const sweep = () =>
-      runSweep({ store: revocationStore, queue, clock, logger }).catch((err: unknown) =>
-        logger.error('the sweep of stuck revocations failed', { err }),
-      );
+      sweepOnce().catch((err: unknown) => logger.error('the sweep of stuck revocations failed', { err }));
     let sweeping: Promise<unknown> = Promise.resolve();
     const sweepEveryMs = options.sweepEveryMs ?? 60_000;
     if (sweepEveryMs > 0) {
@@ -211,16 +208,7 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
       });
       sweeping = sweep();
     }
-    const deps: ListenerDeps = {
-      access,
-      admins: { users: settings.admins, group: settings.adminGroup },
-      approvers: { users: settings.approvers, group: settings.approverGroup },
-      queue,
-      limits,
-      slack,
-      logger,
-      clock,
-    };
+    const deps = listenerDeps(core, { queue, limits, access });
     const receiver = new KeywardenReceiver({ signingSecret: async () => signingSecret, logger });
     const appToken = env.SLACK_APP_TOKEN?.trim();
     const app = createApp({
@@ -231,22 +219,7 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
       slackApiUrl: env.SLACK_API_URL,
     });
 
-    const notes = [...vendors.notes];
-    if (settings.admins.length === 0 && !settings.adminGroup) {
-      notes.push(
-        'KEYWARDEN_ADMINS and KEYWARDEN_ADMIN_GROUP are empty: every command will be politely refused.',
-      );
-    }
-    if (!settings.approvalsChannel) {
-      notes.push(
-        'KEYWARDEN_APPROVALS_CHANNEL is not set: revocation requests are refused until it is (they would show key names and owners wherever a command was typed).',
-      );
-    }
-    if (settings.approvers.length === 0 && !settings.approverGroup) {
-      notes.push(
-        'KEYWARDEN_APPROVERS and KEYWARDEN_APPROVER_GROUP are empty: revocations can be requested but nobody can approve them.',
-      );
-    }
+    const notes = [...vendors.notes, ...settingsWarnings(settings)];
     if (stored.redelivered > 0) {
       notes.push(
         `${stored.redelivered} job(s) still queued or running when Keywarden last stopped are being delivered again.`,
@@ -257,8 +230,6 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
         `${stored.dead} job(s) failed on every attempt and are kept in the local queue as dead-lettered (see the error log).`,
       );
     }
-    if (settings.dryRun)
-      notes.push('KEYWARDEN_DRY_RUN is on: approved revocations do everything except the DELETE calls.');
     if (!botToken)
       notes.push(
         'SLACK_BOT_TOKEN is not set: answers go through response_url only; CSV files and DMs are off.',
@@ -334,7 +305,7 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
       redactor,
       requests,
       app,
-      sweep: () => runSweep({ store: revocationStore, queue, clock, logger }),
+      sweep: sweepOnce,
       close: closeAll,
     };
   } catch (err) {

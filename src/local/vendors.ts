@@ -1,34 +1,16 @@
-import {
-  type IdmelonSandbox,
-  type IdmelonSandboxOptions,
-  startIdmelonSandbox,
-} from '../../sandbox/idmelon/index.js';
-import {
-  type SolvimonSandbox,
-  type SolvimonSandboxOptions,
-  startSolvimonSandbox,
-} from '../../sandbox/solvimon/index.js';
-import {
-  startTryMellonSandbox,
-  type TryMellonSandbox,
-  type TryMellonSandboxOptions,
-} from '../../sandbox/trymellon/index.js';
-import type { LocalConfig } from '../config/env.js';
+import { buildProviders } from '../composition/providers.js';
+import { readVendorConfig, type VendorConfig } from '../config/vendors.js';
 import type { Provider, VendorId } from '../domain/provider.js';
-import { staticSecret } from '../http/credentials.js';
 import type { Transport } from '../http/transport.js';
 import type { Logger, SecretRedactor } from '../log.js';
-import { createIdmelonProvider } from '../providers/idmelon/index.js';
-import { createSolvimonProvider } from '../providers/solvimon/index.js';
-import { createTryMellonProvider } from '../providers/trymellon/index.js';
-
-export const ALL_VENDORS: readonly VendorId[] = ['idmelon', 'trymellon', 'solvimon'];
+import type { VendorDescriptor } from '../providers/descriptor.js';
+import { type SandboxHandles, type SandboxOptions, SANDBOXES, type StartedSandbox } from './sandboxes.js';
 
 export interface LocalVendors {
   providers: Provider[];
   /** The embedded sandboxes, for the vendors that are not configured. */
-  sandboxes: { idmelon?: IdmelonSandbox; trymellon?: TryMellonSandbox; solvimon?: SolvimonSandbox };
-  /** One line per vendor served by its embedded sandbox, for stderr. */
+  sandboxes: SandboxHandles;
+  /** One line per vendor served by its embedded sandbox (or not served at all), for stderr. */
   notes: string[];
   close(): Promise<void>;
 }
@@ -37,99 +19,79 @@ export interface LocalVendorDeps {
   transport: Transport;
   logger: Logger;
   redactor?: SecretRedactor;
-  /** Only these vendors (tests). @default all three */
+  requestTimeoutMs?: number;
+  /** Only these vendors (tests, and a CLI scan of one vendor). @default every configured vendor */
   only?: readonly VendorId[];
-  sandbox?: IdmelonSandboxOptions;
-  trymellonSandbox?: TryMellonSandboxOptions;
-  solvimonSandbox?: SolvimonSandboxOptions;
-  /** From SOLVIMON_DEACTIVATE_BODY (settings). */
-  solvimonDeactivateBody?: Record<string, unknown>;
+  sandboxOptions?: SandboxOptions;
   now?: Date;
 }
 
 /**
  * The vendors a local run talks to: the real API where its settings are present, otherwise its embedded sandbox,
- * started in this process on loopback.
+ * started in this process on loopback. Either way the provider is built by the vendor's descriptor from field
+ * values, as on Lambda.
  */
-export async function startLocalVendors(config: LocalConfig, deps: LocalVendorDeps): Promise<LocalVendors> {
-  const closers: Array<() => Promise<void>> = [];
+export async function startLocalVendors(config: VendorConfig, deps: LocalVendorDeps): Promise<LocalVendors> {
+  const wanted = (v: VendorDescriptor) => !deps.only || deps.only.includes(v.id);
+  const started: Array<StartedSandbox<unknown>> = [];
+  const sandboxes: Record<string, unknown> = {};
   const notes: string[] = [];
-  const providers: Provider[] = [];
-  const sandboxes: LocalVendors['sandboxes'] = {};
-  const wanted = new Set(deps.only ?? ALL_VENDORS);
-  const common = { transport: deps.transport, logger: deps.logger, requestTimeoutMs: config.httpTimeoutMs };
+  const fromSandboxes: Array<{ vendor: VendorDescriptor; fields: Record<string, string> }> = [];
   try {
-    if (wanted.has('idmelon')) {
-      let baseUrl: string;
-      let apiKey: string;
-      if (config.idmelon.mode === 'remote') ({ baseUrl, apiKey } = config.idmelon);
-      else {
-        const sb = await startIdmelonSandbox({ now: deps.now, ...deps.sandbox });
-        closers.push(() => sb.close());
-        sandboxes.idmelon = sb;
-        ({ url: baseUrl, apiKey } = sb);
-        // A sandbox's credentials are redacted like real ones, so a local run shows what production would.
-        deps.redactor?.add(apiKey);
+    for (const vendor of config.unconfigured.filter(wanted)) {
+      const spec = (SANDBOXES as Record<string, (typeof SANDBOXES)[keyof typeof SANDBOXES] | undefined>)[
+        vendor.id
+      ];
+      const connection = Object.keys(vendor.fields).filter((n) => !vendor.fields[n]?.option);
+      if (!spec) {
         notes.push(
-          `IDmelon: no IDMELON_API_KEY set, using the embedded sandbox at ${sb.url} (${sb.workspace.users.length} users, ${sb.workspace.keys.length} keys).`,
+          `${vendor.label}: not configured (set ${connection.join(', ')}) and it has no sandbox; it is left out.`,
         );
+        continue;
       }
-      providers.push(createIdmelonProvider({ ...common, baseUrl, apiKey: staticSecret(apiKey) }));
-    }
-    if (wanted.has('trymellon')) {
-      let settings = config.trymellon;
-      if (settings.mode === 'sandbox') {
-        const sb = await startTryMellonSandbox({ now: deps.now, ...deps.trymellonSandbox });
-        closers.push(() => sb.close());
-        sandboxes.trymellon = sb;
-        settings = { mode: 'remote', baseUrl: sb.url, clientId: sb.clientId, clientSecret: sb.clientSecret };
-        deps.redactor?.add(sb.clientSecret);
-        notes.push(
-          `TryMellon: no TRYMELLON_CLIENT_ID set, using the embedded sandbox at ${sb.url} (${sb.workspace.users.length} users).`,
-        );
-      }
-      providers.push(
-        createTryMellonProvider({
-          ...common,
-          baseUrl: settings.baseUrl,
-          clientId: staticSecret(settings.clientId),
-          clientSecret: staticSecret(settings.clientSecret),
-          onToken: (t) => deps.redactor?.add(t),
-        }),
+      const options =
+        (deps.sandboxOptions as Record<string, object | undefined> | undefined)?.[vendor.id] ?? {};
+      const sb = await (spec as { start(o: object): Promise<StartedSandbox<unknown>> }).start({
+        now: deps.now,
+        ...options,
+      });
+      started.push(sb);
+      sandboxes[vendor.id] = sb.handle;
+      fromSandboxes.push({ vendor, fields: sb.fields });
+      notes.push(
+        `${vendor.label}: no ${vendor.required.join(' or ')} set, using the embedded sandbox at ${sb.url} (${sb.holds}).`,
       );
     }
-    if (wanted.has('solvimon')) {
-      let settings = config.solvimon;
-      if (settings.mode === 'sandbox') {
-        const sb = await startSolvimonSandbox({ now: deps.now, ...deps.solvimonSandbox });
-        closers.push(() => sb.close());
-        sandboxes.solvimon = sb;
-        settings = { mode: 'remote', baseUrl: sb.url, apiKey: sb.apiKey };
-        deps.redactor?.add(sb.apiKey);
-        notes.push(
-          `Solvimon: no SOLVIMON_API_KEY set, using the embedded sandbox at ${sb.url} (${sb.keys.length} API keys).`,
-        );
-      }
-      providers.push(
-        createSolvimonProvider({
-          ...common,
-          baseUrl: settings.baseUrl,
-          apiKey: staticSecret(settings.apiKey),
-          platformId: settings.platformId,
-          deactivateBody: deps.solvimonDeactivateBody,
-        }),
-      );
-    }
+    // The sandboxes' values go through the vendors' own schemas, like any setting.
+    const sandboxConfig = readVendorConfig(
+      fromSandboxes.map((s) => s.vendor),
+      { read: (name) => fromSandboxes.find((s) => name in s.fields)?.fields[name] },
+    );
+    // A sandbox's credentials are redacted like real ones, so a local run shows what production would.
+    deps.redactor?.add(...sandboxConfig.secrets);
+    const order = new Map(config.all.map((v, i) => [v.id, i]));
+    const served = [...config.configured.filter((c) => wanted(c.vendor)), ...sandboxConfig.configured].sort(
+      (a, b) => (order.get(a.vendor.id) ?? 0) - (order.get(b.vendor.id) ?? 0),
+    );
+    const providers = buildProviders(
+      { all: config.all, configured: served, unconfigured: [], secrets: [] },
+      {
+        transport: deps.transport,
+        logger: deps.logger,
+        requestTimeoutMs: deps.requestTimeoutMs,
+        redact: (value) => deps.redactor?.add(value),
+      },
+    );
+    return {
+      providers,
+      sandboxes: sandboxes as SandboxHandles,
+      notes,
+      close: async () => {
+        await Promise.all(started.map((s) => s.close()));
+      },
+    };
   } catch (err) {
-    for (const c of closers) await c().catch(() => undefined);
+    for (const s of started) await s.close().catch(() => undefined);
     throw err;
   }
-  return {
-    providers,
-    sandboxes,
-    notes,
-    close: async () => {
-      await Promise.all(closers.map((c) => c()));
-    },
-  };
 }

@@ -1,44 +1,31 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createApp } from '../app.js';
-import { AccessPolicy } from '../auth/access.js';
 import { sqsQueue } from '../aws/sqs-queue.js';
-import { systemClock } from '../domain/clock.js';
+import { listenerDeps, stores } from '../composition/deps.js';
 import { ConfigError } from '../http/errors.js';
 import { KeywardenReceiver } from '../slack/receiver.js';
 import { documentClient } from '../store/table.js';
-import { WorkLimits } from '../store/work-limits.js';
-import { lambdaBase, slackFor } from './base.js';
+import { type LambdaOptions, lambdaBase, lambdaCore } from './base.js';
 
 /**
  * The Slack endpoint on Lambda: receiver, listeners, the work limits (in DynamoDB, so they hold across
  * containers) and the SQS hand-off to the worker.
  */
-export function slackEventsRuntime(env: NodeJS.ProcessEnv) {
-  const base = lambdaBase(env);
+export function slackEventsRuntime(env: NodeJS.ProcessEnv, options: LambdaOptions = {}) {
+  const base = lambdaBase(env, options);
   const queueUrl = base.settings.queueUrl;
   if (!queueUrl) throw new ConfigError('KEYWARDEN_QUEUE_URL is not set');
-  const slack = slackFor(base);
-  const s = base.settings;
+  const core = lambdaCore(base);
   const receiver = new KeywardenReceiver({
     signingSecret: async () => (await base.secrets.get()).SLACK_SIGNING_SECRET,
     logger: base.logger,
   });
   createApp({
-    deps: {
-      access: new AccessPolicy(slack, base.logger),
-      admins: { users: s.admins, group: s.adminGroup },
-      approvers: { users: s.approvers, group: s.approverGroup },
+    deps: listenerDeps(core, {
       queue: sqsQueue(new SQSClient({}), queueUrl),
-      limits: new WorkLimits(documentClient(limitsClient()), {
-        table: s.table,
-        perUser: s.maxJobsPerUser,
-        total: s.maxJobs,
-      }),
-      slack,
-      logger: base.logger,
-      clock: systemClock,
-    },
+      limits: stores(core, documentClient(limitsClient())).limits,
+    }),
     receiver,
     botToken: async () => (await base.secrets.get()).SLACK_BOT_TOKEN,
     slackApiUrl: env.SLACK_API_URL,

@@ -1,11 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { sqsQueue } from '../aws/sqs-queue.js';
+import { appLogger, sweepDeps } from '../composition/deps.js';
 import { loadSettings } from '../config/settings.js';
 import { systemClock } from '../domain/clock.js';
 import { ConfigError } from '../http/errors.js';
 import type { SweepDeps } from '../jobs/sweep.js';
-import { jsonLogger } from '../log.js';
+import { SecretRedactor } from '../log.js';
 import { RequestStore } from '../store/requests.js';
 import { documentClient } from '../store/table.js';
 
@@ -16,17 +17,16 @@ import { documentClient } from '../store/table.js';
 export function sweepRuntime(env: NodeJS.ProcessEnv): SweepDeps {
   const settings = loadSettings(env);
   if (!settings.queueUrl) throw new ConfigError('KEYWARDEN_QUEUE_URL is not set');
-  const level = env.KEYWARDEN_LOG_LEVEL;
-  return {
-    store: new RequestStore(documentClient(new DynamoDBClient({})), {
-      table: settings.table,
-      retainDays: settings.retentionDays,
-    }),
-    queue: sqsQueue(new SQSClient({}), settings.queueUrl),
-    clock: systemClock,
-    logger: jsonLogger({
-      level: level === 'debug' || level === 'warn' || level === 'error' ? level : 'info',
-      base: { fn: env.AWS_LAMBDA_FUNCTION_NAME },
-    }),
-  };
+  const redactor = new SecretRedactor();
+  return sweepDeps(
+    { clock: systemClock, logger: appLogger(settings, redactor, { fn: env.AWS_LAMBDA_FUNCTION_NAME }) },
+    {
+      store: new RequestStore(documentClient(new DynamoDBClient({})), {
+        table: settings.table,
+        retainDays: settings.retentionDays,
+        redactor,
+      }),
+      queue: sqsQueue(new SQSClient({}), settings.queueUrl),
+    },
+  );
 }

@@ -125,7 +125,12 @@ export async function createRequests(
   const verifiedAt = deps.clock.now();
   const perVendor = new Map<
     VendorId,
-    { keys: RequestedKey[]; dropped: NonNullable<RevocationRequest['dropped']>; criterion: RequestCriterion }
+    {
+      keys: RequestedKey[];
+      dropped: NonNullable<RevocationRequest['dropped']>;
+      criterion: RequestCriterion;
+      vendorLabel: string;
+    }
   >();
   let thresholdDays: number | undefined;
   if (source.kind === 'stale') {
@@ -147,6 +152,7 @@ export async function createRequests(
         keys,
         dropped: [],
         criterion: criterionFor(provider(deps, s.vendor), source.days),
+        vendorLabel: s.label,
       });
     }
   } else {
@@ -165,6 +171,7 @@ export async function createRequests(
         keys: [] as RequestedKey[],
         dropped: [] as NonNullable<RevocationRequest['dropped']>,
         criterion,
+        vendorLabel: p.label,
       };
       for (const r of refs) {
         const k = current.get(r.id);
@@ -201,6 +208,7 @@ export async function createRequests(
       reason: input.reason,
       thresholdDays,
       criterion: entry.criterion,
+      vendorLabel: entry.vendorLabel,
       verifiedAt: verifiedAt.toISOString(),
       dropped: entry.dropped.length ? entry.dropped.slice(0, 50) : undefined,
       validUntil: new Date(now + input.ttlHours * 3_600_000).toISOString(),

@@ -1,7 +1,12 @@
 import * as z from 'zod';
-import { KEY_TYPES, MAX_DAYS, MIN_DAYS, VENDOR_NAMES } from '../commands/grammar.js';
+import { MAX_DAYS, MIN_DAYS } from '../commands/grammar.js';
+import { KEY_TYPE_PATTERN, VENDOR_ID_PATTERN } from '../domain/vendors.js';
 import { isUnsafeId } from '../http/path.js';
 import { REQUEST_ID } from '../jobs/job.js';
+
+/** A vendor or key type by name; whether Keywarden has it is checked where the work is done. */
+const vendorName = z.string().regex(VENDOR_ID_PATTERN);
+const keyTypeName = z.string().regex(KEY_TYPE_PATTERN);
 
 /**
  * The parts of Slack payloads Keywarden reads, validated at the edge. Slack adds fields over time, so objects
@@ -35,14 +40,14 @@ export type BlockAction = z.infer<typeof blockActionSchema>;
 /** The value of "Next 20" and "Download CSV": the scan to run again and where to start. */
 export const stalePageRefSchema = z.object({
   days: z.number().int().min(MIN_DAYS).max(MAX_DAYS),
-  type: z.enum(KEY_TYPES).optional(),
-  vendor: z.enum(VENDOR_NAMES).optional(),
+  type: keyTypeName.optional(),
+  vendor: vendorName.optional(),
   offset: z.number().int().min(0).max(1_000_000),
 });
 
 /** The value of "Request revocation" on a key row. */
 export const revokeKeyRefSchema = z.object({
-  v: z.enum(VENDOR_NAMES),
+  v: vendorName,
   id: z
     .string()
     .min(1)
@@ -55,8 +60,8 @@ export const revokeKeyRefSchema = z.object({
 /** The value of "Request revocation of all N". */
 export const revokeStaleRefSchema = z.object({
   days: z.number().int().min(MIN_DAYS).max(MAX_DAYS),
-  type: z.enum(KEY_TYPES).optional(),
-  vendor: z.enum(VENDOR_NAMES).optional(),
+  type: keyTypeName.optional(),
+  vendor: vendorName.optional(),
 });
 
 /** The value of Approve / Deny / Retry. */

@@ -1,49 +1,52 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { KEYS_USAGE, parseKeysCommand, parseUserCommand, USER_USAGE } from '../../src/commands/grammar.js';
+import { keysUsage, parseKeysCommand, parseUserCommand, USER_USAGE } from '../../src/commands/grammar.js';
+import { VENDORS } from '../../src/providers/registry.js';
+
+const KEYS_USAGE = keysUsage(VENDORS);
 
 describe('/keys grammar', () => {
   it('parses "stale <days>" and an optional key type, which picks the vendor it belongs to', () => {
-    expect(parseKeysCommand('stale 90')).toEqual({ ok: true, command: { kind: 'keys.stale', days: 90 } });
-    expect(parseKeysCommand('  STALE   30  Badge ')).toEqual({
+    expect(parseKeysCommand('stale 90', VENDORS)).toEqual({ ok: true, command: { kind: 'keys.stale', days: 90 } });
+    expect(parseKeysCommand('  STALE   30  Badge ', VENDORS)).toEqual({
       ok: true,
       command: { kind: 'keys.stale', days: 30, type: 'badge', vendor: 'idmelon' },
     });
   });
 
   it("knows every vendor's key types: passkey is TryMellon's, api-key Solvimon's", () => {
-    expect(parseKeysCommand('stale 90 passkey')).toEqual({
+    expect(parseKeysCommand('stale 90 passkey', VENDORS)).toEqual({
       ok: true,
       command: { kind: 'keys.stale', days: 90, type: 'passkey', vendor: 'trymellon' },
     });
-    expect(parseKeysCommand('stale 90 solvimon api-key')).toEqual({
+    expect(parseKeysCommand('stale 90 solvimon api-key', VENDORS)).toEqual({
       ok: true,
       command: { kind: 'keys.stale', days: 90, type: 'api-key', vendor: 'solvimon' },
     });
-    expect(parseKeysCommand('stale 90 passkey idmelon')).toMatchObject({
+    expect(parseKeysCommand('stale 90 passkey idmelon', VENDORS)).toMatchObject({
       ok: false,
       problem: "idmelon has no passkey keys (passkey keys are trymellon's)",
     });
   });
 
   it('takes a vendor, alone or with a key type, in either order', () => {
-    expect(parseKeysCommand('stale 90 trymellon')).toEqual({
+    expect(parseKeysCommand('stale 90 trymellon', VENDORS)).toEqual({
       ok: true,
       command: { kind: 'keys.stale', days: 90, vendor: 'trymellon' },
     });
-    expect(parseKeysCommand('stale 90 IDmelon badge')).toEqual({
+    expect(parseKeysCommand('stale 90 IDmelon badge', VENDORS)).toEqual({
       ok: true,
       command: { kind: 'keys.stale', days: 90, type: 'badge', vendor: 'idmelon' },
     });
   });
 
   it('parses "digest"', () => {
-    expect(parseKeysCommand('digest')).toEqual({ ok: true, command: { kind: 'keys.digest' } });
+    expect(parseKeysCommand('digest', VENDORS)).toEqual({ ok: true, command: { kind: 'keys.digest' } });
   });
 
   it('treats an empty command and "help" as help', () => {
-    expect(parseKeysCommand('')).toEqual({ ok: true, command: { kind: 'keys.help' } });
-    expect(parseKeysCommand('help')).toEqual({ ok: true, command: { kind: 'keys.help' } });
+    expect(parseKeysCommand('', VENDORS)).toEqual({ ok: true, command: { kind: 'keys.help' } });
+    expect(parseKeysCommand('help', VENDORS)).toEqual({ ok: true, command: { kind: 'keys.help' } });
   });
 
   it.each([
@@ -62,16 +65,16 @@ describe('/keys grammar', () => {
     ['digest now', 'unexpected "now" after digest'],
     ['frobnicate', 'unknown subcommand "frobnicate"'],
   ])('rejects %j: %s', (text, problem) => {
-    expect(parseKeysCommand(text)).toEqual({ ok: false, problem, usage: KEYS_USAGE });
+    expect(parseKeysCommand(text, VENDORS)).toEqual({ ok: false, problem, usage: KEYS_USAGE });
   });
 
   it('accepts the bounds 1 and 3650', () => {
-    expect(parseKeysCommand('stale 1')).toMatchObject({ ok: true });
-    expect(parseKeysCommand('stale 3650')).toMatchObject({ ok: true });
+    expect(parseKeysCommand('stale 1', VENDORS)).toMatchObject({ ok: true });
+    expect(parseKeysCommand('stale 3650', VENDORS)).toMatchObject({ ok: true });
   });
 
   it('shortens a long pasted argument when echoing it back', () => {
-    const result = parseKeysCommand(`stale ${'9'.repeat(500)}`);
+    const result = parseKeysCommand(`stale ${'9'.repeat(500)}`, VENDORS);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.problem.length).toBeLessThan(120);
   });
@@ -79,7 +82,7 @@ describe('/keys grammar', () => {
   it('never throws: any text is a command or a usage error', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 300 }), (text) => {
-        const r = parseKeysCommand(text);
+        const r = parseKeysCommand(text, VENDORS);
         return r.ok ? r.command.kind.startsWith('keys.') : r.problem.length > 0 && r.usage === KEYS_USAGE;
       }),
       { numRuns: 2000 },
@@ -89,7 +92,7 @@ describe('/keys grammar', () => {
   it('accepts exactly the whole numbers 1-3650 as days', () => {
     fc.assert(
       fc.property(fc.integer({ min: -10_000, max: 10_000 }), (n) => {
-        const r = parseKeysCommand(`stale ${n}`);
+        const r = parseKeysCommand(`stale ${n}`, VENDORS);
         return r.ok === (n >= 1 && n <= 3650);
       }),
     );

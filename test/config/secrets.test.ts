@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { awsSecretStore } from '../../src/config/aws-secrets.js';
 import { bundleSecret, redacting } from '../../src/config/secrets.js';
 import { jsonLogger, SecretRedactor } from '../../src/log.js';
+import { VENDORS } from '../../src/providers/registry.js';
 import 'aws-sdk-client-mock-vitest/extend';
 
 const SECRET_ID = 'keywarden/prod';
@@ -19,7 +20,11 @@ describe('secrets from AWS Secrets Manager', () => {
   afterEach(() => sm.reset());
 
   const store = () =>
-    awsSecretStore({ secretId: SECRET_ID, client: new SecretsManagerClient({ region: 'eu-west-1' }) });
+    awsSecretStore({
+      secretId: SECRET_ID,
+      client: new SecretsManagerClient({ region: 'eu-west-1' }),
+      vendors: VENDORS.descriptors,
+    });
 
   it('reads the JSON bundle once and caches it per container', async () => {
     sm.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify(bundle) });
@@ -39,9 +44,9 @@ describe('secrets from AWS Secrets Manager', () => {
     const s = store();
     const key = bundleSecret(s, (b) => b.IDMELON_API_KEY, 'IDMELON_API_KEY');
     expect(await key.get()).toBe(bundle.IDMELON_API_KEY);
-    expect(await key.refresh()).toBe(true);
+    expect(await key.refresh?.()).toBe(true);
     expect(await key.get()).toBe('idmelon-admin-key-v2-0123456789');
-    expect(await key.refresh()).toBe(false);
+    expect(await key.refresh?.()).toBe(false);
   });
 
   it('names a missing field and never prints a value', async () => {
@@ -97,7 +102,7 @@ describe('secrets from AWS Secrets Manager', () => {
     const redactor = new SecretRedactor();
     const lines: string[] = [];
     const log = jsonLogger({ write: (l) => lines.push(l), redactor });
-    await redacting(store(), redactor).get();
+    await redacting(store(), redactor, VENDORS.descriptors).get();
     log.error(`oops ${bundle.SLACK_BOT_TOKEN} ${bundle.IDMELON_API_KEY} ${bundle.SLACK_SIGNING_SECRET}`);
     for (const v of Object.values(bundle)) expect(lines[0]).not.toContain(v);
   });

@@ -33,6 +33,7 @@ describe('JsonClient against a loopback server', () => {
   function client(over: Partial<JsonClientOptions> = {}) {
     return new JsonClient({
       vendor: 'idmelon',
+      label: 'IDmelon',
       baseUrl: server.url,
       transport,
       credentials: { headers: async () => ({ authorization: SECRET }) },
@@ -253,6 +254,7 @@ describe('vendor error text that echoes the credential', () => {
   function client(credentials = { headers: async () => ({ authorization: SECRET }) }) {
     return new JsonClient({
       vendor: 'idmelon',
+      label: 'IDmelon',
       baseUrl: server.url,
       transport,
       credentials,

@@ -1,6 +1,6 @@
 import type { SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { helpMessage, usageMessage } from '../../blocks/common.js';
-import { parseKeysCommand } from '../../commands/grammar.js';
+import { keysUsage, parseKeysCommand } from '../../commands/grammar.js';
 import { jobIdFor } from '../../jobs/job.js';
 import { commandOrigin, ephemeral, handOff, type ListenerDeps } from '../deps.js';
 import { admitCommand } from './admit.js';
@@ -10,8 +10,8 @@ export function keysCommand(deps: ListenerDeps) {
   return async ({ command, ack }: SlackCommandMiddlewareArgs): Promise<void> => {
     const cmd = await admitCommand(deps, command, ack);
     if (!cmd) return;
-    const parsed = parseKeysCommand(cmd.text);
-    if (!parsed.ok) return ack(ephemeral(usageMessage(parsed.problem, 'keys')));
+    const parsed = parseKeysCommand(cmd.text, deps.vendors);
+    if (!parsed.ok) return ack(ephemeral(usageMessage(parsed.problem, parsed.usage)));
     if (parsed.command.kind === 'keys.digest') {
       return handOff(
         deps,
@@ -24,7 +24,7 @@ export function keysCommand(deps: ListenerDeps) {
         ':bar_chart: Putting the weekly digest together… the preview replaces this message.',
       );
     }
-    if (parsed.command.kind !== 'keys.stale') return ack(ephemeral(helpMessage('keys')));
+    if (parsed.command.kind !== 'keys.stale') return ack(ephemeral(helpMessage(keysUsage(deps.vendors))));
     const { days, type, vendor } = parsed.command;
     await handOff(
       deps,

@@ -1,7 +1,7 @@
 import type { SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { helpMessage, usageMessage } from '../../blocks/common.js';
 import { field } from '../../blocks/mrkdwn.js';
-import { parseUserCommand } from '../../commands/grammar.js';
+import { parseUserCommand, USER_USAGE } from '../../commands/grammar.js';
 import { jobIdFor } from '../../jobs/job.js';
 import { commandOrigin, ephemeral, handOff, type ListenerDeps } from '../deps.js';
 import { admitCommand } from './admit.js';
@@ -12,8 +12,8 @@ export function userCommand(deps: ListenerDeps) {
     const cmd = await admitCommand(deps, command, ack);
     if (!cmd) return;
     const parsed = parseUserCommand(cmd.text);
-    if (!parsed.ok) return ack(ephemeral(usageMessage(parsed.problem, 'user')));
-    if (parsed.command.kind !== 'user.lookup') return ack(ephemeral(helpMessage('user')));
+    if (!parsed.ok) return ack(ephemeral(usageMessage(parsed.problem, parsed.usage)));
+    if (parsed.command.kind !== 'user.lookup') return ack(ephemeral(helpMessage(USER_USAGE)));
     const { query } = parsed.command;
     await handOff(
       deps,

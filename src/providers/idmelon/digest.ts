@@ -11,6 +11,7 @@ import { part } from '../digest-parts.js';
 import type { IdmelonClient } from './client.js';
 import { ACTION_AUTHENTICATION } from './client.js';
 import type { logEntrySchema } from './schemas.js';
+import { IDMELON } from './info.js';
 
 /** Sign-ins read one by one to count failures, at most; above that the count is skipped, not guessed. */
 export const FAILURE_SCAN_LIMIT = 2_000;
@@ -252,5 +253,5 @@ export async function idmelonDigest(
   });
 
   const parts = await Promise.all([users, keys, signIns, ...statistics, credential]);
-  return { vendor: 'idmelon', label: 'IDmelon', parts, requests: ctx.meter.requests, data };
+  return { vendor: IDMELON.id, label: IDMELON.label, parts, requests: ctx.meter.requests, data };
 }

@@ -7,6 +7,7 @@ import type { Transport } from '../../http/transport.js';
 import type { Logger } from '../../log.js';
 import { IdmelonClient } from './client.js';
 import { IdmelonProvider, type IdmelonProviderOptions } from './provider.js';
+import { IDMELON } from './info.js';
 
 export interface IdmelonWiring extends IdmelonProviderOptions {
   baseUrl: string;
@@ -22,7 +23,8 @@ export interface IdmelonWiring extends IdmelonProviderOptions {
 /** IDmelon's raw API key goes in `Authorization` with no "Bearer" prefix, as its docs say. */
 export function createIdmelonProvider(w: IdmelonWiring): IdmelonProvider {
   const http = new JsonClient({
-    vendor: 'idmelon',
+    vendor: IDMELON.id,
+    label: IDMELON.label,
     baseUrl: w.baseUrl,
     transport: w.transport,
     credentials: headerCredentials('authorization', w.apiKey),

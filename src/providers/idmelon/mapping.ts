@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Group, Key, Passkey, UserSummary } from '../../domain/provider.js';
 import type { groupSchema, IdmelonUser, passkeySchema, SecurityKey } from './schemas.js';
+import { IDMELON } from './info.js';
 
 const keyStatusLabels: Record<number, string> = { 20: 'active', 30: 'pending' };
 
@@ -8,7 +9,7 @@ const iso = (s: string) => new Date(s).toISOString();
 
 export function toKey(raw: SecurityKey): Key {
   return {
-    vendor: 'idmelon',
+    vendor: IDMELON.id,
     id: raw._id,
     name: raw.name ?? '(unnamed key)',
     type: raw.type ?? 'unknown',
@@ -27,7 +28,7 @@ export function toKey(raw: SecurityKey): Key {
 
 export function toUser(raw: IdmelonUser): UserSummary {
   return {
-    vendor: 'idmelon',
+    vendor: IDMELON.id,
     id: raw._id,
     email: raw.email ?? raw.owner ?? undefined,
     name: raw.name ?? raw.displayName ?? undefined,

@@ -19,6 +19,7 @@ import { idmelonDigest } from './digest.js';
 import { type DirectoryOptions, UserDirectory } from './directory.js';
 import { toGroup, toKey, toPasskey, toUser } from './mapping.js';
 import { keyTypeCounts, type SecurityKey } from './schemas.js';
+import { IDMELON } from './info.js';
 
 /** IDmelon user and key ids are MongoDB ObjectIds: 24 hex digits. */
 const OBJECT_ID = /^[0-9a-f]{24}$/i;
@@ -35,11 +36,11 @@ function lastUse(raw: SecurityKey): number {
 }
 
 export class IdmelonProvider implements Provider {
-  readonly vendor = 'idmelon' as const;
-  readonly label = 'IDmelon';
+  readonly vendor = IDMELON.id;
+  readonly label = IDMELON.label;
   /** Keys per bulk DELETE; the docs set no limit, this keeps one request's blast radius and body small. */
   readonly revokeBatchSize = 100;
-  readonly tracksUse = true;
+  readonly tracksUse = IDMELON.tracksUse;
   private readonly directory: UserDirectory;
 
   constructor(

@@ -6,6 +6,7 @@ import type { Transport } from '../../http/transport.js';
 import type { Logger } from '../../log.js';
 import { SolvimonClient } from './client.js';
 import { SolvimonProvider } from './provider.js';
+import { SOLVIMON } from './info.js';
 
 export interface SolvimonWiring {
   baseUrl: string;
@@ -23,7 +24,8 @@ export interface SolvimonWiring {
 export function createSolvimonProvider(w: SolvimonWiring): SolvimonProvider {
   const key = headerCredentials('x-api-key', w.apiKey);
   const http = new JsonClient({
-    vendor: 'solvimon',
+    vendor: SOLVIMON.id,
+    label: SOLVIMON.label,
     baseUrl: w.baseUrl,
     transport: w.transport,
     credentials: {

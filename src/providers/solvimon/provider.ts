@@ -17,6 +17,7 @@ import { mapLimit } from '../../util/concurrency.js';
 import { part } from '../digest-parts.js';
 import type { SolvimonClient } from './client.js';
 import { isActive, maskSecret, type SolvimonApiKey } from './schemas.js';
+import { SOLVIMON } from './info.js';
 
 export const STALE_MEANING =
   'Solvimon API keys record no last use, so "stale" here means created more than the given days ago and still active.';
@@ -29,7 +30,7 @@ export interface SolvimonProviderOptions {
 function toKey(k: SolvimonApiKey, owner?: string): Key {
   const masked = maskSecret(k.api_key);
   return {
-    vendor: 'solvimon',
+    vendor: SOLVIMON.id,
     id: k.id,
     name: k.description ?? (masked ? `API key ${masked}` : `API key ${k.id}`),
     type: 'api-key',
@@ -46,11 +47,11 @@ function toKey(k: SolvimonApiKey, owner?: string): Key {
 }
 
 export class SolvimonProvider implements Provider {
-  readonly vendor = 'solvimon' as const;
-  readonly label = 'Solvimon';
+  readonly vendor = SOLVIMON.id;
+  readonly label = SOLVIMON.label;
   readonly revokeBatchSize = 10;
   /** Solvimon records no last use: "stale" is measured by creation date. */
-  readonly tracksUse = false;
+  readonly tracksUse = SOLVIMON.tracksUse;
 
   constructor(
     readonly client: SolvimonClient,
@@ -84,7 +85,7 @@ export class SolvimonProvider implements Provider {
     if (keys.length === 0) return [];
     return [
       {
-        vendor: 'solvimon',
+        vendor: SOLVIMON.id,
         id: query.trim(),
         name: query.trim(),
         email: query.includes('@') ? query.trim() : undefined,
@@ -96,7 +97,7 @@ export class SolvimonProvider implements Provider {
     const keys = await this.client.search({ username }, { deadline: ctx.deadline, meter: ctx.meter });
     return {
       user: {
-        vendor: 'solvimon',
+        vendor: SOLVIMON.id,
         id: username,
         name: username,
         email: username.includes('@') ? username : undefined,
@@ -190,6 +191,12 @@ export class SolvimonProvider implements Provider {
         reviewStale: { days: input.staleDays, count: old },
       };
     });
-    return { vendor: 'solvimon', label: 'Solvimon', parts: [keysPart], requests: ctx.meter.requests, data };
+    return {
+      vendor: SOLVIMON.id,
+      label: SOLVIMON.label,
+      parts: [keysPart],
+      requests: ctx.meter.requests,
+      data,
+    };
   }
 }

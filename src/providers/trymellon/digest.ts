@@ -5,6 +5,7 @@ import type { Logger } from '../../log.js';
 import { part } from '../digest-parts.js';
 import { TRYMELLON_MAX_LIMIT, type TryMellonClient } from './client.js';
 import { HIGHLIGHTED_EVENTS, SECURITY_EVENTS } from './schemas.js';
+import { TRYMELLON } from './info.js';
 
 /** Audit pages read per digest at most (10 000 events); past that the counts are marked partial. */
 export const AUDIT_PAGE_LIMIT = 100;
@@ -86,7 +87,7 @@ export async function trymellonDigest(
   });
 
   const parts = await Promise.all([events, usage]);
-  return { vendor: 'trymellon', label: 'TryMellon', parts, requests: ctx.meter.requests, data };
+  return { vendor: TRYMELLON.id, label: TRYMELLON.label, parts, requests: ctx.meter.requests, data };
 }
 
 /** TryMellon's audit log, newest first, page by page (cursor pagination). */

@@ -7,6 +7,7 @@ import type { Logger } from '../../log.js';
 import { TryMellonClient } from './client.js';
 import { TryMellonProvider } from './provider.js';
 import { OAuthCredentials } from './token.js';
+import { TRYMELLON } from './info.js';
 
 export interface TryMellonWiring {
   baseUrl: string;
@@ -24,7 +25,8 @@ export interface TryMellonWiring {
 
 export function createTryMellonProvider(w: TryMellonWiring): TryMellonProvider {
   const common = {
-    vendor: 'trymellon',
+    vendor: TRYMELLON.id,
+    label: TRYMELLON.label,
     baseUrl: w.baseUrl,
     transport: w.transport,
     requestTimeoutMs: w.requestTimeoutMs,

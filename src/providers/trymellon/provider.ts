@@ -17,6 +17,7 @@ import { mapLimit } from '../../util/concurrency.js';
 import { TRYMELLON_MAX_LIMIT, type TryMellonClient } from './client.js';
 import { auditPages, trymellonDigest } from './digest.js';
 import type { Credential, TryMellonUser } from './schemas.js';
+import { TRYMELLON } from './info.js';
 
 /** Audit log pages read to find a user's recent events (there is no user filter). */
 const EVENT_PAGES_FOR_LOOKUP = 5;
@@ -28,7 +29,7 @@ export interface TryMellonProviderOptions {
 
 function toKey(externalUserId: string, c: Credential): Key {
   return {
-    vendor: 'trymellon',
+    vendor: TRYMELLON.id,
     id: c.credential_id,
     name: c.alias ?? '(unnamed passkey)',
     type: 'passkey',
@@ -46,7 +47,7 @@ function toKey(externalUserId: string, c: Credential): Key {
 
 function toUser(u: TryMellonUser): UserSummary {
   return {
-    vendor: 'trymellon',
+    vendor: TRYMELLON.id,
     id: u.external_user_id,
     email: u.external_user_id.includes('@') ? u.external_user_id : undefined,
     name: u.external_user_id,
@@ -55,11 +56,11 @@ function toUser(u: TryMellonUser): UserSummary {
 }
 
 export class TryMellonProvider implements Provider {
-  readonly vendor = 'trymellon' as const;
-  readonly label = 'TryMellon';
+  readonly vendor = TRYMELLON.id;
+  readonly label = TRYMELLON.label;
   /** One DELETE per passkey; a batch is revoked a few at a time. */
   readonly revokeBatchSize = 10;
-  readonly tracksUse = true;
+  readonly tracksUse = TRYMELLON.tracksUse;
 
   constructor(
     readonly client: TryMellonClient,

@@ -1,0 +1,155 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { AccessPolicy } from '../auth/access.js';
+import type { Settings } from '../config/settings.js';
+import type { Clock } from '../domain/clock.js';
+import type { Provider } from '../domain/provider.js';
+import type { VendorCatalog } from '../domain/vendors.js';
+import type { WorkerDeps } from '../jobs/deps.js';
+import type { ScheduledDigestDeps } from '../jobs/digest.js';
+import type { JobQueue } from '../jobs/job.js';
+import type { SweepDeps } from '../jobs/sweep.js';
+import type { ListenerDeps } from '../listeners/deps.js';
+import { jsonLogger, type Logger, type SecretRedactor } from '../log.js';
+import type { SlackApi } from '../slack/api.js';
+import { JobLedger } from '../store/jobs.js';
+import { RequestStore } from '../store/requests.js';
+import { WorkLimits } from '../store/work-limits.js';
+
+/**
+ * The one composition root: how the Slack listeners, the worker, the digest and the sweep are assembled from
+ * settings and adapters. The three Lambda functions (src/runtime), `npm start` (src/local/bot.ts) and the CLI
+ * differ only in the adapters they pass (DynamoDB or dynalite, SQS or the in-process queue, the real vendors or a
+ * sandbox); every setting reaches the same place in all of them.
+ */
+
+/** The logger every entry point uses: JSON lines on stderr at `KEYWARDEN_LOG_LEVEL`, through the redactor. */
+export function appLogger(settings: Settings, redactor: SecretRedactor, base: Record<string, unknown>): Logger {
+  return jsonLogger({ level: settings.logLevel, redactor, base });
+}
+
+export interface Core {
+  settings: Settings;
+  db: DynamoDBDocumentClient;
+  slack: SlackApi;
+  clock: Clock;
+  logger: Logger;
+  redactor?: SecretRedactor;
+  vendors: VendorCatalog;
+}
+
+/** The stores on the bot's table. `limitsDb` may be a client with tighter timeouts (the Slack function's). */
+export function stores(core: Core, limitsDb: DynamoDBDocumentClient = core.db) {
+  const { settings: s, clock } = core;
+  return {
+    ledger: new JobLedger(core.db, { table: s.table, clock }),
+    limits: new WorkLimits(limitsDb, { table: s.table, perUser: s.maxJobsPerUser, total: s.maxJobs, clock }),
+    requests: new RequestStore(core.db, {
+      table: s.table,
+      retainDays: s.retentionDays,
+      clock,
+      redactor: core.redactor,
+    }),
+  };
+}
+
+export type Stores = ReturnType<typeof stores>;
+
+export function listenerDeps(
+  core: Core,
+  parts: { queue: JobQueue; limits: WorkLimits; access?: AccessPolicy },
+): ListenerDeps {
+  const s = core.settings;
+  return {
+    access: parts.access ?? new AccessPolicy(core.slack, core.logger),
+    admins: { users: s.admins, group: s.adminGroup },
+    approvers: { users: s.approvers, group: s.approverGroup },
+    queue: parts.queue,
+    limits: parts.limits,
+    slack: core.slack,
+    logger: core.logger,
+    clock: core.clock,
+    vendors: core.vendors,
+  };
+}
+
+export interface WorkerParts {
+  providers: () => Promise<Provider[]>;
+  stores: Stores;
+  queue?: JobQueue;
+  access?: AccessPolicy;
+  /** A scan still running after this long gets a progress message. */
+  progressAfterMs?: number;
+  /** One revocation time slice, and one vendor call inside it (Lambda keeps both inside the worker's timeout). */
+  sliceMs?: number;
+  deadlineMs?: number;
+}
+
+export function workerDeps(core: Core, parts: WorkerParts): WorkerDeps {
+  const s = core.settings;
+  return {
+    providers: parts.providers,
+    slack: core.slack,
+    ledger: parts.stores.ledger,
+    limits: parts.stores.limits,
+    clock: core.clock,
+    logger: core.logger,
+    progressAfterMs: parts.progressAfterMs,
+    queue: parts.queue,
+    digest: { timeZone: s.timeZone, staleDays: s.staleDays },
+    revocation: {
+      store: parts.stores.requests,
+      access: parts.access ?? new AccessPolicy(core.slack, core.logger),
+      approvers: { users: s.approvers, group: s.approverGroup },
+      approvalsChannel: s.approvalsChannel,
+      auditChannel: s.auditChannel,
+      dryRun: s.dryRun,
+      ttlHours: s.requestTtlHours,
+      sliceMs: parts.sliceMs,
+      deadlineMs: parts.deadlineMs,
+    },
+  };
+}
+
+export function digestDeps(
+  core: Core,
+  parts: { providers: () => Promise<Provider[]>; ledger: JobLedger },
+): ScheduledDigestDeps {
+  const s = core.settings;
+  return {
+    providers: parts.providers,
+    slack: core.slack,
+    ledger: parts.ledger,
+    clock: core.clock,
+    logger: core.logger,
+    channel: s.digestChannel,
+    timeZone: s.timeZone,
+    staleDays: s.staleDays,
+  };
+}
+
+export function sweepDeps(
+  core: Pick<Core, 'clock' | 'logger'>,
+  parts: { store: RequestStore; queue: JobQueue },
+): SweepDeps {
+  return { store: parts.store, queue: parts.queue, clock: core.clock, logger: core.logger };
+}
+
+/**
+ * Settings that leave part of Keywarden unusable, said plainly: printed at `npm start`, logged as warnings on
+ * Lambda.
+ */
+export function settingsWarnings(s: Settings): string[] {
+  const out: string[] = [];
+  if (s.admins.length === 0 && !s.adminGroup)
+    out.push('KEYWARDEN_ADMINS and KEYWARDEN_ADMIN_GROUP are empty: every command will be politely refused.');
+  if (!s.approvalsChannel)
+    out.push(
+      'KEYWARDEN_APPROVALS_CHANNEL is not set: revocation requests are refused until it is (they would show key names and owners wherever a command was typed).',
+    );
+  if (s.approvers.length === 0 && !s.approverGroup)
+    out.push(
+      'KEYWARDEN_APPROVERS and KEYWARDEN_APPROVER_GROUP are empty: revocations can be requested but nobody can approve them.',
+    );
+  if (s.dryRun) out.push('KEYWARDEN_DRY_RUN is on: approved revocations do everything except the DELETE calls.');
+  return out;
+}

@@ -1,0 +1,58 @@
+import type * as z from 'zod';
+import type { Provider } from '../domain/provider.js';
+import type { VendorInfo } from '../domain/vendors.js';
+import type { Logger } from '../log.js';
+import type { SecretSource } from '../http/credentials.js';
+import type { Transport } from '../http/transport.js';
+
+/**
+ * What a vendor adapter tells the rest of Keywarden about itself. Each `providers/<vendor>/vendor.ts` exports one;
+ * `providers/registry.ts` lists them, and the command grammar, the configuration (environment and Secrets Manager
+ * alike), the CLI usage and the README's tables are derived from that list.
+ */
+export interface VendorField {
+  /** Validates the text as read from the environment or the secret; `undefined` is an unset field. */
+  schema: z.ZodType<string | undefined, unknown>;
+  /** A credential: registered with the log redactor, and on Lambda kept in the Secrets Manager secret. */
+  secret: boolean;
+  /**
+   * An option (a request body, a tuning value) rather than a connection setting: setting it alone does not mean
+   * "use the real API".
+   */
+  option?: boolean;
+  /** One line for the README's configuration table. */
+  doc: string;
+}
+
+/** A vendor's validated settings, as its factory reads them. */
+export interface VendorSettings {
+  /** The field's value, or undefined when it is not set. */
+  value(name: string): string | undefined;
+  /** The field as a credential that may be rotated: re-read once when the vendor answers 401. */
+  secret(name: string): SecretSource;
+}
+
+/** What every provider is built with, the same on Lambda, in `npm start` and in the CLI. */
+export interface VendorContext {
+  transport: Transport;
+  logger?: Logger;
+  /** One vendor request may take this long before it is retried (KEYWARDEN_HTTP_TIMEOUT_MS). */
+  requestTimeoutMs?: number;
+  /** Registers a value learnt at run time (an OAuth access token) with the log redactor. */
+  redact(value: string): void;
+}
+
+export interface VendorDescriptor extends VendorInfo {
+  /** Its settings by variable name (`IDMELON_API_KEY`), each also a field of the Secrets Manager secret. */
+  readonly fields: Readonly<Record<string, VendorField>>;
+  /** Fields that must all be set once any connection field is; a missing one is named with the ones that are set. */
+  readonly required: readonly string[];
+  create(settings: VendorSettings, context: VendorContext): Provider;
+}
+
+/** The connection fields of a vendor: setting any of them means "use the real API". */
+export function connectionFields(d: VendorDescriptor): string[] {
+  return Object.entries(d.fields)
+    .filter(([, f]) => !f.option)
+    .map(([name]) => name);
+}

@@ -1,0 +1,57 @@
+import * as z from 'zod';
+import { httpUrl, optional } from '../../config/fields.js';
+import type { VendorDescriptor } from '../descriptor.js';
+import { SOLVIMON } from './info.js';
+import { SOLVIMON_DEFAULT_BASE_URL } from './client.js';
+import { createSolvimonProvider } from './index.js';
+
+const credential = optional(z.string().trim().min(1, { message: 'is empty' }));
+
+function jsonObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const v: unknown = JSON.parse(text);
+    if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+  } catch {
+    // not JSON: reported by the schema
+  }
+  return undefined;
+}
+
+/** Solvimon: API keys, which record no last use; "stale" means created long ago and still active. */
+export const solvimonVendor: VendorDescriptor = {
+  ...SOLVIMON,
+  fields: {
+    SOLVIMON_API_KEY: { schema: credential, secret: true, doc: 'API key (sent as `X-API-KEY`).' },
+    SOLVIMON_BASE_URL: {
+      schema: optional(httpUrl),
+      secret: false,
+      doc: `API host (default ${SOLVIMON_DEFAULT_BASE_URL}).`,
+    },
+    SOLVIMON_PLATFORM_ID: {
+      schema: credential,
+      secret: false,
+      doc: 'Sent as `x-platform-id` when set.',
+    },
+    SOLVIMON_DEACTIVATE_BODY: {
+      schema: optional(
+        z.string().refine((s) => jsonObject(s) !== undefined, {
+          message: 'must be a JSON object such as {"status":"INACTIVE"}',
+        }),
+      ),
+      secret: false,
+      option: true,
+      doc: "The PATCH body that deactivates an API key (Solvimon's docs list no status values).",
+    },
+  },
+  required: ['SOLVIMON_API_KEY'],
+  create: (settings, context) => {
+    const body = settings.value('SOLVIMON_DEACTIVATE_BODY');
+    return createSolvimonProvider({
+      ...context,
+      baseUrl: settings.value('SOLVIMON_BASE_URL') ?? SOLVIMON_DEFAULT_BASE_URL,
+      apiKey: settings.secret('SOLVIMON_API_KEY'),
+      platformId: settings.value('SOLVIMON_PLATFORM_ID'),
+      deactivateBody: body === undefined ? undefined : jsonObject(body),
+    });
+  },
+};
