@@ -1,14 +1,14 @@
 import { digestText } from '../blocks/digest.js';
 import { type ParseResult, parseKeysCommand, parseUserCommand } from '../commands/grammar.js';
 import { type LocalConfig, loadLocalConfig } from '../composition/config.js';
-import type { VendorCatalog } from '../domain/vendors.js';
-import { VENDORS, type VendorRegistry } from '../providers/registry.js';
 import { type Clock, systemClock } from '../domain/clock.js';
 import type { Progress, VendorId } from '../domain/provider.js';
+import type { VendorCatalog } from '../domain/vendors.js';
 import { userMessage } from '../http/errors.js';
 import { type Transport, undiciTransport } from '../http/transport.js';
 import { startLocalVendors } from '../local/vendors.js';
 import { jsonLogger, type Redactor, SecretRedactor } from '../log.js';
+import { VENDORS, type VendorRegistry } from '../providers/registry.js';
 import { buildDigest, digestIsEmpty } from '../services/digest.js';
 import { lookupUser } from '../services/lookup.js';
 import { scanStaleKeys } from '../services/stale.js';

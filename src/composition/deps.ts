@@ -23,7 +23,11 @@ import { WorkLimits } from '../store/work-limits.js';
  */
 
 /** The logger every entry point uses: JSON lines on stderr at `KEYWARDEN_LOG_LEVEL`, through the redactor. */
-export function appLogger(settings: Settings, redactor: SecretRedactor, base: Record<string, unknown>): Logger {
+export function appLogger(
+  settings: Settings,
+  redactor: SecretRedactor,
+  base: Record<string, unknown>,
+): Logger {
   return jsonLogger({ level: settings.logLevel, redactor, base });
 }
 
@@ -150,6 +154,7 @@ export function settingsWarnings(s: Settings): string[] {
     out.push(
       'KEYWARDEN_APPROVERS and KEYWARDEN_APPROVER_GROUP are empty: revocations can be requested but nobody can approve them.',
     );
-  if (s.dryRun) out.push('KEYWARDEN_DRY_RUN is on: approved revocations do everything except the DELETE calls.');
+  if (s.dryRun)
+    out.push('KEYWARDEN_DRY_RUN is on: approved revocations do everything except the DELETE calls.');
   return out;
 }

@@ -1,7 +1,7 @@
 import * as z from 'zod';
+import type { SecretSource } from '../http/credentials.js';
 import { ConfigError } from '../http/errors.js';
 import type { SecretRedactor } from '../log.js';
-import type { SecretSource } from '../http/credentials.js';
 import type { VendorDescriptor } from '../providers/descriptor.js';
 import { optional } from './fields.js';
 

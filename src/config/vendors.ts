@@ -1,6 +1,6 @@
 import type { VendorId } from '../domain/vendors.js';
-import { ConfigError } from '../http/errors.js';
 import type { SecretSource } from '../http/credentials.js';
+import { ConfigError } from '../http/errors.js';
 import { connectionFields, type VendorDescriptor, type VendorSettings } from '../providers/descriptor.js';
 
 /**

@@ -41,7 +41,8 @@ export function vendorCatalog(vendors: readonly VendorInfo[]): VendorCatalog {
   const byId = new Map<string, VendorInfo>();
   const typeOwner = new Map<string, VendorId>();
   for (const v of vendors) {
-    if (!VENDOR_ID_PATTERN.test(v.id)) throw new Error(`vendor id ${JSON.stringify(v.id)} is not a-z, 0-9 and -`);
+    if (!VENDOR_ID_PATTERN.test(v.id))
+      throw new Error(`vendor id ${JSON.stringify(v.id)} is not a-z, 0-9 and -`);
     if (byId.has(v.id)) throw new Error(`vendor ${v.id} is listed twice`);
     byId.set(v.id, v);
     for (const t of v.keyTypes) {

@@ -189,7 +189,11 @@ export class JsonClient {
     }
   }
 
-  private async send<S extends z.ZodType>(req: JsonRequest, schema: S, call: CallOptions): Promise<z.infer<S>> {
+  private async send<S extends z.ZodType>(
+    req: JsonRequest,
+    schema: S,
+    call: CallOptions,
+  ): Promise<z.infer<S>> {
     const deadline = call.deadline ?? Deadline.after(this.defaultDeadlineMs);
     const what = `${req.method} ${req.path}`;
     let refreshed = false;

@@ -2,13 +2,13 @@ import type { AccessPolicy, Audience } from '../auth/access.js';
 import { errorMessage, noticeMessage } from '../blocks/common.js';
 import type { Message } from '../blocks/kit.js';
 import type { Clock } from '../domain/clock.js';
+import type { VendorCatalog } from '../domain/vendors.js';
 import type { JobOrigin, JobQueue, PersonJobInput } from '../jobs/job.js';
 import type { Logger } from '../log.js';
 import type { SlackApi } from '../slack/api.js';
 import type { SlashCommand } from '../slack/payloads.js';
 import { urlHost } from '../slack/response-url.js';
 import type { Admission, WorkLimiter } from '../store/work-limits.js';
-import type { VendorCatalog } from '../domain/vendors.js';
 
 export interface ListenerDeps {
   access: AccessPolicy;

@@ -4,7 +4,7 @@ import type { Provider, VendorId } from '../domain/provider.js';
 import type { Transport } from '../http/transport.js';
 import type { Logger, SecretRedactor } from '../log.js';
 import type { VendorDescriptor } from '../providers/descriptor.js';
-import { type SandboxHandles, type SandboxOptions, SANDBOXES, type StartedSandbox } from './sandboxes.js';
+import { SANDBOXES, type SandboxHandles, type SandboxOptions, type StartedSandbox } from './sandboxes.js';
 
 export interface LocalVendors {
   providers: Provider[];

@@ -1,9 +1,9 @@
 import type * as z from 'zod';
 import type { Provider } from '../domain/provider.js';
 import type { VendorInfo } from '../domain/vendors.js';
-import type { Logger } from '../log.js';
 import type { SecretSource } from '../http/credentials.js';
 import type { Transport } from '../http/transport.js';
+import type { Logger } from '../log.js';
 
 /**
  * What a vendor adapter tells the rest of Keywarden about itself. Each `providers/<vendor>/vendor.ts` exports one;

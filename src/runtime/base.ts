@@ -1,8 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { lambdaVendorConfig } from '../composition/config.js';
 import { appLogger, type Core } from '../composition/deps.js';
 import { buildProviders } from '../composition/providers.js';
-import { lambdaVendorConfig } from '../composition/config.js';
 import { awsSecretStore } from '../config/aws-secrets.js';
 import { redacting, type SecretStore } from '../config/secrets.js';
 import { loadSettings, type Settings } from '../config/settings.js';

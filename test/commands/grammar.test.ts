@@ -7,7 +7,10 @@ const KEYS_USAGE = keysUsage(VENDORS);
 
 describe('/keys grammar', () => {
   it('parses "stale <days>" and an optional key type, which picks the vendor it belongs to', () => {
-    expect(parseKeysCommand('stale 90', VENDORS)).toEqual({ ok: true, command: { kind: 'keys.stale', days: 90 } });
+    expect(parseKeysCommand('stale 90', VENDORS)).toEqual({
+      ok: true,
+      command: { kind: 'keys.stale', days: 90 },
+    });
     expect(parseKeysCommand('  STALE   30  Badge ', VENDORS)).toEqual({
       ok: true,
       command: { kind: 'keys.stale', days: 30, type: 'badge', vendor: 'idmelon' },

@@ -10,8 +10,8 @@ import type { Day } from '../../util/zoned.js';
 import { part } from '../digest-parts.js';
 import type { IdmelonClient } from './client.js';
 import { ACTION_AUTHENTICATION } from './client.js';
-import type { logEntrySchema } from './schemas.js';
 import { IDMELON } from './info.js';
+import type { logEntrySchema } from './schemas.js';
 
 /** Sign-ins read one by one to count failures, at most; above that the count is skipped, not guessed. */
 export const FAILURE_SCAN_LIMIT = 2_000;

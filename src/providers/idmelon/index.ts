@@ -6,8 +6,8 @@ import type { RetryPolicy } from '../../http/retry.js';
 import type { Transport } from '../../http/transport.js';
 import type { Logger } from '../../log.js';
 import { IdmelonClient } from './client.js';
-import { IdmelonProvider, type IdmelonProviderOptions } from './provider.js';
 import { IDMELON } from './info.js';
+import { IdmelonProvider, type IdmelonProviderOptions } from './provider.js';
 
 export interface IdmelonWiring extends IdmelonProviderOptions {
   baseUrl: string;

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { Group, Key, Passkey, UserSummary } from '../../domain/provider.js';
-import type { groupSchema, IdmelonUser, passkeySchema, SecurityKey } from './schemas.js';
 import { IDMELON } from './info.js';
+import type { groupSchema, IdmelonUser, passkeySchema, SecurityKey } from './schemas.js';
 
 const keyStatusLabels: Record<number, string> = { 20: 'active', 30: 'pending' };
 

@@ -17,9 +17,9 @@ import { mapLimit } from '../../util/concurrency.js';
 import { type IdmelonClient, KEY_STATUS_ACTIVE } from './client.js';
 import { idmelonDigest } from './digest.js';
 import { type DirectoryOptions, UserDirectory } from './directory.js';
+import { IDMELON } from './info.js';
 import { toGroup, toKey, toPasskey, toUser } from './mapping.js';
 import { keyTypeCounts, type SecurityKey } from './schemas.js';
-import { IDMELON } from './info.js';
 
 /** IDmelon user and key ids are MongoDB ObjectIds: 24 hex digits. */
 const OBJECT_ID = /^[0-9a-f]{24}$/i;

@@ -1,9 +1,9 @@
 import * as z from 'zod';
 import { httpUrl, optional } from '../../config/fields.js';
 import type { VendorDescriptor } from '../descriptor.js';
-import { IDMELON } from './info.js';
 import { IDMELON_REGIONS } from './client.js';
 import { createIdmelonProvider } from './index.js';
+import { IDMELON } from './info.js';
 
 const credential = optional(z.string().trim().min(1, { message: 'is empty' }));
 

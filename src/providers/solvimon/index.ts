@@ -5,8 +5,8 @@ import type { RetryPolicy } from '../../http/retry.js';
 import type { Transport } from '../../http/transport.js';
 import type { Logger } from '../../log.js';
 import { SolvimonClient } from './client.js';
-import { SolvimonProvider } from './provider.js';
 import { SOLVIMON } from './info.js';
+import { SolvimonProvider } from './provider.js';
 
 export interface SolvimonWiring {
   baseUrl: string;

@@ -16,8 +16,8 @@ import type { Logger } from '../../log.js';
 import { mapLimit } from '../../util/concurrency.js';
 import { part } from '../digest-parts.js';
 import type { SolvimonClient } from './client.js';
-import { isActive, maskSecret, type SolvimonApiKey } from './schemas.js';
 import { SOLVIMON } from './info.js';
+import { isActive, maskSecret, type SolvimonApiKey } from './schemas.js';
 
 export const STALE_MEANING =
   'Solvimon API keys record no last use, so "stale" here means created more than the given days ago and still active.';

@@ -1,9 +1,9 @@
 import * as z from 'zod';
 import { httpUrl, optional } from '../../config/fields.js';
 import type { VendorDescriptor } from '../descriptor.js';
-import { SOLVIMON } from './info.js';
 import { SOLVIMON_DEFAULT_BASE_URL } from './client.js';
 import { createSolvimonProvider } from './index.js';
+import { SOLVIMON } from './info.js';
 
 const credential = optional(z.string().trim().min(1, { message: 'is empty' }));
 
@@ -40,7 +40,7 @@ export const solvimonVendor: VendorDescriptor = {
       ),
       secret: false,
       option: true,
-      doc: "The PATCH body that deactivates an API key (Solvimon's docs list no status values).",
+      doc: 'The PATCH body that deactivates an API key (default `{"status":"INACTIVE"}`; Solvimon’s docs list no status values).',
     },
   },
   required: ['SOLVIMON_API_KEY'],

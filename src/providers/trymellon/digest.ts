@@ -4,8 +4,8 @@ import { paginateCursor } from '../../http/paginate.js';
 import type { Logger } from '../../log.js';
 import { part } from '../digest-parts.js';
 import { TRYMELLON_MAX_LIMIT, type TryMellonClient } from './client.js';
-import { HIGHLIGHTED_EVENTS, SECURITY_EVENTS } from './schemas.js';
 import { TRYMELLON } from './info.js';
+import { HIGHLIGHTED_EVENTS, SECURITY_EVENTS } from './schemas.js';
 
 /** Audit pages read per digest at most (10 000 events); past that the counts are marked partial. */
 export const AUDIT_PAGE_LIMIT = 100;

@@ -5,9 +5,9 @@ import type { RetryPolicy } from '../../http/retry.js';
 import type { Transport } from '../../http/transport.js';
 import type { Logger } from '../../log.js';
 import { TryMellonClient } from './client.js';
+import { TRYMELLON } from './info.js';
 import { TryMellonProvider } from './provider.js';
 import { OAuthCredentials } from './token.js';
-import { TRYMELLON } from './info.js';
 
 export interface TryMellonWiring {
   baseUrl: string;

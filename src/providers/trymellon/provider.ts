@@ -16,8 +16,8 @@ import type { Logger } from '../../log.js';
 import { mapLimit } from '../../util/concurrency.js';
 import { TRYMELLON_MAX_LIMIT, type TryMellonClient } from './client.js';
 import { auditPages, trymellonDigest } from './digest.js';
-import type { Credential, TryMellonUser } from './schemas.js';
 import { TRYMELLON } from './info.js';
+import type { Credential, TryMellonUser } from './schemas.js';
 
 /** Audit log pages read to find a user's recent events (there is no user filter). */
 const EVENT_PAGES_FOR_LOOKUP = 5;

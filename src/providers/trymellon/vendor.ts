@@ -1,9 +1,9 @@
 import * as z from 'zod';
 import { httpUrl, optional } from '../../config/fields.js';
 import type { VendorDescriptor } from '../descriptor.js';
-import { TRYMELLON } from './info.js';
 import { TRYMELLON_DEFAULT_BASE_URL } from './client.js';
 import { createTryMellonProvider } from './index.js';
+import { TRYMELLON } from './info.js';
 
 const credential = optional(z.string().trim().min(1, { message: 'is empty' }));
 
