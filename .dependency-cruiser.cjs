@@ -1,7 +1,8 @@
 /**
  * Keywarden's layer rules, run by `npm test` (`npm run layers`). Dependencies point down only:
  *
- *   functions/ → runtime, composition → features / jobs / listeners → services → domain
+ *   functions/ → runtime → composition → features (each capability's listeners, job handlers and renderers),
+ *   over the shared jobs/, listeners/ and blocks/ → services → domain
  *   adapters (http, store, providers, slack, aws, config) → domain (+ util); never services, jobs or Slack code
  *
  * A violation fails the build with the rule's name and this comment's reason. Type imports count: a type cycle is
@@ -47,8 +48,9 @@ module.exports = {
       name: 'renderers-no-adapters',
       severity: 'error',
       comment:
-        'Renderers (src/blocks) turn data into Block Kit and text; they call no vendor, store or AWS code.',
-      from: { path: '^src/blocks/' },
+        "Renderers (src/blocks, and each feature's *blocks.ts and csv.ts) turn data into Block Kit and text; " +
+        'they call no vendor, store or AWS code.',
+      from: { path: '^src/(blocks/|features/[^/]+/([a-z-]*blocks|csv)[.]ts$)' },
       to: { path: '^src/(http|store|providers|aws|config|jobs|listeners|local|runtime)/' },
     },
     {

@@ -1,5 +1,5 @@
 import type { ScheduledEvent } from 'aws-lambda';
-import { runScheduledDigest } from '../src/jobs/digest.js';
+import { runScheduledDigest } from '../src/features/digest/scheduled.js';
 import { digestRuntime } from '../src/runtime/digest.js';
 
 const deps = digestRuntime(process.env);

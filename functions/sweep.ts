@@ -1,5 +1,5 @@
 import type { ScheduledEvent } from 'aws-lambda';
-import { runSweep } from '../src/jobs/sweep.js';
+import { runSweep } from '../src/features/revocation/sweep.js';
 import { sweepRuntime } from '../src/runtime/sweep.js';
 
 const deps = sweepRuntime(process.env);

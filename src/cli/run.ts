@@ -1,9 +1,9 @@
-import { digestText } from '../blocks/digest.js';
 import { type ParseResult, parseKeysCommand, parseUserCommand } from '../commands/grammar.js';
 import { type LocalConfig, loadLocalConfig } from '../composition/config.js';
 import { type Clock, systemClock } from '../domain/clock.js';
 import type { Progress, VendorId } from '../domain/provider.js';
 import type { VendorCatalog } from '../domain/vendors.js';
+import { digestText } from '../features/digest/blocks.js';
 import { userMessage } from '../http/errors.js';
 import { type Transport, undiciTransport } from '../http/transport.js';
 import { startLocalVendors } from '../local/vendors.js';

@@ -1,10 +1,12 @@
 import { errorMessage } from '../blocks/common.js';
+import { runDigestPreview } from '../features/digest/preview.js';
+import { runLookup } from '../features/lookup/job.js';
+import { runDecide, runExecute, runResume, runRevocationRequest } from '../features/revocation/jobs.js';
+import { runStale } from '../features/stale/job.js';
 import { userMessage } from '../http/errors.js';
 import { Replier } from '../slack/replier.js';
 import { JobBusyError, type JobOutcome, RetryJobError, type WorkerDeps } from './deps.js';
 import type { Job, PersonJob } from './job.js';
-import { runDigestPreview, runLookup, runStale } from './reports.js';
-import { runDecide, runExecute, runResume, runRevocationRequest } from './revocation.js';
 
 export { JobBusyError, type JobOutcome, RetryJobError, type WorkerDeps } from './deps.js';
 

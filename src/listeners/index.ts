@@ -1,13 +1,12 @@
 import type { App } from '@slack/bolt';
-import { ACTION_APPROVE, ACTION_DENY, ACTION_RETRY } from '../blocks/approval.js';
-import { ACTION_DIGEST_REVIEW } from '../blocks/digest.js';
-import { ACTION_REVOKE_KEY, ACTION_REVOKE_STALE } from '../blocks/revoke-buttons.js';
-import { ACTION_STALE_CSV, ACTION_STALE_NEXT } from '../blocks/stale.js';
-import { approvalAction } from './actions/approval.js';
-import { revokeKeyAction, revokeStaleAction } from './actions/revoke-request.js';
-import { stalePageAction } from './actions/stale-page.js';
-import { keysCommand } from './commands/keys.js';
-import { userCommand } from './commands/user.js';
+import { ACTION_DIGEST_REVIEW } from '../features/digest/blocks.js';
+import { userCommand } from '../features/lookup/command.js';
+import { approvalAction, revokeKeyAction, revokeStaleAction } from '../features/revocation/actions.js';
+import { ACTION_APPROVE, ACTION_DENY, ACTION_RETRY } from '../features/revocation/blocks.js';
+import { ACTION_REVOKE_KEY, ACTION_REVOKE_STALE } from '../features/revocation/request-blocks.js';
+import { stalePageAction } from '../features/stale/actions.js';
+import { ACTION_STALE_CSV, ACTION_STALE_NEXT } from '../features/stale/blocks.js';
+import { keysCommand } from '../features/stale/command.js';
 import type { ListenerDeps } from './deps.js';
 
 /** Routes only: one listener per command or action_id. */

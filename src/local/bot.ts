@@ -19,8 +19,8 @@ import {
 import type { Settings } from '../config/settings.js';
 import { type Clock, systemClock } from '../domain/clock.js';
 import type { VendorId } from '../domain/provider.js';
+import { runSweep } from '../features/revocation/sweep.js';
 import { type Transport, undiciTransport } from '../http/transport.js';
-import { runSweep } from '../jobs/sweep.js';
 import { runJob } from '../jobs/worker.js';
 import { type Logger, type Redactor, SecretRedactor } from '../log.js';
 import { VENDORS, type VendorRegistry } from '../providers/registry.js';

@@ -1,5 +1,5 @@
 import { digestDeps, stores } from '../composition/deps.js';
-import type { ScheduledDigestDeps } from '../jobs/digest.js';
+import type { ScheduledDigestDeps } from '../features/digest/scheduled.js';
 import { cachedProviders, type LambdaOptions, lambdaBase, lambdaCore } from './base.js';
 
 /** The scheduled digest on Lambda. */

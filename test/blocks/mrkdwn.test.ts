@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { approvalMessage } from '../../src/blocks/approval.js';
 import { errorMessage } from '../../src/blocks/common.js';
 import { button, header } from '../../src/blocks/kit.js';
-import { renderLookup } from '../../src/blocks/lookup.js';
 import { field, plain } from '../../src/blocks/mrkdwn.js';
-import { keyRowText } from '../../src/blocks/stale.js';
 import type { Key } from '../../src/domain/provider.js';
+import { renderLookup } from '../../src/features/lookup/blocks.js';
+import { approvalMessage } from '../../src/features/revocation/blocks.js';
+import { keyRowText } from '../../src/features/stale/blocks.js';
 import type { RequestedKey, RevocationRequest } from '../../src/store/requests.js';
 import { INVISIBLE_MARK } from '../../src/util/text-safety.js';
 import { bidiOrInvisible, LINKABLE } from '../helpers/hostile-text.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { digestText } from '../../src/blocks/digest.js';
 import { formatLookupReport, formatStaleReport } from '../../src/cli/format.js';
 import { blocksToText } from '../../src/cli/try-slack.js';
+import { digestText } from '../../src/features/digest/blocks.js';
 import type { DigestReport } from '../../src/services/digest.js';
 import type { LookupReport } from '../../src/services/lookup.js';
 import type { StaleReport } from '../../src/services/stale.js';

@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { IdmelonWorkspace } from '../../sandbox/idmelon/workspace.js';
-import { digestText, renderDigest, sparkline } from '../../src/blocks/digest.js';
 import { blockLimitViolations } from '../../src/blocks/limits.js';
 import { DAY_MS, fixedClock } from '../../src/domain/clock.js';
-import { runScheduledDigest } from '../../src/jobs/digest.js';
+import { digestText, renderDigest, sparkline } from '../../src/features/digest/blocks.js';
+import { runScheduledDigest } from '../../src/features/digest/scheduled.js';
 import { jsonLogger, SecretRedactor } from '../../src/log.js';
 import { buildDigest, type DigestReport, digestIsEmpty } from '../../src/services/digest.js';
 import { webApiSlack } from '../../src/slack/web-api.js';

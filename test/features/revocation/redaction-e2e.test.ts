@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IdmelonSandbox } from '../../sandbox/idmelon/index.js';
-import type { Block } from '../../src/blocks/limits.js';
-import { type LocalBot, startLocalBot } from '../../src/local/bot.js';
-import { jsonLogger } from '../../src/log.js';
-import { STORED_ERROR_MAX } from '../../src/store/requests.js';
-import { FakeSlack } from '../helpers/fake-slack.js';
-import { clock } from '../helpers/idmelon.js';
+import type { IdmelonSandbox } from '../../../sandbox/idmelon/index.js';
+import type { Block } from '../../../src/blocks/limits.js';
+import { type LocalBot, startLocalBot } from '../../../src/local/bot.js';
+import { jsonLogger } from '../../../src/log.js';
+import { STORED_ERROR_MAX } from '../../../src/store/requests.js';
+import { FakeSlack } from '../../helpers/fake-slack.js';
+import { clock } from '../../helpers/idmelon.js';
 import {
   type Button,
   buttons,
@@ -13,7 +13,7 @@ import {
   pressBody,
   signedHeaders,
   slashCommandBody,
-} from '../helpers/slack-requests.js';
+} from '../../helpers/slack-requests.js';
 
 const SECRET = 'redaction-e2e-signing-secret-0123';
 const text = (v: unknown) => JSON.stringify(v);

@@ -1,9 +1,9 @@
-import { DAY_MS } from '../domain/clock.js';
-import type { KeyOutcome, RequestedKey, RevocationRequest } from '../domain/revocation.js';
-import { keyUseText, plural } from '../util/time.js';
-import { actions, button, context, divider, header, type Message, section } from './kit.js';
-import type { Block } from './limits.js';
-import { field } from './mrkdwn.js';
+import { actions, button, context, divider, header, type Message, section } from '../../blocks/kit.js';
+import type { Block } from '../../blocks/limits.js';
+import { field } from '../../blocks/mrkdwn.js';
+import { DAY_MS } from '../../domain/clock.js';
+import type { KeyOutcome, RequestedKey, RevocationRequest } from '../../domain/revocation.js';
+import { keyUseText, plural } from '../../util/time.js';
 
 export const ACTION_APPROVE = 'approval_approve';
 export const ACTION_DENY = 'approval_deny';

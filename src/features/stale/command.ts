@@ -2,8 +2,8 @@ import type { SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { helpMessage, usageMessage } from '../../blocks/common.js';
 import { keysUsage, parseKeysCommand } from '../../commands/grammar.js';
 import { jobIdFor } from '../../jobs/job.js';
-import { commandOrigin, ephemeral, handOff, type ListenerDeps } from '../deps.js';
-import { admitCommand } from './admit.js';
+import { admitCommand } from '../../listeners/admit-command.js';
+import { commandOrigin, ephemeral, handOff, type ListenerDeps } from '../../listeners/deps.js';
 
 /** `/keys stale <days> [type]` and `/keys help`. */
 export function keysCommand(deps: ListenerDeps) {

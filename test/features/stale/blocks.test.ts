@@ -1,14 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { csvCell, keysCsv } from '../../src/blocks/csv.js';
-import { blockLimitViolations, LIMITS } from '../../src/blocks/limits.js';
-import { renderLookup } from '../../src/blocks/lookup.js';
-import { escapeMrkdwn, field } from '../../src/blocks/mrkdwn.js';
-import { PAGE_SIZE, renderStaleReport } from '../../src/blocks/stale.js';
-import type { Key } from '../../src/domain/provider.js';
-import type { StaleReport } from '../../src/services/stale.js';
-import { bidiOrInvisible, hostileText, LINKABLE } from '../helpers/hostile-text.js';
-import { NOW } from '../helpers/idmelon.js';
+import { blockLimitViolations, LIMITS } from '../../../src/blocks/limits.js';
+import { escapeMrkdwn, field } from '../../../src/blocks/mrkdwn.js';
+import type { Key } from '../../../src/domain/provider.js';
+import { renderLookup } from '../../../src/features/lookup/blocks.js';
+import { PAGE_SIZE, renderStaleReport } from '../../../src/features/stale/blocks.js';
+import { csvCell, keysCsv } from '../../../src/features/stale/csv.js';
+import type { StaleReport } from '../../../src/services/stale.js';
+import { bidiOrInvisible, hostileText, LINKABLE } from '../../helpers/hostile-text.js';
+import { NOW } from '../../helpers/idmelon.js';
 
 const HOSTILE = [
   '<!channel>',

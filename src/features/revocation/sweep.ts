@@ -1,8 +1,8 @@
-import type { Clock } from '../domain/clock.js';
-import type { Logger } from '../log.js';
-import { findStuckRequests, type SweepOptions } from '../services/sweep.js';
-import type { RequestStore } from '../store/requests.js';
-import { type JobQueue, jobIdFor } from './job.js';
+import type { Clock } from '../../domain/clock.js';
+import { type JobQueue, jobIdFor } from '../../jobs/job.js';
+import type { Logger } from '../../log.js';
+import { findStuckRequests, type SweepOptions } from '../../services/sweep.js';
+import type { RequestStore } from '../../store/requests.js';
 
 export interface SweepDeps {
   store: RequestStore;

@@ -1,8 +1,8 @@
-import { changePercent, type DigestPart, type DigestReport, type Figure } from '../services/digest.js';
-import { cutText, terminalText } from '../util/text-safety.js';
-import { actions, button, context, divider, header, type Message, section } from './kit.js';
-import type { Block } from './limits.js';
-import { field } from './mrkdwn.js';
+import { actions, button, context, divider, header, type Message, section } from '../../blocks/kit.js';
+import type { Block } from '../../blocks/limits.js';
+import { field } from '../../blocks/mrkdwn.js';
+import { changePercent, type DigestPart, type DigestReport, type Figure } from '../../services/digest.js';
+import { cutText, terminalText } from '../../util/text-safety.js';
 
 export const ACTION_DIGEST_REVIEW = 'digest_review_stale';
 const BARS = '▁▂▃▄▅▆▇█';

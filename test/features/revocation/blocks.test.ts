@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { approvalMessage, auditLine, requesterNotice } from '../../src/blocks/approval.js';
-import type { RequestedKey, RevocationRequest } from '../../src/domain/revocation.js';
+import type { RequestedKey, RevocationRequest } from '../../../src/domain/revocation.js';
+import { approvalMessage, auditLine, requesterNotice } from '../../../src/features/revocation/blocks.js';
 
 const NOW = new Date('2026-11-23T12:00:00.000Z');
 const text = (v: unknown) => JSON.stringify(v);

@@ -1,7 +1,7 @@
 import type { SlashCommand as BoltSlashCommand } from '@slack/bolt';
-import { errorMessage } from '../../blocks/common.js';
-import { type SlashCommand, slashCommandSchema } from '../../slack/payloads.js';
-import { ephemeral, type ListenerDeps } from '../deps.js';
+import { errorMessage } from '../blocks/common.js';
+import { type SlashCommand, slashCommandSchema } from '../slack/payloads.js';
+import { ephemeral, type ListenerDeps } from './deps.js';
 
 /**
  * The gate every slash command passes: a readable payload, from an admin. Refusals are answered politely and

@@ -1,10 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { IdmelonSandbox } from '../../sandbox/idmelon/index.js';
-import { type Block, blockLimitViolations } from '../../src/blocks/limits.js';
-import { type LocalBot, startLocalBot } from '../../src/local/bot.js';
-import { jsonLogger } from '../../src/log.js';
-import { FakeSlack } from '../helpers/fake-slack.js';
-import { clock } from '../helpers/idmelon.js';
+import type { IdmelonSandbox } from '../../../sandbox/idmelon/index.js';
+import { type Block, blockLimitViolations } from '../../../src/blocks/limits.js';
+import { type LocalBot, startLocalBot } from '../../../src/local/bot.js';
+import { jsonLogger } from '../../../src/log.js';
+import { FakeSlack } from '../../helpers/fake-slack.js';
+import { clock } from '../../helpers/idmelon.js';
 import {
   type Button,
   buttons,
@@ -12,7 +12,7 @@ import {
   pressBody,
   signedHeaders,
   slashCommandBody,
-} from '../helpers/slack-requests.js';
+} from '../../helpers/slack-requests.js';
 
 const SECRET = 'revocation-e2e-signing-secret-0123';
 const text = (v: unknown) => JSON.stringify(v);

@@ -1,5 +1,5 @@
-import type { Key } from '../domain/provider.js';
-import { daysSince } from '../util/time.js';
+import type { Key } from '../../domain/provider.js';
+import { daysSince } from '../../util/time.js';
 
 /**
  * CSV for spreadsheets. Cells that a spreadsheet would run as a formula (leading `=`, `+`, `-`, `@`, tab or CR)

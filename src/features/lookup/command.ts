@@ -3,8 +3,8 @@ import { helpMessage, usageMessage } from '../../blocks/common.js';
 import { field } from '../../blocks/mrkdwn.js';
 import { parseUserCommand, USER_USAGE } from '../../commands/grammar.js';
 import { jobIdFor } from '../../jobs/job.js';
-import { commandOrigin, ephemeral, handOff, type ListenerDeps } from '../deps.js';
-import { admitCommand } from './admit.js';
+import { admitCommand } from '../../listeners/admit-command.js';
+import { commandOrigin, ephemeral, handOff, type ListenerDeps } from '../../listeners/deps.js';
 
 /** `/user lookup <email|id|name>` and `/user help`. */
 export function userCommand(deps: ListenerDeps) {

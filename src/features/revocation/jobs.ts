@@ -1,3 +1,21 @@
+import { errorMessage, noticeMessage } from '../../blocks/common.js';
+import type { Message } from '../../blocks/kit.js';
+import { field } from '../../blocks/mrkdwn.js';
+import { RetryJobError, type RevocationWorkerDeps, type WorkerDeps } from '../../jobs/deps.js';
+import { type Job, jobIdFor } from '../../jobs/job.js';
+import type { Logger } from '../../log.js';
+import {
+  type CreatedRequest,
+  createRequests,
+  decide,
+  type Execution,
+  executeRequest,
+  type RevocationDeps,
+} from '../../services/revocation.js';
+import type { Replier } from '../../slack/replier.js';
+import type { RequestedKey, RevocationRequest } from '../../store/requests.js';
+import { plural } from '../../util/time.js';
+import { toCsv } from '../stale/csv.js';
 import {
   type ApproverView,
   approvalMessage,
@@ -6,25 +24,7 @@ import {
   MAX_LISTED_KEYS,
   mention,
   requesterNotice,
-} from '../blocks/approval.js';
-import { errorMessage, noticeMessage } from '../blocks/common.js';
-import { toCsv } from '../blocks/csv.js';
-import type { Message } from '../blocks/kit.js';
-import { field } from '../blocks/mrkdwn.js';
-import type { Logger } from '../log.js';
-import {
-  type CreatedRequest,
-  createRequests,
-  decide,
-  type Execution,
-  executeRequest,
-  type RevocationDeps,
-} from '../services/revocation.js';
-import type { Replier } from '../slack/replier.js';
-import type { RequestedKey, RevocationRequest } from '../store/requests.js';
-import { plural } from '../util/time.js';
-import { RetryJobError, type RevocationWorkerDeps, type WorkerDeps } from './deps.js';
-import { type Job, jobIdFor } from './job.js';
+} from './blocks.js';
 
 export type { RevocationWorkerDeps };
 

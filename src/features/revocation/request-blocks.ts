@@ -1,8 +1,8 @@
-import type { Key } from '../domain/provider.js';
-import type { StaleReport } from '../services/stale.js';
-import { plural } from '../util/time.js';
-import { button } from './kit.js';
-import type { Block } from './limits.js';
+import { button } from '../../blocks/kit.js';
+import type { Block } from '../../blocks/limits.js';
+import type { Key } from '../../domain/provider.js';
+import type { StaleReport } from '../../services/stale.js';
+import { plural } from '../../util/time.js';
 
 export const ACTION_REVOKE_KEY = 'revoke_key';
 export const ACTION_REVOKE_STALE = 'revoke_stale';

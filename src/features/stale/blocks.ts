@@ -1,9 +1,9 @@
-import type { Key } from '../domain/provider.js';
-import type { StaleReport } from '../services/stale.js';
-import { keyUseText, plural } from '../util/time.js';
-import { actions, button, context, divider, header, type Message, section } from './kit.js';
-import type { Block } from './limits.js';
-import { field } from './mrkdwn.js';
+import { actions, button, context, divider, header, type Message, section } from '../../blocks/kit.js';
+import type { Block } from '../../blocks/limits.js';
+import { field } from '../../blocks/mrkdwn.js';
+import type { Key } from '../../domain/provider.js';
+import type { StaleReport } from '../../services/stale.js';
+import { keyUseText, plural } from '../../util/time.js';
 
 /** Rows per page; with the header, summaries and controls a page stays far below Slack's 50 blocks. */
 export const PAGE_SIZE = 20;

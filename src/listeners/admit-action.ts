@@ -1,8 +1,8 @@
-import { errorMessage } from '../../blocks/common.js';
-import type { Message } from '../../blocks/kit.js';
-import type { JobOrigin, PersonJobInput } from '../../jobs/job.js';
-import { type BlockAction, blockActionSchema } from '../../slack/payloads.js';
-import { type ListenerDeps, queued, trustedOrDropped } from '../deps.js';
+import { errorMessage } from '../blocks/common.js';
+import type { Message } from '../blocks/kit.js';
+import type { JobOrigin, PersonJobInput } from '../jobs/job.js';
+import { type BlockAction, blockActionSchema } from '../slack/payloads.js';
+import { type ListenerDeps, queued, trustedOrDropped } from './deps.js';
 
 export interface AdmittedAction {
   action: BlockAction;

@@ -1,9 +1,9 @@
-import type { Key } from '../domain/provider.js';
-import type { LookupReport, VendorLookup } from '../services/lookup.js';
-import { keyUseText, lastUseText, plural } from '../util/time.js';
-import { context, divider, header, type Message, section } from './kit.js';
-import type { Block } from './limits.js';
-import { field } from './mrkdwn.js';
+import { context, divider, header, type Message, section } from '../../blocks/kit.js';
+import type { Block } from '../../blocks/limits.js';
+import { field } from '../../blocks/mrkdwn.js';
+import type { Key } from '../../domain/provider.js';
+import type { LookupReport, VendorLookup } from '../../services/lookup.js';
+import { keyUseText, lastUseText, plural } from '../../util/time.js';
 
 /** Keys listed per person; more than that is unusual and summarised. */
 export const MAX_KEY_ROWS = 15;

@@ -1,11 +1,11 @@
-import { renderDigest } from '../blocks/digest.js';
-import type { Clock } from '../domain/clock.js';
-import type { Provider } from '../domain/provider.js';
-import type { Logger } from '../log.js';
-import { buildDigest, type DigestReport, digestIsEmpty } from '../services/digest.js';
-import type { SlackApi } from '../slack/api.js';
-import type { JobLedger } from '../store/jobs.js';
-import { lastFullDays } from '../util/zoned.js';
+import type { Clock } from '../../domain/clock.js';
+import type { Provider } from '../../domain/provider.js';
+import type { Logger } from '../../log.js';
+import { buildDigest, type DigestReport, digestIsEmpty } from '../../services/digest.js';
+import type { SlackApi } from '../../slack/api.js';
+import type { JobLedger } from '../../store/jobs.js';
+import { lastFullDays } from '../../util/zoned.js';
+import { renderDigest } from './blocks.js';
 
 export interface ScheduledDigestDeps {
   providers: () => Promise<Provider[]>;

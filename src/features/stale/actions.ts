@@ -1,8 +1,7 @@
-import type { SlackActionMiddlewareArgs } from '@slack/bolt';
 import { jobIdFor } from '../../jobs/job.js';
-import { parseJsonValue, stalePageRefSchema } from '../../slack/payloads.js';
-import type { ListenerDeps } from '../deps.js';
-import { admitAction, enqueueFrom } from './admit.js';
+import { buttonListener } from '../../listeners/button.js';
+import type { ListenerDeps } from '../../listeners/deps.js';
+import { stalePageRefSchema } from '../../slack/payloads.js';
 
 /**
  * "Next 20", "First page" and "Download CSV" under a stale list. The buttons carry the scan's parameters, so the
@@ -14,13 +13,10 @@ export function stalePageAction(
   mode: 'report' | 'page' | 'csv',
   reply: 'replace' | 'new' = 'replace',
 ) {
-  return async ({ body, ack }: SlackActionMiddlewareArgs): Promise<void> => {
-    await ack();
-    const admitted = await admitAction(deps, body, true);
-    if (!admitted) return;
-    const ref = parseJsonValue(stalePageRefSchema, admitted.value);
-    if (!ref) return admitted.tell('That button is out of date. Run the command again.');
-    await enqueueFrom(deps, admitted, {
+  return buttonListener(deps, {
+    audience: 'admins',
+    value: stalePageRefSchema,
+    job: (ref, admitted) => ({
       kind: 'keys.stale',
       id: jobIdFor(admitted.action.trigger_id, `keys.stale.${mode}`),
       origin: admitted.origin,
@@ -30,6 +26,6 @@ export function stalePageAction(
       mode,
       offset: ref.offset,
       reply,
-    });
-  };
+    }),
+  });
 }
