@@ -61,6 +61,9 @@ export interface KeyCycle {
   keptUntil?: string;
   requestId?: string;
   clearedWhy?: string;
+  /** Who reported it as not theirs, and when the security team was alerted. */
+  notMineBy?: string;
+  notMineAlertedAt?: string;
   /** The cycle's run that noticed it (policy and date): a second run the same day changes nothing. */
   runId: string;
 }
@@ -84,4 +87,65 @@ export interface SlackDirectory {
   usersByEmail(emails: readonly string[]): Promise<Map<string, string>>;
   /** The email of a Slack user, for deciding whether they own a key; undefined when Slack has none. */
   emailOf(userId: string): Promise<string | undefined>;
+}
+
+/** A per-owner notice of one run: claimed before the DM is sent, so a second run sends none. */
+export interface OwnerNotice {
+  runId: string;
+  ownerEmail: string;
+  state: 'sending' | 'sent';
+  leaseUntil?: number;
+  /** Where the DM landed, so it can be updated in place as the owner answers. */
+  message?: { channel: string; ts: string };
+  slackUser: string;
+  policy: string;
+  /** The keys it lists, as `vendor#keyId`. */
+  keys: string[];
+}
+
+/** The lifecycle's state, as the use cases see it (store/policy.ts implements it on DynamoDB). */
+export interface PolicyStore {
+  cycles(policy: string): Promise<KeyCycle[]>;
+  cycle(policy: string, vendor: VendorId, keyId: string): Promise<KeyCycle | undefined>;
+  /**
+   * Starts a key's cycle: written only when the key has none, or its last one was cleared, or its keep ran out. False
+   * when another run (or a retried one) got there first.
+   */
+  startCycle(cycle: KeyCycle): Promise<boolean>;
+  /** notified → kept, until a date. */
+  keep(policy: string, vendor: VendorId, keyId: string, until: string): Promise<boolean>;
+  /** notified (due) → escalated into a request. */
+  escalate(policy: string, vendor: VendorId, keyId: string, requestId: string): Promise<boolean>;
+  /** notified | kept → cleared, with why. */
+  clear(policy: string, vendor: VendorId, keyId: string, why: string): Promise<boolean>;
+  /** Marks that the owner said "not mine": true only the first time. */
+  markNotMine(policy: string, vendor: VendorId, keyId: string, by: string): Promise<boolean>;
+  /** Records that the security alert went out. */
+  markNotMineAlerted(policy: string, vendor: VendorId, keyId: string): Promise<void>;
+
+  grantExemption(exemption: Exemption): Promise<void>;
+  exemptions(): Promise<Exemption[]>;
+
+  /** `claimed`: send the DM now; `sent`: it went already; `busy`: another run is sending it. */
+  claimNotice(notice: Omit<OwnerNotice, 'state'>, leaseMs: number): Promise<'claimed' | 'sent' | 'busy'>;
+  noticeSent(runId: string, ownerEmail: string, message: { channel: string; ts: string }): Promise<void>;
+  notice(runId: string, ownerEmail: string): Promise<OwnerNotice | undefined>;
+
+  recordRun(summary: PolicyRunSummary): Promise<void>;
+  lastRuns(limit: number): Promise<PolicyRunSummary[]>;
+}
+
+/** What one policy run did, kept for the App Home and for `/keys policy`. */
+export interface PolicyRunSummary {
+  policy: string;
+  runId: string;
+  at: string;
+  dryRun: boolean;
+  matched: number;
+  notified: number;
+  owners: number;
+  escalated: number;
+  cleared: number;
+  skipped: number;
+  requests: string[];
 }

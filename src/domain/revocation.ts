@@ -45,7 +45,22 @@ export interface RequestedKey {
 export interface RevocationRequest {
   id: string;
   state: RequestState;
+  /** A Slack user id, or `policy:<name>` for a request a policy raised. */
   requester: string;
+  /** The policy that raised it, when one did. */
+  policy?: string;
+  /**
+   * How many different approvers it takes. A request a person made takes one (the requester is the first person); a
+   * request a policy raised takes two.
+   */
+  approvalsNeeded?: 1 | 2;
+  /** The first of two approvers, while the second is awaited. */
+  firstApprover?: string;
+  firstApprovedAt?: string;
+  /** Who may approve this request, when its policy names them; otherwise the configured approvers. */
+  approvers?: string[];
+  /** Given up by the key's own owner, where the policy allows it: the owner is the approver. */
+  selfService?: boolean;
   /** The stale threshold in days, when the request came from a stale list. */
   thresholdDays?: number;
   /** What was verified of every key when the request was made; absent on requests that predate it. */
@@ -83,7 +98,11 @@ export interface RevocationRequest {
 
 export type Transition<T = RevocationRequest> =
   | { ok: true; request: T }
-  | { ok: false; request: RevocationRequest | undefined; reason: 'not_found' | 'self' | 'expired' | 'state' };
+  | {
+      ok: false;
+      request: RevocationRequest | undefined;
+      reason: 'not_found' | 'self' | 'expired' | 'state' | 'same_approver';
+    };
 
 /** Short ids people can read aloud: R- and 8 characters of Crockford base32. */
 export function newRequestId(): string {

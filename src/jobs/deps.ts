@@ -1,6 +1,7 @@
 import type { AccessPolicy, Audience } from '../auth/access.js';
 import type { Clock } from '../domain/clock.js';
 import type { Logger } from '../domain/logger.js';
+import type { Policy, PolicyStore, SlackDirectory } from '../domain/policy.js';
 import type { Provider } from '../domain/provider.js';
 import type { SlackApi } from '../slack/api.js';
 import type { JobLedger } from '../store/jobs.js';
@@ -31,6 +32,21 @@ export interface WorkerDeps {
    * whose slice ran out waits for the sweep of stuck requests.
    */
   queue?: JobQueue;
+  /** The hygiene lifecycle; absent where no policies are wired. */
+  policy?: PolicyWorkerDeps;
+}
+
+/** What the worker needs for policies, owner notices and exemptions. */
+export interface PolicyWorkerDeps {
+  policies: readonly Policy[];
+  store: PolicyStore;
+  directory: SlackDirectory;
+  /** The run's day, and the digest's, are days in this time zone. */
+  timeZone: string;
+  /** Where "Not mine" alerts go; the approvals channel when unset. */
+  securityChannel?: string;
+  /** Owners per notice job when a run is split across jobs. @default 50 */
+  notifyBatch?: number;
 }
 
 /** Thrown when another worker holds the job right now; the queue should deliver it again later. */

@@ -37,6 +37,14 @@ const keyRef = z.object({
 
 export const REQUEST_ID = /^R-[0-9A-Z]{8}$/;
 
+/** A key as an owner's button names it: the policy, the vendor, the key and the run that asked. */
+const ownerKeyRef = z.object({
+  p: z.string().regex(/^[a-z0-9-]{1,40}$/),
+  v: vendorName,
+  k: vendorId,
+  r: z.string().min(1).max(80),
+});
+
 export const jobSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('keys.stale'),
@@ -99,6 +107,75 @@ export const jobSchema = z.discriminatedUnion('kind', [
     origin,
     requestId: z.string().regex(REQUEST_ID),
   }),
+  /** `/keys policy [name]`: the policies' plan, privately, nothing done. */
+  z.object({
+    kind: z.literal('policy.plan'),
+    id: z.string().min(8).max(128),
+    origin,
+    policy: z.string().max(40).optional(),
+  }),
+  /** "Keep it" submitted from an owner's notice: an exemption with a reason and a period. */
+  z.object({
+    kind: z.literal('policy.keep'),
+    id: z.string().min(8).max(128),
+    origin,
+    ref: ownerKeyRef,
+    days: z.union([z.literal(30), z.literal(90), z.literal(180)]),
+    reason: z.string().min(1).max(300),
+  }),
+  /** "Revoke it now": the owner gives up their own key (where the policy allows it). */
+  z.object({
+    kind: z.literal('policy.self_revoke'),
+    id: z.string().min(8).max(128),
+    origin,
+    ref: ownerKeyRef,
+  }),
+  /** "Not mine": the owner does not recognise the key; the security team is alerted. */
+  z.object({
+    kind: z.literal('policy.not_mine'),
+    id: z.string().min(8).max(128),
+    origin,
+    ref: ownerKeyRef,
+  }),
+  /** `/keys exempt <vendor>:<key-id> <days> <reason>` from an admin. */
+  z.object({
+    kind: z.literal('exempt.grant'),
+    id: z.string().min(8).max(128),
+    origin,
+    vendor: vendorName,
+    keyId: vendorId,
+    days: z.number().int().min(1).max(3650),
+    reason: z.string().min(1).max(300),
+  }),
+  /** `/keys exemptions`. */
+  z.object({
+    kind: z.literal('exempt.list'),
+    id: z.string().min(8).max(128),
+    origin,
+  }),
+  /** Keywarden's own: run the policies (the schedule), or one of them. */
+  z.object({
+    kind: z.literal('policy.run'),
+    id: z.string().min(8).max(128),
+    policy: z.string().max(40).optional(),
+  }),
+  /** Keywarden's own: a batch of one run's owner notices, so a run of thousands of owners spans several jobs. */
+  z.object({
+    kind: z.literal('policy.notify'),
+    id: z.string().min(8).max(128),
+    policy: z.string().max(40),
+    runId: z.string().min(1).max(80),
+    owners: z
+      .array(
+        z.object({
+          email: z.string().max(320),
+          slackUser: z.string().max(40),
+          dueAt: z.string(),
+          keys: z.array(z.string().max(512)).max(500),
+        }),
+      )
+      .max(200),
+  }),
   /**
    * Keywarden's own: carry an approved request on, nobody pressing anything. `continue` follows an execution whose
    * time slice ran out; `sweep` is the periodic sweep finding a request whose execution stalled or died.
@@ -112,9 +189,16 @@ export const jobSchema = z.discriminatedUnion('kind', [
 ]);
 export type Job = z.infer<typeof jobSchema>;
 export type JobInput = z.input<typeof jobSchema>;
+/** Jobs Keywarden queues for itself: nobody to answer, and no one's work slot. */
+export const SYSTEM_JOBS = ['revoke.resume', 'policy.run', 'policy.notify'] as const;
+export type SystemJob = Extract<Job, { kind: (typeof SYSTEM_JOBS)[number] }>;
 /** A job someone asked for in Slack: it has an origin to answer, and counts against that person's limits. */
-export type PersonJob = Exclude<Job, { kind: 'revoke.resume' }>;
-export type PersonJobInput = Exclude<JobInput, { kind: 'revoke.resume' }>;
+export type PersonJob = Exclude<Job, SystemJob>;
+export type PersonJobInput = Exclude<JobInput, { kind: (typeof SYSTEM_JOBS)[number] }>;
+
+export function isSystemJob(job: Job): job is SystemJob {
+  return (SYSTEM_JOBS as readonly string[]).includes(job.kind);
+}
 
 /**
  * One id per Slack interaction: Slack's `trigger_id` is unique per command or button press and stays the same if

@@ -1,12 +1,22 @@
 import { errorMessage } from '../blocks/common.js';
 import { runDigestPreview } from '../features/digest/preview.js';
 import { runLookup } from '../features/lookup/job.js';
+import {
+  runGrant,
+  runKeep,
+  runListExemptions,
+  runNotMine,
+  runPolicyNotify,
+  runPolicyPlan,
+  runPolicyRun,
+  runSelfRevoke,
+} from '../features/policy/jobs.js';
 import { runDecide, runExecute, runResume, runRevocationRequest } from '../features/revocation/jobs.js';
 import { runStale } from '../features/stale/job.js';
 import { userMessage } from '../http/errors.js';
 import { Replier } from '../slack/replier.js';
 import { JobBusyError, type JobOutcome, RetryJobError, type WorkerDeps } from './deps.js';
-import type { Job, PersonJob } from './job.js';
+import { isSystemJob, type Job, type PersonJob, type SystemJob } from './job.js';
 
 export { JobBusyError, type JobOutcome, RetryJobError, type WorkerDeps } from './deps.js';
 
@@ -19,11 +29,11 @@ export async function runJob(job: Job, deps: WorkerDeps): Promise<JobOutcome> {
   const claim = await deps.ledger.claim(job.id, job.kind);
   if (claim === 'done') {
     deps.logger.info('job already answered, skipping the redelivery', { jobId: job.id });
-    if (job.kind !== 'revoke.resume') await releaseSlot(job, deps);
+    if (!isSystemJob(job)) await releaseSlot(job, deps);
     return 'duplicate';
   }
   if (claim === 'busy') throw new JobBusyError(`job ${job.id} is being run by another worker`);
-  if (job.kind === 'revoke.resume') return runSystemJob(job, deps);
+  if (isSystemJob(job)) return runSystemJob(job, deps);
 
   const replier = new Replier(deps.slack, job.origin, deps.logger, deps.clock);
   let outcome: 'answered' | 'failed' = 'answered';
@@ -54,11 +64,17 @@ export async function runJob(job: Job, deps: WorkerDeps): Promise<JobOutcome> {
  * A job Keywarden queued for itself: there is nobody to answer, so a failure is logged and the job released for the
  * queue to deliver again (the sweep of stuck requests catches whatever the queue gives up on).
  */
-async function runSystemJob(job: Job & { kind: 'revoke.resume' }, deps: WorkerDeps): Promise<JobOutcome> {
+async function runSystemJob(job: SystemJob, deps: WorkerDeps): Promise<JobOutcome> {
   try {
-    await runResume(job, deps);
+    if (job.kind === 'revoke.resume') await runResume(job, deps);
+    else if (job.kind === 'policy.run') await runPolicyRun(job, deps);
+    else await runPolicyNotify(job, deps);
   } catch (err) {
-    deps.logger.error('a resumption job failed; it will be delivered again', { jobId: job.id, err });
+    deps.logger.error('a job Keywarden queued for itself failed; it will be delivered again', {
+      jobId: job.id,
+      kind: job.kind,
+      err,
+    });
     await deps.ledger
       .release(job.id)
       .catch((e: unknown) => deps.logger.error('could not release job', { jobId: job.id, err: e }));
@@ -78,8 +94,20 @@ async function releaseSlot(job: PersonJob, deps: WorkerDeps): Promise<void> {
     .catch((err: unknown) => deps.logger.warn('could not release the work slot', { jobId: job.id, err }));
 }
 
-function describeJob(job: Job): string {
+function describeJob(job: PersonJob): string {
   switch (job.kind) {
+    case 'policy.plan':
+      return 'The policy plan';
+    case 'policy.keep':
+      return 'Keeping the key';
+    case 'policy.self_revoke':
+      return 'Revoking your key';
+    case 'policy.not_mine':
+      return 'Reporting the key';
+    case 'exempt.grant':
+      return 'The exemption';
+    case 'exempt.list':
+      return 'The list of exemptions';
     case 'user.lookup':
       return 'The user lookup';
     case 'keys.stale':
@@ -93,8 +121,20 @@ function describeJob(job: Job): string {
   }
 }
 
-async function perform(job: Job, deps: WorkerDeps, replier: Replier): Promise<void> {
+async function perform(job: PersonJob, deps: WorkerDeps, replier: Replier): Promise<void> {
   switch (job.kind) {
+    case 'policy.plan':
+      return runPolicyPlan(job, deps, replier);
+    case 'policy.keep':
+      return runKeep(job, deps, replier);
+    case 'policy.self_revoke':
+      return runSelfRevoke(job, deps, replier);
+    case 'policy.not_mine':
+      return runNotMine(job, deps, replier);
+    case 'exempt.grant':
+      return runGrant(job, deps, replier);
+    case 'exempt.list':
+      return runListExemptions(job, deps, replier);
     case 'keys.stale':
       return runStale(job, deps, replier);
     case 'user.lookup':
@@ -107,7 +147,5 @@ async function perform(job: Job, deps: WorkerDeps, replier: Replier): Promise<vo
       return runDecide(job, deps, replier);
     case 'revoke.execute':
       return runExecute(job, deps, replier);
-    case 'revoke.resume':
-      return runResume(job, deps);
   }
 }

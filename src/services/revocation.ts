@@ -109,6 +109,12 @@ export interface RequestInput {
   reason?: string;
   ttlHours: number;
   origin?: { channel: string; user: string };
+  /** The request's id per vendor, when the caller needs creating it to be idempotent (a policy run). */
+  idFor?: (vendor: VendorId) => string;
+  policy?: string;
+  approvalsNeeded?: 1 | 2;
+  approvers?: string[];
+  selfService?: boolean;
 }
 
 /**
@@ -199,11 +205,15 @@ export async function createRequests(
   if (perVendor.size === 0) throw new RevocationInputError('Nothing to revoke: no key matches any more.');
 
   const created: CreatedRequest[] = [];
-  for (const [, entry] of perVendor) {
+  for (const [vendor, entry] of perVendor) {
     if (entry.keys.length === 0) continue;
     const now = deps.clock.now().getTime();
     const request = await deps.store.create({
-      id: newRequestId(),
+      id: input.idFor?.(vendor) ?? newRequestId(),
+      ...(input.policy ? { policy: input.policy } : {}),
+      ...(input.approvalsNeeded ? { approvalsNeeded: input.approvalsNeeded } : {}),
+      ...(input.approvers?.length ? { approvers: input.approvers } : {}),
+      ...(input.selfService ? { selfService: true } : {}),
       requester: input.requester,
       reason: input.reason,
       thresholdDays,
@@ -230,7 +240,13 @@ export async function createRequests(
 
 export type Decision =
   | { kind: 'approved' | 'denied'; request: RevocationRequest }
-  | { kind: 'refused'; why: 'self' | 'expired' | 'not_found' | 'already'; request?: RevocationRequest };
+  /** The first of the two approvals a policy's request needs: recorded, the request still pending. */
+  | { kind: 'first_approval'; request: RevocationRequest }
+  | {
+      kind: 'refused';
+      why: 'self' | 'expired' | 'not_found' | 'already' | 'same_approver';
+      request?: RevocationRequest;
+    };
 
 /** Approve or deny. Permission (approver list or group) is the caller's check; the requester is refused here. */
 export async function decide(
@@ -241,7 +257,12 @@ export async function decide(
 ): Promise<Decision> {
   const t =
     decision === 'approve' ? await store.approve(requestId, actor) : await store.deny(requestId, actor);
-  if (t.ok) return { kind: decision === 'approve' ? 'approved' : 'denied', request: t.request };
+  if (t.ok) {
+    if (decision === 'approve' && t.request.state === 'pending')
+      return { kind: 'first_approval', request: t.request };
+    return { kind: decision === 'approve' ? 'approved' : 'denied', request: t.request };
+  }
+  if (t.reason === 'same_approver') return { kind: 'refused', why: 'same_approver', request: t.request };
   if (t.reason === 'expired') {
     const e = await store.expire(requestId);
     return { kind: 'refused', why: 'expired', request: e.request ?? t.request };

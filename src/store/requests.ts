@@ -120,6 +120,9 @@ export class RequestStore implements RevocationStore {
     },
   ): Promise<RevocationRequest> {
     const { keys, ...rest } = input;
+    // A request id chosen by its caller (a policy run's) makes creating it idempotent: a retried run finds it.
+    const existing = await this.get(rest.id);
+    if (existing) return existing;
     const expiresAt = this.ttl();
     const chunks: RequestedKey[][] = [];
     for (let i = 0; i < keys.length; i += 25) chunks.push(keys.slice(i, i + 25));
@@ -143,13 +146,20 @@ export class RequestStore implements RevocationStore {
       vendors: [...new Set(keys.map((k) => k.vendor))],
       createdAt: new Date(this.now()).toISOString(),
     };
-    await this.db.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: { ...requestKey(request.id), ...request, expiresAt, gsi1pk: OPEN, gsi1sk: request.createdAt },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...requestKey(request.id), ...request, expiresAt, gsi1pk: OPEN, gsi1sk: request.createdAt },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (err) {
+      // The same id written at the same moment by a retried run: the first one stands.
+      const winner = conditionFailed(err) ? await this.get(rest.id) : undefined;
+      if (winner) return winner;
+      throw err;
+    }
     return request;
   }
 
@@ -202,18 +212,32 @@ export class RequestStore implements RevocationStore {
    */
   async approve(id: string, approver: string): Promise<Transition> {
     const at = new Date(this.now()).toISOString();
-    return this.transition(
+    const values = { ':pending': 'pending', ':who': approver, ':at': at };
+    // The last approval a request needs: its only one, or the second by someone other than the first.
+    const last = await this.transition(
       id,
       {
         UpdateExpression: 'SET #state = :approved, approver = :who, approvedAt = :at',
-        ConditionExpression: '#state = :pending AND requester <> :who AND validUntil > :at',
+        ConditionExpression:
+          '#state = :pending AND requester <> :who AND validUntil > :at AND (attribute_not_exists(approvalsNeeded) OR approvalsNeeded < :two OR (attribute_exists(firstApprover) AND firstApprover <> :who))',
         ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: {
-          ':approved': 'approved',
-          ':pending': 'pending',
-          ':who': approver,
-          ':at': at,
-        },
+        ExpressionAttributeValues: { ...values, ':approved': 'approved', ':two': 2 },
+      },
+      approver,
+    );
+    const r = last.request;
+    if (last.ok || last.reason !== 'state' || !r || r.state !== 'pending' || r.approvalsNeeded !== 2)
+      return last;
+    if (r.firstApprover === approver) return { ok: false, request: r, reason: 'same_approver' };
+    // The first of two: recorded, and the request stays pending for the second.
+    return this.transition(
+      id,
+      {
+        UpdateExpression: 'SET firstApprover = :who, firstApprovedAt = :at',
+        ConditionExpression:
+          '#state = :pending AND requester <> :who AND validUntil > :at AND approvalsNeeded = :two AND attribute_not_exists(firstApprover)',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ...values, ':two': 2 },
       },
       approver,
     );

@@ -93,12 +93,32 @@ function droppedText(r: RevocationRequest): string | undefined {
   return `Left out when the request was made, because ${dropped.length === 1 ? 'it no longer qualifies' : 'they no longer qualify'}: ${first}${dropped.length > 3 ? ` and ${dropped.length - 3} more` : ''}.`;
 }
 
-export function whoMayApprove(view: ApproverView, requester: string): string {
-  const people = view.users.filter((u) => u !== requester).map(mention);
-  if (view.group && /^S[A-Z0-9]+$/.test(view.group)) people.push(`members of <!subteam^${view.group}>`);
+export function whoMayApprove(view: ApproverView, requester: string, r?: RevocationRequest): string {
+  const users = r?.approvers?.length ? r.approvers : view.users;
+  const people = users.filter((u) => u !== requester && u !== r?.firstApprover).map(mention);
+  if (!r?.approvers?.length && view.group && /^S[A-Z0-9]+$/.test(view.group))
+    people.push(`members of <!subteam^${view.group}>`);
   if (people.length === 0)
     return 'No approvers are configured (KEYWARDEN_APPROVERS / KEYWARDEN_APPROVER_GROUP), so nobody can approve this.';
+  if (r?.approvalsNeeded === 2) {
+    return r.firstApprover
+      ? `Approved by ${mention(r.firstApprover)}; needs a second approver: ${people.join(', ')}.`
+      : `Raised by a policy, so it needs two different approvers: ${people.join(', ')}.`;
+  }
   return `Needs one approver other than ${mention(requester)}: ${people.join(', ')}.`;
+}
+
+/** The approver, or both approvers of a request that needed two. */
+export function approvedBy(r: RevocationRequest): string {
+  return r.firstApprover ? `${mention(r.firstApprover)} and ${mention(r.approver)}` : mention(r.approver);
+}
+
+/** Who asked: a person, or the policy that raised the request. */
+export function requesterText(r: RevocationRequest): string {
+  if (r.selfService)
+    return `${mention(r.approver)} gave up their own key under policy *${field(r.policy ?? '', 60)}*:`;
+  if (r.policy) return `Policy *${field(r.policy, 60)}* asks`;
+  return `${mention(r.requester)} asks`;
 }
 
 export function summaryText(summary: Partial<Record<KeyOutcome, number>>): string {
@@ -135,9 +155,7 @@ export function approvalMessage(
     );
   const reason = r.reason ? `\nReason: ${field(r.reason, 500)}` : '';
   blocks.push(
-    section(
-      `${mention(r.requester)} asks to revoke *${plural(r.keyCount, 'key')}* ${criterionText(r)}.${reason}`,
-    ),
+    section(`${requesterText(r)} to revoke *${plural(r.keyCount, 'key')}* ${criterionText(r)}.${reason}`),
   );
   const checked = [verifiedText(r), droppedText(r)].filter((t): t is string => Boolean(t));
   if (checked.length) blocks.push(context(...checked));
@@ -150,7 +168,7 @@ export function approvalMessage(
   const value = JSON.stringify({ r: r.id });
   switch (r.state) {
     case 'pending':
-      blocks.push(context(`${whoMayApprove(view, r.requester)} Expires ${when(r.validUntil)}.`));
+      blocks.push(context(`${whoMayApprove(view, r.requester, r)} Expires ${when(r.validUntil)}.`));
       blocks.push(
         actions(
           [
@@ -181,8 +199,8 @@ export function approvalMessage(
       blocks.push(
         context(
           r.lastError
-            ? `:warning: Approved by ${mention(r.approver)} ${when(r.approvedAt)}, but stopped part-way: ${field(r.lastError, 300)}${soFar} Keywarden retries automatically; an approver can also retry now.`
-            : `:hourglass_flowing_reduced: Approved by ${mention(r.approver)} ${when(r.approvedAt)}. Revoking…${soFar} If a run is interrupted, Keywarden resumes it within minutes; an approver can also press Retry now, which does nothing while a run is alive.`,
+            ? `:warning: Approved by ${approvedBy(r)} ${when(r.approvedAt)}, but stopped part-way: ${field(r.lastError, 300)}${soFar} Keywarden retries automatically; an approver can also retry now.`
+            : `:hourglass_flowing_reduced: Approved by ${approvedBy(r)} ${when(r.approvedAt)}. Revoking…${soFar} If a run is interrupted, Keywarden resumes it within minutes; an approver can also press Retry now, which does nothing while a run is alive.`,
         ),
       );
       // Always offered while the request is open: the worker refuses to start a second run alongside a live one,
@@ -193,7 +211,7 @@ export function approvalMessage(
     case 'done':
       blocks.push(
         section(
-          `:white_check_mark: Approved by ${mention(r.approver)} ${when(r.approvedAt)}. ${r.dryRun ? 'DRY RUN finished' : 'Done'} ${when(r.completedAt)}: ${summaryText(r.summary ?? countOutcomes(keys)) || 'nothing to do'}.`,
+          `:white_check_mark: Approved by ${approvedBy(r)} ${when(r.approvedAt)}. ${r.dryRun ? 'DRY RUN finished' : 'Done'} ${when(r.completedAt)}: ${summaryText(r.summary ?? countOutcomes(keys)) || 'nothing to do'}.`,
         ),
       );
       break;
@@ -218,7 +236,7 @@ export function requesterNotice(r: RevocationRequest, keys: readonly RequestedKe
   let text: string;
   switch (r.state) {
     case 'done':
-      text = `${mention(r.requester)}${dry} your request ${r.id} was approved by ${mention(r.approver)} and carried out: ${summaryText(r.summary ?? countOutcomes(keys)) || 'nothing to do'}.`;
+      text = `${mention(r.requester)}${dry} your request ${r.id} was approved by ${approvedBy(r)} and carried out: ${summaryText(r.summary ?? countOutcomes(keys)) || 'nothing to do'}.`;
       break;
     case 'denied':
       text = `${mention(r.requester)}${dry} your request ${r.id} was denied by ${mention(r.deniedBy)}. Nothing was revoked.`;
@@ -240,9 +258,28 @@ export function auditLine(r: RevocationRequest, keys: readonly RequestedKey[]): 
       ? `denied by ${mention(r.deniedBy)}`
       : r.state === 'expired'
         ? 'expired unapproved'
-        : `approved by ${mention(r.approver)}`;
+        : `approved by ${approvedBy(r)}`;
   const outcome =
     r.state === 'done' ? `: ${summaryText(r.summary ?? countOutcomes(keys)) || 'nothing to do'}` : '';
   const text = `${r.id}${dry}: ${mention(r.requester)} asked to revoke ${plural(r.keyCount, 'key')} ${criterionText(r)}; ${by}${outcome}.`;
   return { text, blocks: [section(text)] };
+}
+
+/** Tells a key's owner that it was revoked, why, and who decided. */
+export function ownerRevokedNotice(request: RevocationRequest, keys: readonly RequestedKey[]): Message {
+  const names = keys.slice(0, 10).map((k) => `• *${field(k.name, 80)}* (${field(k.type, 20)})`);
+  const more = keys.length > 10 ? `\n…and ${keys.length - 10} more.` : '';
+  const who = request.selfService ? 'you gave it up yourself' : `approved by ${approvedBy(request)}`;
+  const why = request.policy
+    ? `Policy *${field(request.policy, 60)}*: ${field(request.reason ?? 'unused keys', 300)}`
+    : field(request.reason ?? `requested by an admin (${request.id})`, 300);
+  return {
+    text: `Keywarden revoked ${plural(keys.length, 'key')} of yours`,
+    blocks: [
+      section(
+        `:wastebasket: ${plural(keys.length, 'key')} of yours ${keys.length === 1 ? 'was' : 'were'} revoked (${request.id}, ${who}):\n${names.join('\n')}${more}`,
+      ),
+      context(`Why: ${why}`),
+    ],
+  };
 }

@@ -23,6 +23,7 @@ import {
   criterionText,
   MAX_LISTED_KEYS,
   mention,
+  ownerRevokedNotice,
   requesterNotice,
 } from './blocks.js';
 
@@ -34,7 +35,7 @@ type ExecuteJob = Job & { kind: 'revoke.execute' };
 type ResumeJob = Job & { kind: 'revoke.resume' };
 
 /** The presser, privately; undefined when nobody pressed anything (a continuation or the sweep). */
-type Notify = ((message: Message) => Promise<void>) | undefined;
+export type Notify = ((message: Message) => Promise<void>) | undefined;
 
 function revocation(deps: WorkerDeps): RevocationWorkerDeps {
   if (!deps.revocation) throw new Error('revocation is not wired into this worker');
@@ -93,20 +94,7 @@ export async function runRevocationRequest(
   const lines: string[] = [];
   const unposted: string[] = [];
   for (const { request, keys } of created) {
-    try {
-      const posted = await deps.slack.postMessage(
-        channel,
-        approvalMessage(request, keys, view(r), deps.clock.now()),
-      );
-      await r.store.setMessage(request.id, posted);
-    } catch (err) {
-      deps.logger.error('could not post a revocation request for approval', {
-        requestId: request.id,
-        channel,
-        err,
-      });
-      unposted.push(request.id);
-    }
+    if (!(await postForApproval(request, keys, deps, channel))) unposted.push(request.id);
     lines.push(`• *${request.id}*: ${requestSummary(request)}`);
   }
   if (unposted.length) {
@@ -127,6 +115,35 @@ export async function runRevocationRequest(
   await replier.send(noticeMessage([head, ...lines].join('\n'), dropped), ephemeralOnly);
 }
 
+/**
+ * Posts a recorded request in the approvals channel, once: a request whose message is already recorded (a retried
+ * policy run) is left as it is. False when Slack refused the post (the request stays recorded and expires).
+ */
+export async function postForApproval(
+  request: RevocationRequest,
+  keys: RequestedKey[],
+  deps: WorkerDeps,
+  channel: string,
+): Promise<boolean> {
+  const r = revocation(deps);
+  if (request.message) return true;
+  try {
+    const posted = await deps.slack.postMessage(
+      channel,
+      approvalMessage(request, keys, view(r), deps.clock.now()),
+    );
+    await r.store.setMessage(request.id, posted);
+    return true;
+  } catch (err) {
+    deps.logger.error('could not post a revocation request for approval', {
+      requestId: request.id,
+      channel,
+      err,
+    });
+    return false;
+  }
+}
+
 function requestSummary(request: RevocationRequest): string {
   return `${plural(request.keyCount, 'key')} ${criterionText(request)}`;
 }
@@ -144,7 +161,7 @@ export async function runDecide(job: DecideJob, deps: WorkerDeps, replier: Repli
   const r = revocation(deps);
   const actor = job.origin.user;
   const verb = job.decision === 'approve' ? 'approve' : 'deny';
-  const allowed = await r.access.check(actor, r.approvers, 'approvers');
+  const allowed = await r.access.check(actor, await approversOf(job.requestId, deps), 'approvers');
   if (!allowed.allowed) {
     deps.logger.warn('refused a revocation decision from a non-approver', {
       requestId: job.requestId,
@@ -163,6 +180,13 @@ export async function runDecide(job: DecideJob, deps: WorkerDeps, replier: Repli
         errorMessage(
           `${request.id} expired before it was approved. Nothing was revoked; make a new request if it is still needed.`,
         ),
+        ephemeralOnly,
+      );
+      return;
+    }
+    if (d.why === 'same_approver') {
+      await replier.send(
+        errorMessage(`You already approved ${job.requestId}; a second approver has to approve it too.`),
         ephemeralOnly,
       );
       return;
@@ -194,6 +218,16 @@ export async function runDecide(job: DecideJob, deps: WorkerDeps, replier: Repli
     await publish(d.request, deps, tellVia(replier));
     return;
   }
+  if (d.kind === 'first_approval') {
+    await updateMessage(d.request, await r.store.keys(d.request.id), deps);
+    await replier.send(
+      noticeMessage(
+        `:ballot_box_with_check: Your approval of ${d.request.id} is recorded; it needs a second approver.`,
+      ),
+      ephemeralOnly,
+    );
+    return;
+  }
   await updateMessage(d.request, await r.store.keys(d.request.id), deps);
   await execute(d.request.id, deps, tellVia(replier));
 }
@@ -201,7 +235,7 @@ export async function runDecide(job: DecideJob, deps: WorkerDeps, replier: Repli
 /** "Retry now" on a request that stopped part-way. */
 export async function runExecute(job: ExecuteJob, deps: WorkerDeps, replier: Replier): Promise<void> {
   const r = revocation(deps);
-  const allowed = await r.access.check(job.origin.user, r.approvers, 'approvers');
+  const allowed = await r.access.check(job.origin.user, await approversOf(job.requestId, deps), 'approvers');
   if (!allowed.allowed) {
     deps.logger.warn('refused a retry from a non-approver', {
       requestId: job.requestId,
@@ -242,6 +276,13 @@ export async function runResume(job: ResumeJob, deps: WorkerDeps): Promise<void>
   await execute(job.requestId, deps, undefined);
 }
 
+/** The request's own approvers when its policy names them, otherwise the configured ones. */
+async function approversOf(requestId: string, deps: WorkerDeps) {
+  const r = revocation(deps);
+  const request = await r.store.get(requestId);
+  return request?.approvers?.length ? { users: request.approvers } : r.approvers;
+}
+
 function tellVia(replier: Replier): Notify {
   return async (message) => {
     await replier.send(message, ephemeralOnly);
@@ -261,7 +302,8 @@ function alreadyDecided(r: RevocationRequest): string {
   }
 }
 
-async function execute(requestId: string, deps: WorkerDeps, notify: Notify): Promise<void> {
+/** Runs an approved request to its end (or to its next slice), telling `notify` what the presser should know. */
+export async function execute(requestId: string, deps: WorkerDeps, notify: Notify): Promise<void> {
   const result: Execution = await executeRequest(requestId, await serviceDeps(deps));
   if (result.kind === 'not_runnable') {
     deps.logger.info('revocation not run: done already, or running elsewhere', {
@@ -348,8 +390,39 @@ async function publish(
     tasks.push(notify(requesterNotice(request, keys)));
   }
   if (r.auditChannel) tasks.push(deps.slack.postMessage(r.auditChannel, auditLine(request, keys)));
+  if (request.state === 'done' && !request.dryRun) tasks.push(tellOwners(request, keys, deps));
   const results = await Promise.allSettled(tasks);
   for (const res of results) if (res.status === 'rejected') logNotice(deps.logger, request.id, res.reason);
+}
+
+/**
+ * Each owner whose key was deleted is told which key, why, and who approved it, by DM, when Slack knows their email.
+ * An owner Slack does not know is named in the request's thread and audit line already.
+ */
+async function tellOwners(
+  request: RevocationRequest,
+  keys: readonly RequestedKey[],
+  deps: WorkerDeps,
+): Promise<void> {
+  const directory = deps.policy?.directory;
+  if (!directory) return;
+  const byOwner = new Map<string, RequestedKey[]>();
+  for (const k of keys) {
+    const email = k.ownerEmail?.trim().toLowerCase();
+    if (k.outcome !== 'deleted' || !email) continue;
+    byOwner.set(email, [...(byOwner.get(email) ?? []), k]);
+  }
+  if (byOwner.size === 0) return;
+  const users = await directory.usersByEmail([...byOwner.keys()]);
+  for (const [email, owned] of byOwner) {
+    const user = users.get(email);
+    if (!user) continue;
+    try {
+      await deps.slack.postMessage(await deps.slack.openDm(user), ownerRevokedNotice(request, owned));
+    } catch (err) {
+      deps.logger.warn('could not tell an owner their key was revoked', { requestId: request.id, err });
+    }
+  }
 }
 
 async function updateMessage(
