@@ -30,8 +30,32 @@ export interface SlackApi {
     threadTs?: string;
   }): Promise<void>;
   userGroupMembers(groupId: string): Promise<string[]>;
+  /**
+   * One page of users.list: every member of the workspace, deactivated accounts and bots included (flagged), with
+   * their email when the app has `users:read.email`. `nextCursor` is absent on the last page.
+   */
+  listUsers(input: {
+    cursor?: string;
+    limit: number;
+  }): Promise<{ members: SlackMember[]; nextCursor?: string }>;
+  /** users.info: the user's profile email, undefined when Slack shows none. */
+  userEmail(userId: string): Promise<string | undefined>;
+  /** views.open: shows a modal in answer to the interaction that gave `triggerId` (valid for 3 seconds). */
+  openView(triggerId: string, view: Record<string, unknown>): Promise<{ id: string }>;
+  /** views.update: replaces an open modal's content. */
+  updateView(viewId: string, view: Record<string, unknown>): Promise<void>;
   /** Whether a response_url is Slack's to post to (see response-url.ts); `respond` refuses any other. */
   trustsResponseUrl(url: string): boolean;
+}
+
+/** A workspace member as users.list lists them: only what Keywarden reads. */
+export interface SlackMember {
+  id: string;
+  email?: string;
+  /** A deactivated account. */
+  deleted: boolean;
+  /** A bot or app user (Slackbot included): never the owner of a key. */
+  isBot: boolean;
 }
 
 /** Slack's Web API answered `ok: false`; `code` is Slack's error string (`not_in_channel`, `invalid_blocks`…). */

@@ -1,7 +1,8 @@
 import { LogLevel, type ErrorCode as SlackErrorCode, WebClient } from '@slack/web-api';
+import * as z from 'zod';
 import type { Message } from '../blocks/kit.js';
 import { type Logger, type Redactor, redactDeep } from '../log.js';
-import { ResponseUrlError, type SlackApi, SlackApiError } from './api.js';
+import { ResponseUrlError, type SlackApi, SlackApiError, type SlackMember } from './api.js';
 import { trustedResponseUrl, urlHost } from './response-url.js';
 
 export interface WebApiOptions {
@@ -24,7 +25,29 @@ export interface WebApiOptions {
   timeoutMs?: number;
 }
 
-/** @slack/web-api behind the SlackApi port. WebClient handles `rate_limited` by waiting out Retry-After. */
+/**
+ * A member of users.list in Slack's documented user object shape (api.slack.com/types/user), loose: only the
+ * fields Keywarden reads are checked, anything else passes through. `profile.email` is there only with the
+ * `users:read.email` scope.
+ */
+const memberSchema = z.looseObject({
+  id: z.string().min(1),
+  deleted: z.boolean().nullish(),
+  is_bot: z.boolean().nullish(),
+  profile: z.looseObject({ email: z.string().nullish() }).nullish(),
+});
+const membersSchema = z.array(memberSchema);
+
+/** Slackbot is a member with `is_bot: false`; it is no person either. */
+const SLACKBOT = 'USLACKBOT';
+
+/** Slack's page size cap for users.list. */
+const MAX_USERS_PAGE = 1000;
+
+/**
+ * @slack/web-api behind the SlackApi port. On HTTP 429 WebClient waits the Retry-After seconds, then tries again
+ * (within `retryConfig.retries`): a rate-limited call is slower, not failed.
+ */
 export function webApiSlack(options: WebApiOptions): SlackApi {
   const clients = new Map<string, WebClient>();
   const client = async (): Promise<WebClient> => {
@@ -145,6 +168,48 @@ export function webApiSlack(options: WebApiOptions): SlackApi {
       call('usergroups.users.list', async (c) => {
         const res = await c.usergroups.users.list({ usergroup: groupId });
         return res.users ?? [];
+      }),
+    listUsers: (input) =>
+      call('users.list', async (c) => {
+        const res = await c.users.list({
+          limit: Math.min(Math.max(1, Math.floor(input.limit)), MAX_USERS_PAGE),
+          ...(input.cursor ? { cursor: input.cursor } : {}),
+        });
+        const parsed = membersSchema.safeParse(res.members ?? []);
+        if (!parsed.success) {
+          // Only the path: the members carry people's emails, which have no place in an error message.
+          const where = parsed.error.issues[0]?.path.join('.') ?? '';
+          throw new SlackApiError(
+            'invalid_response',
+            `users.list returned a member Keywarden cannot read (${where})`,
+          );
+        }
+        const members = parsed.data.map(
+          (m): SlackMember => ({
+            id: m.id,
+            ...(m.profile?.email ? { email: m.profile.email } : {}),
+            deleted: m.deleted === true,
+            isBot: m.is_bot === true || m.id === SLACKBOT,
+          }),
+        );
+        const next = res.response_metadata?.next_cursor;
+        return next ? { members, nextCursor: next } : { members };
+      }),
+    userEmail: (userId) =>
+      call('users.info', async (c) => {
+        const res = await c.users.info({ user: userId });
+        return res.user?.profile?.email || undefined;
+      }),
+    openView: (triggerId, view) =>
+      call('views.open', async (c) => {
+        const res = await c.views.open({ trigger_id: triggerId, view: redact(view) as never });
+        const id = res.view?.id;
+        if (!id) throw new SlackApiError('no_view', 'views.open returned no view');
+        return { id };
+      }),
+    updateView: (viewId, view) =>
+      call('views.update', async (c) => {
+        await c.views.update({ view_id: viewId, view: redact(view) as never });
       }),
   };
 }

@@ -16,6 +16,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
  * | a job's ledger entry  | `JOB#<job id>`   | `JOB`     | claims a Slack job so a redelivery answers once |
  * | revocation requests   | `REQ#<id>`       | see requests.ts                                           |
  * | the work slots        | `LIMITS`         | `WORK`    | caps on queued work (store/work-limits.ts)     |
+ * | the Slack directory   | `DIRECTORY`, `DIRECTORY#<snapshot>` | see directory.ts                       |
  *
  * Every item carries `expiresAt` (epoch seconds), the table's TTL attribute. One sparse global secondary index,
  * `gsi1` (`gsi1pk`, `gsi1sk`), holds only items that set those attributes: open revocation requests.

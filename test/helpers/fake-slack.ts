@@ -5,7 +5,7 @@ import { type Block, blockLimitViolations } from '../../src/blocks/limits.js';
 
 /**
  * A fake Slack on loopback: the Web API methods Keywarden calls, response_url endpoints with Slack's limits
- * (5 uses, 30 minutes), and file uploads. Every message is checked against Block Kit limits and refused with
+ * (5 uses, 30 minutes), file uploads, a workspace directory (`users`) and modals (`views`). Every message is checked against Block Kit limits and refused with
  * `invalid_blocks` as Slack would. Calls are recorded; tests wait for them by predicate, not by sleeping.
  */
 export interface SlackCall {
@@ -19,6 +19,18 @@ export interface ResponseUrlPost {
   body: Record<string, unknown>;
 }
 
+/** A workspace member of the fake's directory. */
+export interface FakeUser {
+  id: string;
+  email?: string;
+  /** A deactivated account. */
+  deleted?: boolean;
+  isBot?: boolean;
+}
+
+/** Slack's cap on a users.list page. */
+const MAX_USERS_PAGE = 1000;
+
 interface Waiter {
   test: () => boolean;
   resolve: () => void;
@@ -29,6 +41,10 @@ export class FakeSlack {
   readonly responses: ResponseUrlPost[] = [];
   readonly uploads = new Map<string, { content: string; filename?: string }>();
   readonly groups = new Map<string, string[]>();
+  /** The workspace's members, in users.list order. */
+  readonly users: FakeUser[] = [];
+  /** Open modals by view id, as last opened or updated. */
+  readonly views = new Map<string, Record<string, unknown>>();
   private hookUses = new Map<string, number>();
   private expiredHooks = new Set<string>();
   private failures: Array<{ method: string; error: string; times: number; retryAfter?: number }> = [];
@@ -64,7 +80,25 @@ export class FakeSlack {
     this.expiredHooks.add(responseUrl.split('/hooks/')[1] ?? '');
   }
 
-  /** The next `times` calls of `method` fail with `error` (e.g. `rate_limited` with Retry-After). */
+  /**
+   * Adds `n` people to the directory, ids `U0000001`… after any already there, each with `emailOf(i)` (i from 0).
+   * Returns the users added.
+   */
+  seedUsers(n: number, emailOf: (i: number) => string): FakeUser[] {
+    const start = this.users.length;
+    const added = Array.from({ length: n }, (_, i) => ({
+      id: `U${String(start + i + 1).padStart(7, '0')}`,
+      email: emailOf(i),
+    }));
+    this.users.push(...added);
+    return added;
+  }
+
+  /**
+   * The next `times` calls of `method` fail with `error`. `rate_limited` (or Slack's own spelling, `ratelimited`)
+   * answers HTTP 429 with a Retry-After of `retryAfter` seconds (default 1), as Slack does; any other error is
+   * an `ok: false` answer.
+   */
   fail(method: string, error: string, times = 1, retryAfter?: number): void {
     this.failures.push({ method, error, times, retryAfter });
   }
@@ -164,7 +198,7 @@ export class FakeSlack {
       type === 'application/json'
         ? (JSON.parse(raw.toString('utf8') || '{}') as Record<string, unknown>)
         : (parseQuery(raw.toString('utf8')) as Record<string, unknown>);
-    for (const k of ['blocks', 'files'])
+    for (const k of ['blocks', 'files', 'view'])
       if (typeof args[k] === 'string') args[k] = JSON.parse(args[k] as string);
     const token =
       (req.headers.authorization ?? '').replace(/^Bearer /, '') || (args.token as string | undefined);
@@ -188,7 +222,7 @@ export class FakeSlack {
     const failure = this.failures.find((f) => f.method === method && f.times > 0);
     if (failure) {
       failure.times--;
-      if (failure.error === 'rate_limited') {
+      if (failure.error === 'rate_limited' || failure.error === 'ratelimited') {
         return {
           status: 429,
           body: { ok: false, error: 'ratelimited' },
@@ -225,12 +259,80 @@ export class FakeSlack {
       }
       case 'files.completeUploadExternal':
         return ok({ files: args.files });
+      case 'users.list':
+        return this.usersList(args);
+      case 'users.info': {
+        const user = this.users.find((u) => u.id === String(args.user));
+        return user ? ok({ user: member(user) }) : error('user_not_found');
+      }
+      case 'views.open': {
+        if (!args.trigger_id) return error('invalid_trigger_id');
+        if (!isObject(args.view)) return error('invalid_arguments');
+        const id = `V${String(this.nextTs++).padStart(8, '0')}`;
+        this.views.set(id, args.view);
+        return ok({ view: { ...args.view, id } });
+      }
+      case 'views.update': {
+        const id = String(args.view_id ?? '');
+        if (!this.views.has(id)) return error('not_found');
+        if (!isObject(args.view)) return error('invalid_arguments');
+        this.views.set(id, args.view);
+        return ok({ view: { ...args.view, id } });
+      }
       case 'auth.test':
         return ok({ user_id: 'UKEYWARDEN', team_id: 'T1' });
       default:
         return error('unknown_method');
     }
   }
+
+  /**
+   * users.list with Slack's cursor paging: at most `limit` members a page (capped at 1000), an opaque cursor to the
+   * next page, and an empty `next_cursor` on the last. Without a limit Slack tries to answer in one page and refuses
+   * a large workspace with `limit_required`.
+   */
+  private usersList(args: Record<string, unknown>): { status: number; body: Record<string, unknown> } {
+    const requested = Number(args.limit ?? 0);
+    if (!requested && this.users.length > MAX_USERS_PAGE)
+      return { status: 200, body: { ok: false, error: 'limit_required' } };
+    const limit = Math.min(requested || MAX_USERS_PAGE, MAX_USERS_PAGE);
+    let offset = 0;
+    if (args.cursor) {
+      const m = /^offset:(\d+)$/.exec(Buffer.from(String(args.cursor), 'base64').toString('utf8'));
+      if (!m) return { status: 200, body: { ok: false, error: 'invalid_cursor' } };
+      offset = Number(m[1]);
+    }
+    const page = this.users.slice(offset, offset + limit);
+    const next = offset + limit < this.users.length ? offset + limit : undefined;
+    return {
+      status: 200,
+      body: {
+        ok: true,
+        members: page.map(member),
+        cache_ts: Math.floor(Date.now() / 1000),
+        response_metadata: {
+          next_cursor: next === undefined ? '' : Buffer.from(`offset:${next}`).toString('base64'),
+        },
+      },
+    };
+  }
+}
+
+/** A member as Slack's user object has it (the fields Keywarden reads, and a few it does not). */
+function member(u: FakeUser): Record<string, unknown> {
+  return {
+    id: u.id,
+    team_id: 'T1',
+    name: u.email?.split('@')[0] ?? u.id.toLowerCase(),
+    deleted: u.deleted ?? false,
+    is_bot: u.isBot ?? false,
+    is_app_user: false,
+    profile: { real_name: u.id, ...(u.email ? { email: u.email } : {}) },
+  };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** The upload URL takes the file raw or as multipart/form-data (what @slack/web-api sends); returns the file's text. */

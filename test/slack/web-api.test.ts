@@ -114,3 +114,82 @@ describe('the Slack port posts only to Slack’s response_urls', () => {
     }
   });
 });
+
+describe('the Slack port reads the directory and opens modals', () => {
+  const slack = new FakeSlack();
+  const redactor = new SecretRedactor();
+  redactor.add(KEY);
+  let api: ReturnType<typeof webApiSlack>;
+
+  beforeAll(async () => {
+    await slack.start();
+    slack.users.push(
+      { id: 'UALICE', email: 'Alice@Example.com' },
+      { id: 'UGONE', email: 'gone@example.com', deleted: true },
+      { id: 'UBOT', isBot: true },
+      { id: 'USLACKBOT' },
+      { id: 'UNOMAIL' },
+    );
+    api = webApiSlack({
+      token: async () => TOKEN,
+      slackApiUrl: slack.apiUrl,
+      logger: jsonLogger({ level: 'debug' }),
+      redactor,
+    });
+  });
+  afterAll(async () => {
+    await slack.close();
+  });
+
+  it('lists users a page at a time, with flags and emails as Slack has them', async () => {
+    const first = await api.listUsers({ limit: 3 });
+    expect(first.members).toEqual([
+      { id: 'UALICE', email: 'Alice@Example.com', deleted: false, isBot: false },
+      { id: 'UGONE', email: 'gone@example.com', deleted: true, isBot: false },
+      { id: 'UBOT', deleted: false, isBot: true },
+    ]);
+    expect(first.nextCursor).toEqual(expect.any(String));
+    const second = await api.listUsers({ cursor: first.nextCursor, limit: 3 });
+    // Slackbot is no person, whatever its is_bot says.
+    expect(second.members).toEqual([
+      { id: 'USLACKBOT', deleted: false, isBot: true },
+      { id: 'UNOMAIL', deleted: false, isBot: false },
+    ]);
+    expect(second.nextCursor).toBeUndefined();
+    expect(slack.callsOf('users.list').map((c) => c.args.limit)).toEqual(['3', '3']);
+  });
+
+  it('asks for at most 1 000 users a page', async () => {
+    await api.listUsers({ limit: 5000 });
+    expect(slack.callsOf('users.list').at(-1)?.args.limit).toBe('1000');
+  });
+
+  it('waits out a 429 on users.list and carries on', async () => {
+    const before = slack.callsOf('users.list').length;
+    slack.fail('users.list', 'ratelimited', 1, 1);
+    const page = await api.listUsers({ limit: 1000 });
+    expect(page.members).toHaveLength(5);
+    expect(slack.callsOf('users.list').length - before).toBe(2);
+  });
+
+  it('reads one user’s email, and nothing when the profile has none', async () => {
+    expect(await api.userEmail('UALICE')).toBe('Alice@Example.com');
+    expect(await api.userEmail('UNOMAIL')).toBeUndefined();
+    await expect(api.userEmail('UNOBODY')).rejects.toMatchObject({ code: 'user_not_found' });
+  });
+
+  it('opens a modal and updates it, redacted like every message', async () => {
+    const view = {
+      type: 'modal',
+      title: { type: 'plain_text', text: 'Keep this key?' },
+      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `IDmelon said: ${KEY}` } }],
+    };
+    const { id } = await api.openView('trigger-1', view);
+    expect(slack.views.get(id)).toMatchObject({ type: 'modal', title: { text: 'Keep this key?' } });
+    expect(slack.callsOf('views.open')[0]?.args.trigger_id).toBe('trigger-1');
+    await api.updateView(id, { ...view, title: { type: 'plain_text', text: 'Kept' } });
+    expect(slack.views.get(id)).toMatchObject({ title: { text: 'Kept' } });
+    expect(JSON.stringify([...slack.views.values(), slack.calls])).not.toContain(KEY);
+    await expect(api.updateView('VNONE', view)).rejects.toMatchObject({ code: 'not_found' });
+  });
+});
