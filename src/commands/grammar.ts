@@ -18,6 +18,9 @@ export type Command =
   | { kind: 'keys.stale'; days: number; type?: KeyType; vendor?: VendorName }
   | { kind: 'keys.help' }
   | { kind: 'keys.digest' }
+  | { kind: 'keys.policy'; policy?: string }
+  | { kind: 'keys.exempt'; vendor: VendorName; keyId: string; days: number; reason: string }
+  | { kind: 'keys.exemptions' }
   | { kind: 'user.lookup'; query: string }
   | { kind: 'user.help' };
 
@@ -29,6 +32,10 @@ export function keysUsage(vendors: VendorCatalog): string {
     `  /keys stale <days> [${vendors.keyTypes.join('|')}] [${vendors.ids.join('|')}]`,
     `      keys unused for <days> days (${MIN_DAYS}-${MAX_DAYS}), never-used keys too; every configured vendor unless one is named`,
     '  /keys digest                           preview the weekly digest',
+    '  /keys policy [name]                    what the policies would do now (nothing is done)',
+    '  /keys exempt <vendor>:<key-id> <days> <reason>',
+    '                                         keep one key out of revocation for <days> days',
+    '  /keys exemptions                       who keeps what, until when, and why',
     '  /keys help                             this help',
   ].join('\n');
 }
@@ -65,6 +72,19 @@ export function parseKeysCommand(text: string, vendors: VendorCatalog): ParseRes
     if (rest.length) return usageError(`unexpected ${shown(rest.join(' '))} after digest`, KEYS_USAGE);
     return { ok: true, command: { kind: 'keys.digest' } };
   }
+  if (subcommand === 'policy') {
+    if (rest.length > 1)
+      return usageError(`unexpected ${shown(rest.slice(1).join(' '))} after the policy name`, KEYS_USAGE);
+    const name = rest[0]?.toLowerCase();
+    if (name !== undefined && !/^[a-z0-9-]{1,40}$/.test(name))
+      return usageError(`${shown(rest[0] as string)} is not a policy name`, KEYS_USAGE);
+    return { ok: true, command: { kind: 'keys.policy', ...(name ? { policy: name } : {}) } };
+  }
+  if (subcommand === 'exemptions') {
+    if (rest.length) return usageError(`unexpected ${shown(rest.join(' '))} after exemptions`, KEYS_USAGE);
+    return { ok: true, command: { kind: 'keys.exemptions' } };
+  }
+  if (subcommand === 'exempt') return parseExempt(rest, vendors, KEYS_USAGE);
   if (subcommand !== 'stale') return usageError(`unknown subcommand ${shown(sub as string)}`, KEYS_USAGE);
   const [daysText, ...extra] = rest;
   if (daysText === undefined) return usageError('days is missing', KEYS_USAGE);
@@ -107,6 +127,36 @@ export function parseKeysCommand(text: string, vendors: VendorCatalog): ParseRes
       ...(vendor ? { vendor } : {}),
     },
   };
+}
+
+/** `/keys exempt idmelon:K123 90 break-glass key kept in the safe` */
+function parseExempt(rest: string[], vendors: VendorCatalog, usage: string): ParseResult {
+  const [ref, daysText, ...reasonWords] = rest;
+  if (!ref) return usageError('which key is missing (<vendor>:<key-id>)', usage);
+  const colon = ref.indexOf(':');
+  const vendor = colon > 0 ? ref.slice(0, colon).toLowerCase() : '';
+  const keyId = colon > 0 ? ref.slice(colon + 1) : '';
+  if (
+    !vendors.has(vendor) ||
+    keyId === '' ||
+    keyId.length > 200 ||
+    /[\s/?#%\\]/.test(keyId) ||
+    keyId === '.' ||
+    keyId === '..'
+  )
+    return usageError(`${shown(ref)} is not <vendor>:<key-id> (vendors: ${vendors.ids.join(', ')})`, usage);
+  if (daysText === undefined) return usageError('days is missing', usage);
+  const days = daysSchema.safeParse(daysText);
+  if (!days.success)
+    return usageError(
+      `days must be a whole number from ${MIN_DAYS} to ${MAX_DAYS} (got ${shown(daysText)})`,
+      usage,
+    );
+  const reason = reasonWords.join(' ').trim();
+  if (reason.length < 3) return usageError('a reason is needed (why this key stays)', usage);
+  if (reason.length > 300)
+    return usageError(`the reason is too long (${reason.length} characters, at most 300)`, usage);
+  return { ok: true, command: { kind: 'keys.exempt', vendor, keyId, days: days.data, reason } };
 }
 
 /**

@@ -1,6 +1,8 @@
 import type { App } from '@slack/bolt';
 import { ACTION_DIGEST_REVIEW } from '../features/digest/blocks.js';
 import { userCommand } from '../features/lookup/command.js';
+import { keepAction, keepSubmission, notMineAction, selfRevokeAction } from '../features/policy/actions.js';
+import { ACTION_KEEP, ACTION_NOT_MINE, ACTION_SELF_REVOKE, VIEW_KEEP } from '../features/policy/blocks.js';
 import { approvalAction, revokeKeyAction, revokeStaleAction } from '../features/revocation/actions.js';
 import { ACTION_APPROVE, ACTION_DENY, ACTION_RETRY } from '../features/revocation/blocks.js';
 import { ACTION_REVOKE_KEY, ACTION_REVOKE_STALE } from '../features/revocation/request-blocks.js';
@@ -21,4 +23,8 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   app.action({ action_id: ACTION_APPROVE }, approvalAction(deps, 'approve'));
   app.action({ action_id: ACTION_DENY }, approvalAction(deps, 'deny'));
   app.action({ action_id: ACTION_RETRY }, approvalAction(deps, 'retry'));
+  app.action({ action_id: ACTION_KEEP }, keepAction(deps));
+  app.action({ action_id: ACTION_SELF_REVOKE }, selfRevokeAction(deps));
+  app.action({ action_id: ACTION_NOT_MINE }, notMineAction(deps));
+  app.view(VIEW_KEEP, keepSubmission(deps));
 }

@@ -38,6 +38,8 @@ export interface RevocationDeps {
   validateWindow?: number;
   /** Outcome writes in flight at once. @default 16 */
   writeConcurrency?: number;
+  /** Keys kept out of revocation (`vendor#id` → until): left out of any request, with why. */
+  exemptions?: ReadonlyMap<string, string>;
 }
 
 export type RequestSource =
@@ -152,11 +154,17 @@ export async function createRequests(
       throw new RevocationInputError(`${failed.label} could not be scanned: ${failed.failure.message}`);
     thresholdDays = source.days;
     for (const s of report.sections) {
-      const keys = [...s.neverUsed, ...s.stale].map(toRequested);
-      if (keys.length === 0) continue;
+      const dropped: NonNullable<RevocationRequest['dropped']> = [];
+      const keys: RequestedKey[] = [];
+      for (const k of [...s.neverUsed, ...s.stale]) {
+        const until = deps.exemptions?.get(`${k.vendor}#${k.id}`);
+        if (until) dropped.push({ id: k.id, name: k.name, why: `exempt until ${until.slice(0, 10)}` });
+        else keys.push(toRequested(k));
+      }
+      if (keys.length === 0 && dropped.length === 0) continue;
       perVendor.set(s.vendor, {
         keys,
-        dropped: [],
+        dropped,
         criterion: criterionFor(provider(deps, s.vendor), source.days),
         vendorLabel: s.label,
       });
@@ -185,7 +193,8 @@ export async function createRequests(
           entry.dropped.push({ id: r.id, name: r.id, why: 'it no longer exists' });
           continue;
         }
-        const why = failsCriterion(k, criterion, cutoff);
+        const until = deps.exemptions?.get(`${k.vendor}#${k.id}`);
+        const why = until ? `exempt until ${until.slice(0, 10)}` : failsCriterion(k, criterion, cutoff);
         if (why) entry.dropped.push({ id: k.id, name: k.name, why });
         else entry.keys.push(toRequested(k));
       }
@@ -235,6 +244,8 @@ export async function createRequests(
     });
     created.push({ request, keys: entry.keys });
   }
+  if (created.length === 0)
+    throw new RevocationInputError('Nothing to revoke: every key that matches is exempt (see /keys exemptions).');
   return created;
 }
 

@@ -64,6 +64,39 @@ export const revokeStaleRefSchema = z.object({
   vendor: vendorName.optional(),
 });
 
+/** The value of an owner's Keep it / Revoke it now / Not mine: the policy, the vendor, the key and the run. */
+export const ownerKeyRefSchema = z.object({
+  p: z.string().regex(/^[a-z0-9-]{1,40}$/),
+  v: vendorName,
+  k: z
+    .string()
+    .min(1)
+    .max(200)
+    .refine((v) => !isUnsafeId(v), { message: 'is not a valid id' }),
+  r: z.string().min(1).max(80),
+});
+
+/** "Keep it" submitted: the modal's metadata (the key, and the DM to answer in) and its two inputs. */
+export const keepSubmissionSchema = z.looseObject({
+  type: z.literal('view_submission'),
+  user: z.looseObject({ id: z.string().min(1) }),
+  view: z.looseObject({
+    id: z.string().min(1),
+    callback_id: z.string(),
+    private_metadata: z.string().max(3000),
+    state: z.looseObject({
+      values: z.looseObject({
+        reason: z.looseObject({ value: z.looseObject({ value: z.string().nullish() }) }),
+        days: z.looseObject({
+          value: z.looseObject({ selected_option: z.looseObject({ value: z.string() }).nullish() }),
+        }),
+      }),
+    }),
+  }),
+});
+
+export const keepMetadataSchema = ownerKeyRefSchema.extend({ c: z.string().regex(/^[CDG][A-Z0-9]{2,}$/) });
+
 /** The value of Approve / Deny / Retry. */
 export const requestRefSchema = z.object({ r: z.string().regex(REQUEST_ID) });
 

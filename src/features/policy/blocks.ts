@@ -123,7 +123,7 @@ export function ownerNotice(input: {
 }
 
 /** The modal "Keep it" opens: a reason and a period. */
-export function keepModal(ref: OwnerKeyRef, keyName: string): Record<string, unknown> {
+export function keepModal(ref: OwnerKeyRef & { c: string }, keyName: string): Record<string, unknown> {
   return {
     type: 'modal',
     callback_id: VIEW_KEEP,

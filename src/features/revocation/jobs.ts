@@ -2,6 +2,7 @@ import { errorMessage, noticeMessage } from '../../blocks/common.js';
 import type { Message } from '../../blocks/kit.js';
 import { field } from '../../blocks/mrkdwn.js';
 import { RetryJobError, type RevocationWorkerDeps, type WorkerDeps } from '../../jobs/deps.js';
+import { liveExemptions } from '../../jobs/exemptions.js';
 import { type Job, jobIdFor } from '../../jobs/job.js';
 import type { Logger } from '../../log.js';
 import {
@@ -52,6 +53,7 @@ async function serviceDeps(deps: WorkerDeps): Promise<RevocationDeps> {
     dryRun: r.dryRun,
     sliceMs: r.sliceMs,
     deadlineMs: r.deadlineMs,
+    exemptions: await liveExemptions(deps),
   };
 }
 

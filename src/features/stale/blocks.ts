@@ -44,6 +44,8 @@ export interface StaleRenderOptions {
   csvNote?: string;
   /** A row's accessory (the "Request revocation" button); none by default. */
   rowAccessory?: (key: Key) => Block | undefined;
+  /** Keys kept out of revocation, by `vendor#id`, with the date their exemption ends. */
+  exemptUntil?: ReadonlyMap<string, string>;
   /** More buttons beside the paging controls ("Request revocation of all N"). */
   extraControls?: Block[];
 }
@@ -86,7 +88,11 @@ export function renderStaleReport(report: StaleReport, options: StaleRenderOptio
 
   blocks.push(divider());
   const showVendor = report.sections.length > 1;
-  for (const k of page) blocks.push(section(keyRowText(k, now, showVendor), options.rowAccessory?.(k)));
+  for (const k of page) {
+    const until = options.exemptUntil?.get(`${k.vendor}#${k.id}`);
+    const text = keyRowText(k, now, showVendor) + (until ? `\n:shield: exempt until ${until.slice(0, 10)}` : '');
+    blocks.push(section(text, until ? undefined : options.rowAccessory?.(k)));
+  }
 
   const shown = `Showing ${(offset + 1).toLocaleString('en-US')}–${(offset + page.length).toLocaleString('en-US')} of ${rows.length.toLocaleString('en-US')}, never-used first, then oldest last use first.`;
   blocks.push(context(shown, ...(options.csvNote ? [options.csvNote] : [])));

@@ -4,8 +4,9 @@ import { keysUsage, parseKeysCommand } from '../../commands/grammar.js';
 import { jobIdFor } from '../../jobs/job.js';
 import { admitCommand } from '../../listeners/admit-command.js';
 import { commandOrigin, ephemeral, handOff, type ListenerDeps } from '../../listeners/deps.js';
+import { policyCommand } from '../policy/command.js';
 
-/** `/keys stale <days> [type]` and `/keys help`. */
+/** `/keys`: `stale <days> [type]`, `digest`, `help`, and the policy subcommands (features/policy/command.ts). */
 export function keysCommand(deps: ListenerDeps) {
   return async ({ command, ack }: SlackCommandMiddlewareArgs): Promise<void> => {
     const cmd = await admitCommand(deps, command, ack);
@@ -24,6 +25,9 @@ export function keysCommand(deps: ListenerDeps) {
         ':bar_chart: Putting the weekly digest together… the preview replaces this message.',
       );
     }
+    const c = parsed.command;
+    if (c.kind === 'keys.policy' || c.kind === 'keys.exempt' || c.kind === 'keys.exemptions')
+      return policyCommand(deps, cmd, c, ack);
     if (parsed.command.kind !== 'keys.stale') return ack(ephemeral(helpMessage(keysUsage(deps.vendors))));
     const { days, type, vendor } = parsed.command;
     await handOff(

@@ -3,6 +3,7 @@ import { field } from '../../blocks/mrkdwn.js';
 import { userMessage } from '../../http/errors.js';
 import type { WorkerDeps } from '../../jobs/deps.js';
 import type { Job } from '../../jobs/job.js';
+import { liveExemptions } from '../../jobs/exemptions.js';
 import { configuredProviders, progressFeed } from '../../jobs/progress.js';
 import { type StaleReport, scanStaleKeys } from '../../services/stale.js';
 import type { Replier } from '../../slack/replier.js';
@@ -27,6 +28,7 @@ export async function runStale(job: StaleJob, deps: WorkerDeps, replier: Replier
   });
   await feed.settle();
   const rows = staleRows(report);
+  const exemptUntil = await liveExemptions(deps);
   if (job.mode === 'csv') {
     const where = await sendCsv(report, job, deps);
     await replier.send(
@@ -53,6 +55,7 @@ export async function runStale(job: StaleJob, deps: WorkerDeps, replier: Replier
       offset: job.offset,
       csvNote,
       rowAccessory: deps.revocation ? (k) => requestKeyButton(k, report.days) : undefined,
+      exemptUntil,
       extraControls: deps.revocation && rows.length > 0 ? [requestAllButton(report, rows.length)] : [],
     }),
     { replace: job.reply !== 'new' },
