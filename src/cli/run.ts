@@ -1,5 +1,10 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type ParseResult, parseKeysCommand, parseUserCommand } from '../commands/grammar.js';
 import { type LocalConfig, loadLocalConfig } from '../composition/config.js';
+import { loadPolicyFile, PolicyFileError } from '../config/policies.js';
+import { loadSettings, type Settings } from '../config/settings.js';
 import { type Clock, systemClock } from '../domain/clock.js';
 import type { Progress, VendorId } from '../domain/provider.js';
 import type { VendorCatalog } from '../domain/vendors.js';
@@ -25,6 +30,8 @@ export interface CliIo {
   interactive?: boolean;
   /** The vendors (tests add one). @default the registry */
   registry?: VendorRegistry;
+  /** Where relative paths start. @default process.cwd() */
+  cwd?: string;
 }
 
 /**
@@ -47,33 +54,35 @@ export function cliUsage(vendors: VendorCatalog): string {
     '  keywarden user lookup <email|id|name> [--json]',
     '  keywarden digest [--json]               the weekly digest for the last 7 full days',
     '  keywarden slack "/keys stale 90"      a slash command through the local bot, without Slack',
+    '  keywarden policy check [--file PATH] [--json]   checks the policy file (KEYWARDEN_POLICIES_FILE)',
     '  keywarden help',
     'Options: --json prints the structured result; --debug shows stack traces and debug logs.',
   ].join('\n');
 }
 
-interface Flags {
-  json: boolean;
-  debug: boolean;
-  type?: string;
-  vendor?: string;
-  words: string[];
-}
+/** Options that take a value (`--type phone` or `--type=phone`), with what to say when it is missing. */
+const VALUE_OPTIONS = {
+  type: (vendors: VendorCatalog) => `--type needs a value (${vendors.keyTypes.join(', ')})`,
+  vendor: (vendors: VendorCatalog) => `--vendor needs a value (${vendors.ids.join(', ')})`,
+  file: () => '--file needs a path',
+} as const;
+type ValueOption = keyof typeof VALUE_OPTIONS;
+
+type Flags = { json: boolean; debug: boolean; words: string[] } & Partial<Record<ValueOption, string>>;
 
 function parseFlags(argv: string[], vendors: VendorCatalog): Flags | string {
   const flags: Flags = { json: false, debug: false, words: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
+    const option = Object.keys(VALUE_OPTIONS).find(
+      (name) => arg === `--${name}` || arg.startsWith(`--${name}=`),
+    ) as ValueOption | undefined;
     if (arg === '--json') flags.json = true;
     else if (arg === '--debug') flags.debug = true;
-    else if (arg === '--type' || arg.startsWith('--type=')) {
-      const value = arg === '--type' ? argv[++i] : arg.slice('--type='.length);
-      if (!value) return `--type needs a value (${vendors.keyTypes.join(', ')})`;
-      flags.type = value;
-    } else if (arg === '--vendor' || arg.startsWith('--vendor=')) {
-      const value = arg === '--vendor' ? argv[++i] : arg.slice('--vendor='.length);
-      if (!value) return `--vendor needs a value (${vendors.ids.join(', ')})`;
-      flags.vendor = value;
+    else if (option) {
+      const value = arg === `--${option}` ? argv[++i] : arg.slice(`--${option}=`.length);
+      if (!value) return VALUE_OPTIONS[option](vendors);
+      flags[option] = value;
     } else if (arg === '--help' || arg === '-h') flags.words.unshift('help');
     else if (arg.startsWith('--')) return `unknown option ${JSON.stringify(arg)}`;
     else flags.words.push(arg);
@@ -137,15 +146,24 @@ export async function runCli(argv: string[], terminal: CliIo): Promise<number> {
   if (group === undefined || group === 'help') {
     io.stdout(`${CLI_USAGE}\n`);
     return EXIT_OK;
+  }
+  const fileOnlyForPolicy = () => usageFail('--file applies to "policy check" only');
+  if (group === 'policy') {
+    if (flags.type || flags.vendor) return usageFail('--type and --vendor apply to "keys stale" only');
+    const outcome = await runPolicyCommand(rest, flags, io, registry);
+    return typeof outcome === 'string' ? usageFail(outcome) : outcome;
   } else if (group === 'digest') {
+    if (flags.file) return fileOnlyForPolicy();
     parsed = parseKeysCommand(['digest', ...rest].join(' '), registry);
   } else if (group === 'keys') {
+    if (flags.file) return fileOnlyForPolicy();
     parsed = parseKeysCommand(
       [...rest, ...(flags.type ? [flags.type] : []), ...(flags.vendor ? [flags.vendor] : [])].join(' '),
       registry,
     );
   } else if (group === 'user') {
     if (flags.type || flags.vendor) return usageFail('--type and --vendor apply to "keys stale" only');
+    if (flags.file) return fileOnlyForPolicy();
     parsed = parseUserCommand(rest.join(' '));
   } else {
     return usageFail(`unknown command ${JSON.stringify(group)}`);
@@ -238,5 +256,68 @@ export async function runCli(argv: string[], terminal: CliIo): Promise<number> {
   } finally {
     await vendors.close();
     await ownTransport?.close();
+  }
+}
+
+/** Keywarden's own folder, where the policy file is looked for when the working directory has none. */
+const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * The policy file to read, and how to name it. `--file` is relative to the working directory, as on any command
+ * line; the configured file (KEYWARDEN_POLICIES_FILE, or infra/policies.yml) is looked for there first and then in
+ * Keywarden's own folder, so `npx keywarden policy check` works from anywhere in a checkout.
+ */
+function policyFilePath(flags: Flags, settings: Settings, cwd: string): { path: string; name: string } {
+  const given = flags.file ?? settings.policiesFile;
+  if (isAbsolute(given)) return { path: given, name: given };
+  const inCwd = resolve(cwd, given);
+  if (flags.file !== undefined || existsSync(inCwd)) return { path: inCwd, name: given };
+  const inPackage = resolve(PACKAGE_ROOT, given);
+  if (existsSync(inPackage)) return { path: inPackage, name: inPackage };
+  return { path: inCwd, name: given };
+}
+
+/**
+ * `keywarden policy <subcommand>`: an exit code, or a usage problem. `check` validates the policy file and lists its
+ * policies; a refused file prints each problem on its own line (`file:line field: message`).
+ */
+async function runPolicyCommand(
+  words: string[],
+  flags: Flags,
+  io: CliIo,
+  registry: VendorRegistry,
+): Promise<number | string> {
+  const [subcommand, ...extra] = words;
+  if (subcommand === undefined || subcommand === 'help') {
+    io.stdout(`${cliUsage(registry)}\n`);
+    return EXIT_OK;
+  }
+  if (subcommand !== 'check') return `unknown subcommand ${JSON.stringify(subcommand)}`;
+  if (extra.length > 0) return `unexpected ${JSON.stringify(extra[0])} after "policy check"`;
+  try {
+    const file = policyFilePath(flags, loadSettings(io.env), io.cwd ?? process.cwd());
+    const policies = loadPolicyFile(file.path, registry, { name: file.name });
+    if (flags.json) io.stdout(jsonOut(policies));
+    else {
+      const names = policies.map((p) => p.name).join(', ');
+      const count = `${policies.length} ${policies.length === 1 ? 'policy' : 'policies'}`;
+      io.stdout(`ok: ${count}${names ? ` (${names})` : ''}\n`);
+    }
+    return EXIT_OK;
+  } catch (err) {
+    if (err instanceof PolicyFileError) {
+      const located = err.problems.filter((p) => p.line !== undefined).length;
+      for (const line of err.message.split('\n')) {
+        io.stderr(`${located > 0 ? '' : 'keywarden: '}${clean(line)}\n`);
+      }
+      if (located > 0) {
+        const problems = `${located} ${located === 1 ? 'problem' : 'problems'}`;
+        io.stderr(`keywarden: ${clean(err.file)} refused (${problems}); no policy was loaded\n`);
+      }
+    } else {
+      io.stderr(`keywarden: ${clean(userMessage(err))}\n`);
+      if (flags.debug && err instanceof Error && err.stack) io.stderr(`${terminalLines(err.stack)}\n`);
+    }
+    return EXIT_FAILED;
   }
 }

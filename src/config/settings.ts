@@ -84,6 +84,10 @@ export const settingsSchema = z.object({
   ),
   /** One vendor request may take this long before it is retried. */
   KEYWARDEN_HTTP_TIMEOUT_MS: optional(wholeNumber(1, 120_000)),
+  /** The policy file (see policies.ts); a relative path is looked for in the working directory, then the package. */
+  KEYWARDEN_POLICIES_FILE: optional(
+    z.string().trim().max(1024, { message: 'must be a file path of at most 1024 characters' }),
+  ),
 });
 
 export interface Settings {
@@ -109,6 +113,8 @@ export interface Settings {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** @default 10 000 */
   httpTimeoutMs: number;
+  /** @default infra/policies.yml */
+  policiesFile: string;
 }
 
 /**
@@ -149,5 +155,6 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     maxJobs,
     logLevel: e.KEYWARDEN_LOG_LEVEL ?? 'info',
     httpTimeoutMs: e.KEYWARDEN_HTTP_TIMEOUT_MS ?? 10_000,
+    policiesFile: e.KEYWARDEN_POLICIES_FILE ?? 'infra/policies.yml',
   };
 }

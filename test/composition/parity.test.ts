@@ -48,6 +48,7 @@ const SAMPLES: Record<string, string> = {
   KEYWARDEN_MAX_JOBS: '10',
   KEYWARDEN_LOG_LEVEL: 'debug',
   KEYWARDEN_HTTP_TIMEOUT_MS: '2500',
+  KEYWARDEN_POLICIES_FILE: 'config/policies.yml',
 };
 
 const VENDOR_SAMPLES: Record<string, string> = {
