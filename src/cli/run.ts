@@ -3,19 +3,23 @@ import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ParseResult, parseKeysCommand, parseUserCommand } from '../commands/grammar.js';
 import { type LocalConfig, loadLocalConfig } from '../composition/config.js';
+import { policyFilePath } from '../composition/policies.js';
 import { loadPolicyFile, PolicyFileError } from '../config/policies.js';
 import { loadSettings, type Settings } from '../config/settings.js';
 import { type Clock, systemClock } from '../domain/clock.js';
 import type { Progress, VendorId } from '../domain/provider.js';
 import type { VendorCatalog } from '../domain/vendors.js';
 import { digestText } from '../features/digest/blocks.js';
+import { planLines } from '../features/policy/blocks.js';
 import { userMessage } from '../http/errors.js';
 import { type Transport, undiciTransport } from '../http/transport.js';
+import { type LocalBot, startLocalBot } from '../local/bot.js';
 import { startLocalVendors } from '../local/vendors.js';
 import { jsonLogger, type Redactor, SecretRedactor } from '../log.js';
 import { VENDORS, type VendorRegistry } from '../providers/registry.js';
 import { buildDigest, digestIsEmpty } from '../services/digest.js';
 import { lookupUser } from '../services/lookup.js';
+import { runSummary } from '../services/policy.js';
 import { scanStaleKeys } from '../services/stale.js';
 import { escapeJsonForTerminal, terminalLines } from '../util/text-safety.js';
 import { clean, formatLookupReport, formatStaleReport } from './format.js';
@@ -32,6 +36,8 @@ export interface CliIo {
   registry?: VendorRegistry;
   /** Where relative paths start. @default process.cwd() */
   cwd?: string;
+  /** Where `policy run` keeps its state; null keeps it in memory (tests). @default .keywarden/dynamodb */
+  dataDir?: string | null;
 }
 
 /**
@@ -55,6 +61,7 @@ export function cliUsage(vendors: VendorCatalog): string {
     '  keywarden digest [--json]               the weekly digest for the last 7 full days',
     '  keywarden slack "/keys stale 90"      a slash command through the local bot, without Slack',
     '  keywarden policy check [--file PATH] [--json]   checks the policy file (KEYWARDEN_POLICIES_FILE)',
+    '  keywarden policy run [--dry-run] [--policy NAME]   runs the policies now and prints the plan and what it did',
     '  keywarden help',
     'Options: --json prints the structured result; --debug shows stack traces and debug logs.',
   ].join('\n');
@@ -65,13 +72,16 @@ const VALUE_OPTIONS = {
   type: (vendors: VendorCatalog) => `--type needs a value (${vendors.keyTypes.join(', ')})`,
   vendor: (vendors: VendorCatalog) => `--vendor needs a value (${vendors.ids.join(', ')})`,
   file: () => '--file needs a path',
+  policy: () => '--policy needs a policy name',
 } as const;
 type ValueOption = keyof typeof VALUE_OPTIONS;
 
-type Flags = { json: boolean; debug: boolean; words: string[] } & Partial<Record<ValueOption, string>>;
+type Flags = { json: boolean; debug: boolean; dryRun: boolean; words: string[] } & Partial<
+  Record<ValueOption, string>
+>;
 
 function parseFlags(argv: string[], vendors: VendorCatalog): Flags | string {
-  const flags: Flags = { json: false, debug: false, words: [] };
+  const flags: Flags = { json: false, debug: false, dryRun: false, words: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const option = Object.keys(VALUE_OPTIONS).find(
@@ -79,6 +89,7 @@ function parseFlags(argv: string[], vendors: VendorCatalog): Flags | string {
     ) as ValueOption | undefined;
     if (arg === '--json') flags.json = true;
     else if (arg === '--debug') flags.debug = true;
+    else if (arg === '--dry-run') flags.dryRun = true;
     else if (option) {
       const value = arg === `--${option}` ? argv[++i] : arg.slice(`--${option}=`.length);
       if (!value) return VALUE_OPTIONS[option](vendors);
@@ -259,28 +270,50 @@ export async function runCli(argv: string[], terminal: CliIo): Promise<number> {
   }
 }
 
-/** Keywarden's own folder, where the policy file is looked for when the working directory has none. */
-const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-/**
- * The policy file to read, and how to name it. `--file` is relative to the working directory, as on any command
- * line; the configured file (KEYWARDEN_POLICIES_FILE, or infra/policies.yml) is looked for there first and then in
- * Keywarden's own folder, so `npx keywarden policy check` works from anywhere in a checkout.
- */
-function policyFilePath(flags: Flags, settings: Settings, cwd: string): { path: string; name: string } {
-  const given = flags.file ?? settings.policiesFile;
-  if (isAbsolute(given)) return { path: given, name: given };
-  const inCwd = resolve(cwd, given);
-  if (flags.file !== undefined || existsSync(inCwd)) return { path: inCwd, name: given };
-  const inPackage = resolve(PACKAGE_ROOT, given);
-  if (existsSync(inPackage)) return { path: inPackage, name: inPackage };
-  return { path: inCwd, name: given };
-}
-
 /**
  * `keywarden policy <subcommand>`: an exit code, or a usage problem. `check` validates the policy file and lists its
  * policies; a refused file prints each problem on its own line (`file:line field: message`).
  */
+/**
+ * `keywarden policy run`: the same run as the daily schedule, on this machine's store (`.keywarden/`), talking to the
+ * configured vendors (or their sandboxes) and Slack (when SLACK_BOT_TOKEN is set). `--dry-run` writes and sends
+ * nothing, and says so.
+ */
+async function runPoliciesNow(flags: Flags, io: CliIo, registry: VendorRegistry): Promise<number> {
+  let bot: LocalBot | undefined;
+  try {
+    bot = await startLocalBot({
+      env: io.env,
+      port: 0,
+      clock: io.clock,
+      transport: io.transport,
+      registry,
+      dataDir: io.dataDir,
+      sweepEveryMs: 0,
+      policyCheckEveryMs: 0,
+      logger: jsonLogger({
+        level: flags.debug ? 'debug' : 'error',
+        write: (line) => (flags.debug ? io.stderr(`${escapeJsonForTerminal(line)}\n`) : undefined),
+      }),
+    });
+    for (const note of bot.notes.filter((n) => !/KEYWARDEN_ADMINS|APPROVERS/.test(n))) io.stderr(`${note}\n`);
+    const results = await bot.runPolicies({ policy: flags.policy, dryRun: flags.dryRun });
+    const labels = (vendor: string) => registry.label(vendor);
+    if (flags.json) io.stdout(jsonOut(results.map(runSummary)));
+    else for (const r of results) io.stdout(`${terminalLines(planLines(r, labels).join('\n'))}\n`);
+    await bot.queue.idle();
+    return results.some((r) => r.plan.failures.length) ? EXIT_FAILED : EXIT_OK;
+  } catch (err) {
+    if (err instanceof PolicyFileError)
+      for (const line of err.message.split('\n')) io.stderr(`${clean(line)}\n`);
+    else io.stderr(`keywarden: ${clean(userMessage(err))}\n`);
+    if (flags.debug && err instanceof Error && err.stack) io.stderr(`${terminalLines(err.stack)}\n`);
+    return EXIT_FAILED;
+  } finally {
+    await bot?.close();
+  }
+}
+
 async function runPolicyCommand(
   words: string[],
   flags: Flags,
@@ -292,10 +325,17 @@ async function runPolicyCommand(
     io.stdout(`${cliUsage(registry)}\n`);
     return EXIT_OK;
   }
+  if (subcommand === 'run') {
+    if (extra.length > 0) return `unexpected ${JSON.stringify(extra[0])} after "policy run"`;
+    return runPoliciesNow(flags, io, registry);
+  }
   if (subcommand !== 'check') return `unknown subcommand ${JSON.stringify(subcommand)}`;
   if (extra.length > 0) return `unexpected ${JSON.stringify(extra[0])} after "policy check"`;
   try {
-    const file = policyFilePath(flags, loadSettings(io.env), io.cwd ?? process.cwd());
+    const file = policyFilePath(flags.file ?? loadSettings(io.env).policiesFile, {
+      cwd: io.cwd ?? process.cwd(),
+      given: flags.file !== undefined,
+    });
     const policies = loadPolicyFile(file.path, registry, { name: file.name });
     if (flags.json) io.stdout(jsonOut(policies));
     else {

@@ -2,6 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AccessPolicy } from '../auth/access.js';
 import type { Settings } from '../config/settings.js';
 import type { Clock } from '../domain/clock.js';
+import type { Policy } from '../domain/policy.js';
 import type { Provider } from '../domain/provider.js';
 import type { VendorCatalog } from '../domain/vendors.js';
 import type { ScheduledDigestDeps } from '../features/digest/scheduled.js';
@@ -11,7 +12,9 @@ import type { JobQueue } from '../jobs/job.js';
 import type { ListenerDeps } from '../listeners/deps.js';
 import { jsonLogger, type Logger, type SecretRedactor } from '../log.js';
 import type { SlackApi } from '../slack/api.js';
+import { CachedSlackDirectory } from '../store/directory.js';
 import { JobLedger } from '../store/jobs.js';
+import { PolicyStateStore } from '../store/policy.js';
 import { RequestStore } from '../store/requests.js';
 import { WorkLimits } from '../store/work-limits.js';
 
@@ -53,6 +56,8 @@ export function stores(core: Core, limitsDb: DynamoDBDocumentClient = core.db) {
       clock,
       redactor: core.redactor,
     }),
+    policy: new PolicyStateStore(core.db, { table: s.table, retainDays: s.retentionDays, clock }),
+    directory: new CachedSlackDirectory(core.db, core.slack, { table: s.table, clock, logger: core.logger }),
   };
 }
 
@@ -86,6 +91,8 @@ export interface WorkerParts {
   /** One revocation time slice, and one vendor call inside it (Lambda keeps both inside the worker's timeout). */
   sliceMs?: number;
   deadlineMs?: number;
+  /** The policy set, validated at start-up; or why it could not be loaded (policy jobs then fail saying so). */
+  policies?: readonly Policy[] | { error: string };
 }
 
 export function workerDeps(core: Core, parts: WorkerParts): WorkerDeps {
@@ -111,6 +118,16 @@ export function workerDeps(core: Core, parts: WorkerParts): WorkerDeps {
       sliceMs: parts.sliceMs,
       deadlineMs: parts.deadlineMs,
     },
+    policy: parts.policies
+      ? {
+          policies: Array.isArray(parts.policies) ? parts.policies : [],
+          loadError: Array.isArray(parts.policies) ? undefined : (parts.policies as { error: string }).error,
+          store: parts.stores.policy,
+          directory: parts.stores.directory,
+          timeZone: s.timeZone,
+          securityChannel: s.securityChannel,
+        }
+      : undefined,
   };
 }
 

@@ -58,6 +58,8 @@ export const settingsSchema = z.object({
   KEYWARDEN_APPROVER_GROUP: userGroupId,
   /** Where revocation requests are posted; by default the channel the request came from. */
   KEYWARDEN_APPROVALS_CHANNEL: channelId,
+  /** Where an owner's "Not mine" raises a security alert; the approvals channel when unset. */
+  KEYWARDEN_SECURITY_CHANNEL: channelId,
   /** One line per decided request, when set. */
   KEYWARDEN_AUDIT_CHANNEL: channelId,
   KEYWARDEN_DRY_RUN: flag,
@@ -97,6 +99,7 @@ export interface Settings {
   approverGroup?: string;
   approvalsChannel?: string;
   auditChannel?: string;
+  securityChannel?: string;
   dryRun: boolean;
   requestTtlHours: number;
   retentionDays: number;
@@ -143,6 +146,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     approverGroup: e.KEYWARDEN_APPROVER_GROUP,
     approvalsChannel: e.KEYWARDEN_APPROVALS_CHANNEL,
     auditChannel: e.KEYWARDEN_AUDIT_CHANNEL,
+    securityChannel: e.KEYWARDEN_SECURITY_CHANNEL,
     dryRun: e.KEYWARDEN_DRY_RUN ?? false,
     requestTtlHours: e.KEYWARDEN_REQUEST_TTL_HOURS ?? 24,
     retentionDays: e.KEYWARDEN_RETENTION_DAYS ?? 400,

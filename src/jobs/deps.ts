@@ -39,6 +39,8 @@ export interface WorkerDeps {
 /** What the worker needs for policies, owner notices and exemptions. */
 export interface PolicyWorkerDeps {
   policies: readonly Policy[];
+  /** Why the policy file could not be used: every policy job fails with it, and none runs on half a set. */
+  loadError?: string;
   store: PolicyStore;
   directory: SlackDirectory;
   /** The run's day, and the digest's, are days in this time zone. */

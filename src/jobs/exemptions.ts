@@ -5,6 +5,7 @@ export async function liveExemptions(deps: WorkerDeps): Promise<Map<string, stri
   const out = new Map<string, string>();
   if (!deps.policy) return out;
   const now = deps.clock.now().toISOString();
-  for (const e of await deps.policy.store.exemptions()) if (e.until > now) out.set(`${e.vendor}#${e.keyId}`, e.until);
+  for (const e of await deps.policy.store.exemptions())
+    if (e.until > now) out.set(`${e.vendor}#${e.keyId}`, e.until);
   return out;
 }

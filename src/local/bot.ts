@@ -16,19 +16,25 @@ import {
   sweepDeps,
   workerDeps,
 } from '../composition/deps.js';
+import { loadPolicies } from '../composition/policies.js';
 import type { Settings } from '../config/settings.js';
 import { type Clock, systemClock } from '../domain/clock.js';
+import type { Policy } from '../domain/policy.js';
 import type { VendorId } from '../domain/provider.js';
+import { runPolicies } from '../features/policy/jobs.js';
+import { schedulePolicyRun } from '../features/policy/schedule.js';
 import { runSweep } from '../features/revocation/sweep.js';
 import { type Transport, undiciTransport } from '../http/transport.js';
 import { runJob } from '../jobs/worker.js';
 import { type Logger, type Redactor, SecretRedactor } from '../log.js';
 import { VENDORS, type VendorRegistry } from '../providers/registry.js';
+import type { PolicyRunResult } from '../services/policy.js';
 import type { SlackApi } from '../slack/api.js';
 import { KeywardenReceiver, type RawRequest } from '../slack/receiver.js';
 import { webApiSlack } from '../slack/web-api.js';
 import type { JobLedger } from '../store/jobs.js';
 import { LocalQueueStore } from '../store/local-queue.js';
+import type { PolicyStateStore } from '../store/policy.js';
 import type { RequestStore } from '../store/requests.js';
 import { conditionFailed, documentClient } from '../store/table.js';
 import type { WorkLimits } from '../store/work-limits.js';
@@ -66,6 +72,10 @@ export interface LocalBotOptions {
   progressAfterMs?: number;
   /** How often stuck revocations are looked for; 0 turns the sweep off (tests that drive it). @default 60_000 */
   sweepEveryMs?: number;
+  /** The policy set (tests); by default read from KEYWARDEN_POLICIES_FILE and validated. */
+  policies?: Policy[];
+  /** How often the bot checks whether today's policy run is due; 0 turns the schedule off. @default 3 600 000 */
+  policyCheckEveryMs?: number;
   /** Origins besides Slack's whose response_urls the bot may post to (`keywarden slack`'s own hook). */
   trustedResponseOrigins?: readonly string[];
 }
@@ -92,6 +102,11 @@ export interface LocalBot {
   /** The revocation requests in the bot's DynamoDB (tests read what was stored). */
   requests: RequestStore;
   app: App;
+  /** The lifecycle's state (tests read cycles, notices and exemptions). */
+  policyStore: PolicyStateStore;
+  policies: readonly Policy[];
+  /** Runs the policies now, as the daily schedule does (or only plans them, with dryRun). */
+  runPolicies(options?: { policy?: string; dryRun?: boolean }): Promise<PolicyRunResult[]>;
   /** Looks for stuck revocations now and queues their resumption (what the timer does every minute). */
   sweep(): Promise<{ queued: string[] }>;
   close(): Promise<void>;
@@ -107,6 +122,8 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
   const registry = options.registry ?? VENDORS;
   const config = loadLocalConfig(env, registry);
   const { settings } = config;
+  // Validated whole before anything starts: a bad policy file stops `npm start` with every problem named.
+  const policies = options.policies ?? loadPolicies(settings, registry);
   const redactor = new SecretRedactor();
   const logger = options.logger ?? appLogger(settings, redactor, { app: 'keywarden' });
   const generatedSigningSecret = env.SLACK_SIGNING_SECRET?.trim()
@@ -166,7 +183,8 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
       redactor,
       vendors: registry,
     };
-    const { ledger, limits, requests } = stores(core);
+    const built = stores(core);
+    const { ledger, limits, requests } = built;
     const db = core.db;
     const queue = new InlineQueue({
       store: new LocalQueueStore(db, settings.table),
@@ -183,10 +201,11 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
     const access = new AccessPolicy(slack, logger);
     const worker = workerDeps(core, {
       providers: async () => vendors.providers,
-      stores: { ledger, limits, requests },
+      stores: built,
       queue,
       access,
       progressAfterMs: options.progressAfterMs,
+      policies,
     });
     const stored = await queue.start((job) => runJob(job, worker));
     // The sweep of stuck revocations: once at start-up (a run this process's predecessor left half-done is
@@ -207,6 +226,18 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
         await sweeping;
       });
       sweeping = sweep();
+    }
+    // The policies' daily run, in-process: checked every hour from an hour after start, queued once per day (the day
+    // is the job's id, so the ledger runs it once however often it is queued). `keywarden policy run` runs it now.
+    const policyEvery = options.policyCheckEveryMs ?? 3_600_000;
+    if (policyEvery > 0 && policies.length > 0) {
+      const queueToday = () =>
+        schedulePolicyRun({ queue, clock, timeZone: settings.timeZone, logger }).catch((err: unknown) =>
+          logger.error('could not queue the policy run', { err }),
+        );
+      const policyTimer = setInterval(queueToday, policyEvery);
+      policyTimer.unref();
+      closers.push(async () => clearInterval(policyTimer));
     }
     const deps = listenerDeps(core, { queue, limits, access });
     const receiver = new KeywardenReceiver({ signingSecret: async () => signingSecret, logger });
@@ -306,6 +337,10 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
       requests,
       app,
       sweep: sweepOnce,
+      policyStore: built.policy,
+      policies,
+      runPolicies: (o = {}) =>
+        runPolicies(worker, { policy: o.policy, dryRun: o.dryRun ?? false, inlineNotices: true }),
       close: closeAll,
     };
   } catch (err) {

@@ -3,8 +3,8 @@ import { sqsQueue } from '../aws/sqs-queue.js';
 import { appLogger } from '../composition/deps.js';
 import { loadSettings } from '../config/settings.js';
 import { systemClock } from '../domain/clock.js';
-import { ConfigError } from '../http/errors.js';
 import type { SchedulePolicyDeps } from '../features/policy/schedule.js';
+import { ConfigError } from '../http/errors.js';
 import { SecretRedactor } from '../log.js';
 
 /**

@@ -1,6 +1,8 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { sqsQueue } from '../aws/sqs-queue.js';
 import { settingsWarnings, stores, workerDeps } from '../composition/deps.js';
+import { loadPolicies } from '../composition/policies.js';
+import type { Policy } from '../domain/policy.js';
 import type { WorkerDeps } from '../jobs/deps.js';
 import { cachedProviders, type LambdaOptions, lambdaBase, lambdaCore } from './base.js';
 
@@ -11,7 +13,16 @@ export function workerRuntime(env: NodeJS.ProcessEnv, options: LambdaOptions = {
   const s = base.settings;
   for (const warning of settingsWarnings(s)) base.logger.warn(warning);
   if (!s.queueUrl) base.logger.warn('KEYWARDEN_QUEUE_URL is not set: long revocations wait for the sweep');
+  let policies: Policy[] | { error: string };
+  try {
+    policies = loadPolicies(s, base.registry);
+  } catch (err) {
+    // Scans, lookups and revocations still run; every policy job fails with this sentence until the file is fixed.
+    base.logger.error('the policy file was refused; no policy will run', { err });
+    policies = { error: (err as Error).message };
+  }
   return workerDeps(core, {
+    policies,
     providers: cachedProviders(base),
     stores: stores(core),
     queue: s.queueUrl ? sqsQueue(new SQSClient({}), s.queueUrl) : undefined,

@@ -245,7 +245,9 @@ export async function createRequests(
     created.push({ request, keys: entry.keys });
   }
   if (created.length === 0)
-    throw new RevocationInputError('Nothing to revoke: every key that matches is exempt (see /keys exemptions).');
+    throw new RevocationInputError(
+      'Nothing to revoke: every key that matches is exempt (see /keys exemptions).',
+    );
   return created;
 }
 

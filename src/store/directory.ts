@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type Clock, systemClock } from '../domain/clock.js';
+import type { Logger } from '../domain/logger.js';
 import type { SlackDirectory } from '../domain/policy.js';
 import type { SlackApi } from '../slack/api.js';
 import { mapLimit } from '../util/concurrency.js';
@@ -12,6 +13,8 @@ export interface CachedSlackDirectoryOptions {
   ttlHours?: number;
   /** Time, for the snapshot's age. @default the system clock */
   clock?: Clock;
+  /** Says so when a workspace's people come back without emails (the app lacks `users:read.email`). */
+  logger?: Logger;
 }
 
 /** Slack's largest users.list page: 10 000 people are 10 calls. */
@@ -152,10 +155,13 @@ export class CachedSlackDirectory implements SlackDirectory {
     const users = new Map<string, string>();
     const seen = new Set<string>();
     let cursor: string | undefined;
+    let people = 0;
     do {
       const page = await this.slack.listUsers({ ...(cursor ? { cursor } : {}), limit: PAGE_SIZE });
       for (const member of page.members) {
-        if (member.deleted || member.isBot || !member.email) continue;
+        if (member.deleted || member.isBot) continue;
+        people++;
+        if (!member.email) continue;
         const email = normalEmail(member.email);
         if (email && !users.has(email)) users.set(email, member.id);
       }
@@ -165,6 +171,11 @@ export class CachedSlackDirectory implements SlackDirectory {
         seen.add(cursor);
       }
     } while (cursor);
+    if (people > 0 && users.size === 0)
+      this.options.logger?.warn(
+        'Slack returned no email for anyone: the app needs the users:read.email scope (reinstall it after adding it), or no owner can be found',
+        { people },
+      );
     const snapshot = { users, validUntil: readAt + this.ttlMs };
     await this.store(snapshot, readAt);
     return snapshot;

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { globMatch, loadPolicyFile, PolicyFileError, parsePolicies } from '../../src/config/policies.js';
+import { loadPolicyFile, PolicyFileError, parsePolicies } from '../../src/config/policies.js';
 import type { Policy } from '../../src/domain/policy.js';
 import { ConfigError, userMessage } from '../../src/http/errors.js';
 import { VENDORS } from '../../src/providers/registry.js';
+import { globMatch } from '../../src/util/glob.js';
 
 const FILE = 'infra/policies.yml';
 const parse = (text: string) => parsePolicies(text, FILE, VENDORS);

@@ -71,7 +71,9 @@ async function labels(deps: WorkerDeps): Promise<(vendor: string) => string> {
 }
 
 function chosen(deps: WorkerDeps, name: string | undefined): Policy[] {
-  const all = policyDeps(deps).policies;
+  const p = policyDeps(deps);
+  if (p.loadError) throw new PolicyInputError(`No policy runs: the policy file was refused. ${p.loadError}`);
+  const all = p.policies;
   if (!name) return [...all];
   const found = all.filter((p) => p.name === name);
   if (found.length === 0)

@@ -90,7 +90,8 @@ export function renderStaleReport(report: StaleReport, options: StaleRenderOptio
   const showVendor = report.sections.length > 1;
   for (const k of page) {
     const until = options.exemptUntil?.get(`${k.vendor}#${k.id}`);
-    const text = keyRowText(k, now, showVendor) + (until ? `\n:shield: exempt until ${until.slice(0, 10)}` : '');
+    const text =
+      keyRowText(k, now, showVendor) + (until ? `\n:shield: exempt until ${until.slice(0, 10)}` : '');
     blocks.push(section(text, until ? undefined : options.rowAccessory?.(k)));
   }
 
