@@ -62,6 +62,8 @@ export interface PolicyPlan {
   skipped: Array<{ key: Key; why: string }>;
   /** Vendors that could not be scanned: nothing of theirs is cleared or escalated on a partial view. */
   failures: Array<{ vendor: VendorId; label: string; message: string }>;
+  /** Anything else the reader should know about this plan. */
+  notes: string[];
 }
 
 export interface PolicyRunResult {
@@ -101,7 +103,11 @@ function usedSince(cycle: KeyCycle, key: Key): boolean {
 }
 
 /** Reads the vendors, the cycles and the exemptions, and says what this run would do. Writes nothing. */
-export async function planPolicyRun(policy: Policy, deps: PolicyDeps): Promise<PolicyPlan> {
+export async function planPolicyRun(
+  policy: Policy,
+  deps: PolicyDeps,
+  options: { dryRun?: boolean } = {},
+): Promise<PolicyPlan> {
   const now = deps.clock.now();
   const at = now.toISOString();
   const runId = runIdFor(policy.name, now, deps.timeZone);
@@ -140,6 +146,7 @@ export async function planPolicyRun(policy: Policy, deps: PolicyDeps): Promise<P
     clear: [],
     skipped: [],
     failures,
+    notes: [],
   };
   const toTell: Key[] = [];
   const seen = new Set<string>();
@@ -222,7 +229,18 @@ export async function planPolicyRun(policy: Policy, deps: PolicyDeps): Promise<P
     byOwner.set(email, [...(byOwner.get(email) ?? []), k]);
   }
   const emails = [...byOwner.keys()].filter(Boolean);
-  const slack = emails.length && policy.notifyOwner ? await deps.directory.usersByEmail(emails) : new Map();
+  let slack = new Map<string, string>();
+  if (emails.length && policy.notifyOwner) {
+    try {
+      slack = await deps.directory.usersByEmail(emails);
+    } catch (err) {
+      // A plan can still be shown without Slack (owners then read as unresolved); a real run stops here and is
+      // retried, rather than treating everyone as missing from Slack.
+      if (!options.dryRun) throw err;
+      deps.logger.warn('could not read the Slack directory; owners are shown unresolved', { err });
+      plan.notes.push(`Owners were not looked up in Slack (${(err as Error).message}).`);
+    }
+  }
   for (const [email, keys] of byOwner) {
     const due = keys
       .map((k) => cycleOf.get(cycleId(k.vendor, k.id)))

@@ -101,7 +101,7 @@ export async function runPolicies(
   const results: PolicyRunResult[] = [];
   for (const policy of chosen(deps, options.policy)) {
     const sdeps = await serviceDeps(deps);
-    const plan = await planPolicyRun(policy, sdeps);
+    const plan = await planPolicyRun(policy, sdeps, { dryRun: options.dryRun });
     const channel = policy.approvalsChannel ?? deps.revocation?.approvalsChannel;
     const canEscalate = policy.then === 'request_revocation' && Boolean(channel);
     if (policy.then === 'request_revocation' && !channel)

@@ -1,0 +1,378 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EXIT_FAILED, EXIT_OK, runCli } from '../../../src/cli/run.js';
+import type { Clock } from '../../../src/domain/clock.js';
+import type { Policy } from '../../../src/domain/policy.js';
+import { type LocalBot, startLocalBot } from '../../../src/local/bot.js';
+import { jsonLogger } from '../../../src/log.js';
+import { FakeSlack, type SlackCall } from '../../helpers/fake-slack.js';
+import { NOW } from '../../helpers/idmelon.js';
+import {
+  type Button,
+  blockActionBody,
+  buttons,
+  post,
+  pressBody,
+  signedHeaders,
+} from '../../helpers/slack-requests.js';
+
+/**
+ * The hygiene lifecycle end to end: the local bot on dynalite, the IDmelon sandbox, the fake Slack Web API, and a
+ * clock the test moves. Each test starts its own bot, so each passes alone.
+ */
+const SECRET = 'policy-lifecycle-signing-secret-01';
+const DAY = 86_400_000;
+
+const basePolicy: Policy = {
+  name: 'idle-keys',
+  vendors: ['idmelon'],
+  idleDays: 90,
+  neverUsedGraceDays: 90,
+  exclude: { owners: [], groups: [], keyNames: [] },
+  notifyOwner: true,
+  graceDays: 14,
+  // biome-ignore lint/suspicious/noThenProperty: the policy field is named `then`, as in the policy file
+  then: 'request_revocation',
+  ownerMayRevoke: true,
+};
+
+interface World {
+  bot: LocalBot;
+  slack: FakeSlack;
+  clock: Clock & { advance(days: number): void };
+  /** Slack user id by email, for the workspace the test built. */
+  userOf: Map<string, string>;
+}
+
+let world: World | undefined;
+afterEach(async () => {
+  await world?.bot.close();
+  await world?.slack.close();
+  world = undefined;
+});
+
+async function start(
+  options: { policy?: Partial<Policy>; missingFromSlack?: number; slackFirst?: (s: FakeSlack) => void } = {},
+): Promise<World> {
+  const slack = new FakeSlack();
+  await slack.start();
+  let at = NOW.getTime();
+  const clock = {
+    now: () => new Date(at),
+    advance(days: number) {
+      at += days * DAY;
+    },
+  };
+  const bot = await startLocalBot({
+    env: {
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_BOT_TOKEN: 'xoxb-policy-lifecycle-0123',
+      SLACK_API_URL: slack.apiUrl,
+      KEYWARDEN_ADMINS: 'UADMIN1,UADMIN2,UADMIN3',
+      KEYWARDEN_APPROVERS: 'UADMIN2,UADMIN3',
+      KEYWARDEN_APPROVALS_CHANNEL: 'CAPPROVALS',
+      KEYWARDEN_SECURITY_CHANNEL: 'CSECURITY',
+    },
+    port: 0,
+    dataDir: null,
+    clock,
+    vendors: ['idmelon'],
+    sandbox: { users: 6, keys: 18, logs: 0, staleRatio: 0.5, neverUsedRatio: 0, seed: 7 },
+    policies: [{ ...basePolicy, ...options.policy }],
+    sweepEveryMs: 0,
+    policyCheckEveryMs: 0,
+    logger: jsonLogger({ level: 'warn' }),
+  });
+  const users = bot.sandbox?.workspace.users ?? [];
+  const userOf = new Map<string, string>();
+  const inSlack = users.slice(options.missingFromSlack ?? 0);
+  for (const [i, u] of inSlack.entries()) {
+    const id = `UOWNER${i}`;
+    slack.users.push({ id, email: u.email });
+    userOf.set(u.email.toLowerCase(), id);
+  }
+  options.slackFirst?.(slack);
+  world = { bot, slack, clock, userOf };
+  return world;
+}
+
+const dms = (slack: FakeSlack): SlackCall[] =>
+  slack.callsOf('chat.postMessage').filter((c) => String(c.args.channel).startsWith('D'));
+const blocksOf = (c: SlackCall | undefined) => (c?.args.blocks ?? []) as Array<Record<string, unknown>>;
+const text = (v: unknown) => JSON.stringify(v);
+
+let presses = 0;
+async function press(w: World, user: string, button: Button, channel: string) {
+  const responseUrl = w.slack.responseUrl();
+  const body = pressBody(user, button, channel, responseUrl, `trigger-policy-${++presses}`);
+  expect((await post(w.bot.url, body, signedHeaders(SECRET, body))).status).toBe(200);
+  await w.bot.queue.idle();
+  return responseUrl;
+}
+
+async function submitKeep(w: World, user: string, metadata: string, reason: string, days = '90') {
+  const body = blockActionBody({
+    type: 'view_submission',
+    user: { id: user },
+    team: { id: 'T0001' },
+    view: {
+      id: `V${++presses}`,
+      callback_id: 'policy_keep_modal',
+      private_metadata: metadata,
+      state: {
+        values: {
+          reason: { value: { type: 'plain_text_input', value: reason } },
+          days: { value: { type: 'static_select', selected_option: { value: days } } },
+        },
+      },
+    },
+  });
+  const res = await post(w.bot.url, body, signedHeaders(SECRET, body));
+  await w.bot.queue.idle();
+  return res;
+}
+
+/** The first owner the run told, their DM, and their Slack id. */
+async function firstNotice(w: World) {
+  const [result] = await w.bot.runPolicies();
+  const group = result?.plan.notify[0];
+  if (!group?.slackUser || !group.ownerEmail) throw new Error('the run told nobody');
+  const dm = dms(w.slack).find((c) => c.args.channel === `D${group.slackUser}`);
+  return { result, group, dm, user: group.slackUser };
+}
+
+describe('the hygiene lifecycle', () => {
+  it('notice → keep with a reason → the exemption expires → noticed again', async () => {
+    const w = await start();
+    const { group, dm, user } = await firstNotice(w);
+    expect(text(blocksOf(dm))).toContain('Keep it');
+    const key = group.keys[0];
+    if (!key) throw new Error('no key');
+    const keep = buttons(blocksOf(dm)).find(
+      (b) => b.action_id === 'policy_keep' && JSON.parse(b.value).k === key.id,
+    ) as Button;
+    await press(w, user, keep, `D${user}`);
+    const modal = [...w.slack.views.values()].at(-1) as { private_metadata: string };
+    expect(modal).toBeDefined();
+    // A reason is required: the modal stays open with the error.
+    const refused = await submitKeep(w, user, modal.private_metadata, '');
+    expect(refused.json).toMatchObject({ response_action: 'errors' });
+    await submitKeep(w, user, modal.private_metadata, 'break-glass key kept in the safe');
+    const cycle = await w.bot.policyStore.cycle('idle-keys', key.vendor, key.id);
+    expect(cycle?.state).toBe('kept');
+    const exemptions = await w.bot.policyStore.exemptions();
+    expect(exemptions.find((e) => e.keyId === key.id)).toMatchObject({
+      reason: 'break-glass key kept in the safe',
+      grantedBy: user,
+      via: 'owner',
+    });
+    // The DM shows the answer in place.
+    const updated = w.slack.callsOf('chat.update').at(-1);
+    expect(text(updated?.args.blocks)).toContain('You are keeping it until');
+    // While kept, later runs leave it alone; once the 90 days are over it is noticed again.
+    w.clock.advance(30);
+    const [during] = await w.bot.runPolicies();
+    expect(during?.plan.notify.flatMap((g) => g.keys).some((k) => k.id === key.id)).toBe(false);
+    w.clock.advance(61);
+    const [after] = await w.bot.runPolicies();
+    expect(after?.plan.notify.flatMap((g) => g.keys).some((k) => k.id === key.id)).toBe(true);
+    expect((await w.bot.policyStore.cycle('idle-keys', key.vendor, key.id))?.state).toBe('notified');
+  });
+
+  it('notice → silence → escalation → two approvers → revoked exactly once → the owner is told', async () => {
+    const w = await start();
+    const { group, user } = await firstNotice(w);
+    w.clock.advance(15);
+    const [run] = await w.bot.runPolicies();
+    expect(run?.requests).toHaveLength(1);
+    const request = run?.requests[0]?.request;
+    expect(request).toMatchObject({ policy: 'idle-keys', approvalsNeeded: 2, requester: 'policy:idle-keys' });
+    const posted = w.slack.callsOf('chat.postMessage').find((c) => c.args.channel === 'CAPPROVALS');
+    expect(text(posted?.args.blocks)).toContain('Policy *idle-keys* asks');
+    expect(text(posted?.args.blocks)).toContain('needs two different approvers');
+    const approve = buttons(blocksOf(posted)).find((b) => b.action_id === 'approval_approve') as Button;
+    // The first approval is recorded; nothing is revoked yet. The same approver again changes nothing.
+    await press(w, 'UADMIN2', approve, 'CAPPROVALS');
+    expect((await w.bot.requests.get(request?.id as string))?.state).toBe('pending');
+    await press(w, 'UADMIN2', approve, 'CAPPROVALS');
+    expect((await w.bot.requests.get(request?.id as string))?.state).toBe('pending');
+    const before = w.bot.sandbox?.workspace.keys.length ?? 0;
+    await press(w, 'UADMIN3', approve, 'CAPPROVALS');
+    const done = await w.bot.requests.get(request?.id as string);
+    expect(done).toMatchObject({ state: 'done', firstApprover: 'UADMIN2', approver: 'UADMIN3' });
+    expect(w.bot.sandbox?.workspace.keys.length).toBe(before - (request?.keyCount ?? 0));
+    // The owner is told which key, why, and who approved.
+    const told = dms(w.slack)
+      .filter((c) => c.args.channel === `D${user}`)
+      .at(-1);
+    expect(text(told?.args.blocks)).toContain('revoked');
+    expect(text(told?.args.blocks)).toContain('<@UADMIN2> and <@UADMIN3>');
+    // A second run the same day raises nothing more.
+    const [again] = await w.bot.runPolicies();
+    expect(again?.requests).toHaveLength(0);
+    expect(group.keys.length).toBeGreaterThan(0);
+  });
+
+  it('a key used during its grace period is cleared, and nothing is escalated', async () => {
+    const w = await start();
+    const { group } = await firstNotice(w);
+    const key = group.keys[0];
+    const inSandbox = w.bot.sandbox?.workspace.keys.find((k) => k._id === key?.id);
+    if (!inSandbox || !key) throw new Error('no key');
+    w.clock.advance(5);
+    inSandbox.lastActivityAt = w.clock.now().toISOString();
+    w.clock.advance(10);
+    const [run] = await w.bot.runPolicies();
+    expect(run?.plan.clear.find((c) => c.cycle.keyId === key.id)?.why).toBe('used since notice');
+    expect(run?.requests.flatMap((r) => r.keys).some((k) => k.id === key.id)).toBe(false);
+    expect((await w.bot.policyStore.cycle('idle-keys', key.vendor, key.id))?.state).toBe('cleared');
+  });
+
+  it('lists owners who have no Slack account to the admins instead of dropping them', async () => {
+    const w = await start({ missingFromSlack: 6 });
+    const [run] = await w.bot.runPolicies();
+    expect(run?.plan.notify).toHaveLength(0);
+    expect(run?.plan.unknownOwners.length).toBeGreaterThan(0);
+    expect(dms(w.slack)).toHaveLength(0);
+    const listed = w.slack.callsOf('chat.postMessage').find((c) => c.args.channel === 'CAPPROVALS');
+    expect(text(listed?.args)).toContain('have no Slack account');
+    for (const g of run?.plan.unknownOwners ?? []) expect(text(listed?.args)).toContain(g.ownerEmail);
+  });
+
+  it('sends one DM per owner however often the run fires the same day', async () => {
+    const w = await start();
+    const [first] = await w.bot.runPolicies();
+    const owners = first?.plan.notify.length ?? 0;
+    expect(owners).toBeGreaterThan(0);
+    expect(dms(w.slack)).toHaveLength(owners);
+    await w.bot.runPolicies();
+    await w.bot.runPolicies();
+    expect(dms(w.slack)).toHaveLength(owners);
+    // One DM lists all of that owner's keys.
+    for (const g of first?.plan.notify ?? [])
+      expect(dms(w.slack).filter((c) => c.args.channel === `D${g.slackUser}`)).toHaveLength(1);
+  });
+
+  it('lets an owner revoke their own key, and refuses the same button pressed by someone else', async () => {
+    const w = await start();
+    const { group, dm, user } = await firstNotice(w);
+    const key = group.keys[0];
+    const revoke = buttons(blocksOf(dm)).find(
+      (b) => b.action_id === 'policy_self_revoke' && JSON.parse(b.value).k === key?.id,
+    ) as Button;
+    const stranger = [...w.userOf.values()].find((u) => u !== user) as string;
+    const before = w.bot.sandbox?.workspace.keys.length ?? 0;
+    const hook = await press(w, stranger, revoke, `D${user}`);
+    expect(text(w.slack.postsTo(hook))).toContain('Only the key’s owner can revoke it');
+    expect(w.bot.sandbox?.workspace.keys.length).toBe(before);
+    await press(w, user, revoke, `D${user}`);
+    expect(w.bot.sandbox?.workspace.keys.some((k) => k._id === key?.id)).toBe(false);
+    expect(w.bot.sandbox?.workspace.keys.length).toBe(before - 1);
+    // Pressed again: nothing more is deleted.
+    await press(w, user, revoke, `D${user}`);
+    expect(w.bot.sandbox?.workspace.keys.length).toBe(before - 1);
+    expect((await w.bot.policyStore.cycle('idle-keys', 'idmelon', key?.id as string))?.state).toBe('cleared');
+  });
+
+  it('refuses "Revoke it now" when the policy does not allow owners to revoke', async () => {
+    const w = await start({ policy: { ownerMayRevoke: false } });
+    const { dm } = await firstNotice(w);
+    expect(buttons(blocksOf(dm)).some((b) => b.action_id === 'policy_self_revoke')).toBe(false);
+  });
+
+  it('"Not mine" raises a security alert with a revocation button, once', async () => {
+    const w = await start();
+    const { group, dm, user } = await firstNotice(w);
+    const key = group.keys[0];
+    const notMine = buttons(blocksOf(dm)).find(
+      (b) => b.action_id === 'policy_not_mine' && JSON.parse(b.value).k === key?.id,
+    ) as Button;
+    await press(w, user, notMine, `D${user}`);
+    const alerts = () => w.slack.callsOf('chat.postMessage').filter((c) => c.args.channel === 'CSECURITY');
+    expect(alerts()).toHaveLength(1);
+    expect(text(alerts()[0]?.args.blocks)).toContain(key?.id);
+    expect(buttons(blocksOf(alerts()[0])).map((b) => b.action_id)).toContain('revoke_key');
+    await press(w, user, notMine, `D${user}`);
+    expect(alerts()).toHaveLength(1);
+  });
+
+  it('keeps trying a security alert Slack refused, so a report of a rogue key is not lost', async () => {
+    const w = await start();
+    const { group, dm, user } = await firstNotice(w);
+    const notMine = buttons(blocksOf(dm)).find(
+      (b) => b.action_id === 'policy_not_mine' && JSON.parse(b.value).k === group.keys[0]?.id,
+    ) as Button;
+    w.slack.fail('chat.postMessage', 'channel_not_found', 1);
+    await press(w, user, notMine, `D${user}`);
+    await w.slack.waitFor(
+      () => w.slack.callsOf('chat.postMessage').filter((c) => c.args.channel === 'CSECURITY').length > 1,
+      20_000,
+    );
+    const cycle = await w.bot.policyStore.cycle('idle-keys', 'idmelon', group.keys[0]?.id as string);
+    expect(cycle?.notMineAlertedAt).toBeDefined();
+  });
+
+  it('waits out Slack’s 429 on users.list and resolves every owner', async () => {
+    const w = await start({ slackFirst: (s) => s.fail('users.list', 'ratelimited', 1, 1) });
+    const [run] = await w.bot.runPolicies();
+    expect(w.slack.callsOf('users.list').length).toBe(2);
+    expect(run?.plan.notify.length).toBeGreaterThan(0);
+    expect(run?.plan.unknownOwners).toHaveLength(0);
+  });
+
+  it('plans without writing or sending anything under --dry-run', async () => {
+    const w = await start();
+    const [plan] = await w.bot.runPolicies({ dryRun: true });
+    expect(plan?.plan.notify.length).toBeGreaterThan(0);
+    expect(await w.bot.policyStore.cycles('idle-keys')).toEqual([]);
+    expect(dms(w.slack)).toHaveLength(0);
+    expect(w.slack.callsOf('chat.postMessage')).toHaveLength(0);
+  });
+});
+
+describe('the policy file at start-up', () => {
+  it('refuses to start on a bad file, naming the line and field, and runs nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keywarden-policy-'));
+    const file = join(dir, 'policies.yml');
+    writeFileSync(file, 'policies:\n  - name: idle\n    idle_days: 0\n');
+    await expect(
+      startLocalBot({
+        env: { KEYWARDEN_POLICIES_FILE: file, KEYWARDEN_ADMINS: 'UADMIN1' },
+        port: 0,
+        dataDir: null,
+        sweepEveryMs: 0,
+        policyCheckEveryMs: 0,
+        logger: jsonLogger({ level: 'error' }),
+      }),
+    ).rejects.toThrow(/policies\.yml:3 idle_days: /);
+    let stderr = '';
+    const code = await runCli(['policy', 'run'], {
+      stdout: () => undefined,
+      stderr: (t) => {
+        stderr += t;
+      },
+      env: { KEYWARDEN_POLICIES_FILE: file },
+      dataDir: null,
+    });
+    expect(code).toBe(EXIT_FAILED);
+    expect(stderr).toMatch(/policies\.yml:3 idle_days: /);
+    expect(stderr).not.toMatch(/\bat .*\.ts:\d+/);
+  });
+
+  it('keywarden policy run --dry-run prints the plan and says nothing was done', async () => {
+    let stdout = '';
+    const code = await runCli(['policy', 'run', '--dry-run'], {
+      stdout: (t) => {
+        stdout += t;
+      },
+      stderr: () => undefined,
+      env: {},
+      dataDir: null,
+    });
+    expect(code).toBe(EXIT_OK);
+    expect(stdout).toContain('DRY RUN: nothing written, nothing sent');
+    expect(stdout).toContain('keys matched:');
+  });
+});
