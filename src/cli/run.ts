@@ -1,11 +1,8 @@
-import { existsSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type ParseResult, parseKeysCommand, parseUserCommand } from '../commands/grammar.js';
 import { type LocalConfig, loadLocalConfig } from '../composition/config.js';
 import { policyFilePath } from '../composition/policies.js';
 import { loadPolicyFile, PolicyFileError } from '../config/policies.js';
-import { loadSettings, type Settings } from '../config/settings.js';
+import { loadSettings } from '../config/settings.js';
 import { type Clock, systemClock } from '../domain/clock.js';
 import type { Progress, VendorId } from '../domain/provider.js';
 import type { VendorCatalog } from '../domain/vendors.js';

@@ -1,5 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import 'aws-sdk-client-mock-vitest/extend';
@@ -13,7 +19,11 @@ describe('request store under DynamoDB errors', () => {
     new RequestStore(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' })), {
       table: 't',
     });
-  beforeEach(() => ddb.reset());
+  beforeEach(() => {
+    ddb.reset();
+    // create() looks for a request with the same id first (a policy run's ids are chosen, and may exist).
+    ddb.on(GetCommand).resolves({});
+  });
 
   const input = {
     id: 'R-0000TEST',

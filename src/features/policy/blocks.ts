@@ -3,7 +3,7 @@ import type { Block } from '../../blocks/limits.js';
 import { escapeMrkdwn, field } from '../../blocks/mrkdwn.js';
 import type { Exemption, KeyCycle, Policy } from '../../domain/policy.js';
 import type { Key } from '../../domain/provider.js';
-import type { PolicyPlan, PolicyRunResult } from '../../services/policy.js';
+import type { PolicyRunResult } from '../../services/policy.js';
 import { keyUseText, plural } from '../../util/time.js';
 import { mention } from '../revocation/blocks.js';
 import { requestKeyButton } from '../revocation/request-blocks.js';
