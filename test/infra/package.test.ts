@@ -65,9 +65,12 @@ describe('npm run package (osls + serverless-esbuild, offline)', () => {
     });
     expect(fn('Digest')).toMatchObject({ Handler: 'functions/digest.handler', Runtime: 'nodejs22.x' });
     expect(fn('Sweep')).toMatchObject({ Handler: 'functions/sweep.handler', Runtime: 'nodejs22.x' });
+    expect(fn('Policy')).toMatchObject({ Handler: 'functions/policy.handler', Runtime: 'nodejs22.x' });
     expect(
-      new Set(['SlackDashevents', 'Worker', 'Digest', 'Sweep'].map((f) => fn(f).Role['Fn::GetAtt'][0])),
-    ).toEqual(new Set(['SlackEventsRole', 'WorkerRole', 'DigestRole', 'SweepRole']));
+      new Set(
+        ['SlackDashevents', 'Worker', 'Digest', 'Sweep', 'Policy'].map((f) => fn(f).Role['Fn::GetAtt'][0]),
+      ),
+    ).toEqual(new Set(['SlackEventsRole', 'WorkerRole', 'DigestRole', 'SweepRole', 'PolicyRole']));
   });
 
   it('gives every role only named actions on named resources, and the secret to each only by name', () => {
@@ -103,6 +106,8 @@ describe('npm run package (osls + serverless-esbuild, offline)', () => {
       'secretsmanager:GetSecretValue',
     ]);
     expect(actionsOf('Worker')).toContain('dynamodb:BatchWriteItem');
+    // The policy schedule only queues the day's run: logs and one queue, nothing else.
+    expect(actionsOf('Policy')).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage']);
     // The worker queues the next slice of a long revocation on its own queue, and nothing else.
     const workerSqs = statements(roleOf('Worker')).find((s: Json) =>
       ([] as string[]).concat(s.Action).includes('sqs:SendMessage'),
@@ -129,7 +134,7 @@ describe('npm run package (osls + serverless-esbuild, offline)', () => {
   });
 
   it('puts no secret value in any environment variable, only the secret’s name', () => {
-    for (const f of ['SlackDashevents', 'Worker', 'Digest', 'Sweep']) {
+    for (const f of ['SlackDashevents', 'Worker', 'Digest', 'Sweep', 'Policy']) {
       const vars = fn(f).Environment.Variables;
       expect(vars.KEYWARDEN_SECRET_ID).toBe('keywarden/ci');
       for (const key of Object.keys(vars)) expect(key).not.toMatch(/TOKEN|SECRET$|API_KEY|PASSWORD/);
@@ -183,11 +188,16 @@ describe('npm run package (osls + serverless-esbuild, offline)', () => {
   });
 
   it('sets log retention on every function', () => {
-    for (const f of ['SlackDashevents', 'Worker', 'Digest', 'Sweep'])
+    for (const f of ['SlackDashevents', 'Worker', 'Digest', 'Sweep', 'Policy'])
       expect(resources[`${f}LogGroup`].Properties.RetentionInDays).toBe(90);
   });
 
-  it.each(['slack-events', 'worker', 'digest', 'sweep'])(
+  it('packages the policy file with the worker, which validates it at start-up', async () => {
+    const zip = await readFile(`${root}.serverless/worker.zip`);
+    expect(zip.includes(Buffer.from('infra/policies.yml'))).toBe(true);
+  });
+
+  it.each(['slack-events', 'worker', 'digest', 'sweep', 'policy'])(
     'ships %s as one ESM bundle within 1.5 MB that exports a handler',
     async (name) => {
       const path = `${root}.serverless/${name}.zip`;
