@@ -10,6 +10,7 @@ const LAMBDA_ENTRIES = {
   worker: 'functions/worker.ts',
   digest: 'functions/digest.ts',
   sweep: 'functions/sweep.ts',
+  policy: 'functions/policy.ts',
 };
 
 const lambdaBuildOptions = {

@@ -2,7 +2,7 @@ import { bundleSecret, type SecretStore } from '../config/secrets.js';
 import { loadSettings, type Settings } from '../config/settings.js';
 import { readVendorConfig, type VendorConfig } from '../config/vendors.js';
 import { ConfigError } from '../http/errors.js';
-import type { VendorRegistry } from '../providers/registry.js';
+import type { VendorDescriptor, VendorRegistry, VendorSpec } from '../providers/descriptor.js';
 
 /**
  * The one settings pipeline. `KEYWARDEN_*` settings are always read from the environment by `loadSettings`; vendor
@@ -11,14 +11,14 @@ import type { VendorRegistry } from '../providers/registry.js';
  */
 export interface LocalConfig {
   settings: Settings;
-  vendors: VendorConfig;
+  vendors: VendorConfig<VendorDescriptor>;
 }
 
 /** Everything from the environment (`npm start`, the CLI). Every problem is named at once, never a value. */
 export function loadLocalConfig(env: NodeJS.ProcessEnv, registry: VendorRegistry): LocalConfig {
   const problems: string[] = [];
   let settings: Settings | undefined;
-  let vendors: VendorConfig | undefined;
+  let vendors: VendorConfig<VendorDescriptor> | undefined;
   try {
     settings = loadSettings(env);
   } catch (err) {
@@ -39,11 +39,11 @@ export function loadLocalConfig(env: NodeJS.ProcessEnv, registry: VendorRegistry
  * Vendor settings on Lambda: each field from the secret, or from the function's environment when the secret does
  * not hold it. Credentials in the secret are re-read when a vendor answers 401 (it may have been rotated).
  */
-export async function lambdaVendorConfig(
+export async function lambdaVendorConfig<D extends VendorSpec>(
   secrets: SecretStore,
   env: NodeJS.ProcessEnv,
-  registry: VendorRegistry,
-): Promise<VendorConfig> {
+  registry: VendorRegistry<D>,
+): Promise<VendorConfig<D>> {
   const bundle = await secrets.get();
   const inBundle = (name: string) => bundle[name] !== undefined && bundle[name] !== '';
   return readVendorConfig(registry.descriptors, {

@@ -1,14 +1,14 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ConfigError } from '../http/errors.js';
-import type { VendorDescriptor } from '../providers/descriptor.js';
+import type { VendorSpec } from '../providers/descriptor.js';
 import { parseSecretBundle, type SecretBundle, type SecretStore } from './secrets.js';
 
 export interface AwsSecretStoreOptions {
   secretId: string;
   client: SecretsManagerClient;
   /** The vendors whose fields the secret may hold. */
-  vendors: readonly VendorDescriptor[];
+  vendors: readonly VendorSpec[];
   /** Seconds a fetched secret is trusted before it is read again. @default 300 */
   maxAgeSeconds?: number;
 }

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import type { SecretSource } from '../http/credentials.js';
 import { ConfigError } from '../http/errors.js';
 import type { SecretRedactor } from '../log.js';
-import type { VendorDescriptor } from '../providers/descriptor.js';
+import type { VendorSpec } from '../providers/descriptor.js';
 import { optional } from './fields.js';
 
 /**
@@ -32,14 +32,14 @@ export type SecretBundle = {
 };
 
 /** The bundle's schema: Slack's fields and every vendor's, each validated by its vendor's schema. */
-export function secretBundleSchema(vendors: readonly VendorDescriptor[]) {
+export function secretBundleSchema(vendors: readonly VendorSpec[]) {
   const shape: Record<string, z.ZodType> = { ...slackFields };
   for (const v of vendors) for (const [name, f] of Object.entries(v.fields)) shape[name] = f.schema;
   return z.looseObject(shape);
 }
 
 /** Every value in the bundle that must never reach a log line: Slack's and each vendor's credentials. */
-export function secretValues(bundle: SecretBundle, vendors: readonly VendorDescriptor[]): string[] {
+export function secretValues(bundle: SecretBundle, vendors: readonly VendorSpec[]): string[] {
   const names = ['SLACK_SIGNING_SECRET', 'SLACK_BOT_TOKEN'];
   for (const v of vendors) for (const [name, f] of Object.entries(v.fields)) if (f.secret) names.push(name);
   return names.map((n) => bundle[n]).filter((v): v is string => typeof v === 'string' && v.length > 0);
@@ -48,7 +48,7 @@ export function secretValues(bundle: SecretBundle, vendors: readonly VendorDescr
 export function parseSecretBundle(
   raw: unknown,
   source: string,
-  vendors: readonly VendorDescriptor[],
+  vendors: readonly VendorSpec[],
   required: readonly string[] = [],
 ): SecretBundle {
   const parsed = secretBundleSchema(vendors).safeParse(raw);
@@ -74,7 +74,7 @@ export interface SecretStore {
 export function redacting(
   store: SecretStore,
   redactor: SecretRedactor,
-  vendors: readonly VendorDescriptor[],
+  vendors: readonly VendorSpec[],
 ): SecretStore {
   return {
     get: async () => {

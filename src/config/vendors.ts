@@ -1,20 +1,20 @@
 import type { VendorId } from '../domain/vendors.js';
 import type { SecretSource } from '../http/credentials.js';
 import { ConfigError } from '../http/errors.js';
-import { connectionFields, type VendorDescriptor, type VendorSettings } from '../providers/descriptor.js';
+import { connectionFields, type VendorSettings, type VendorSpec } from '../providers/descriptor.js';
 
 /**
  * Each vendor's settings, read by the same rules wherever they come from: the environment for `npm start` and the
  * CLI, the Secrets Manager secret (then the function's environment) on Lambda. Every field is validated by its
  * vendor's schema; a vendor with any connection field set must have all of its required ones.
  */
-export interface VendorConfig {
+export interface VendorConfig<D extends VendorSpec = VendorSpec> {
   /** Every vendor in the registry, in its order. */
-  all: readonly VendorDescriptor[];
+  all: readonly D[];
   /** Vendors whose connection fields are set, in registry order. */
-  configured: Array<{ vendor: VendorDescriptor; settings: VendorSettings }>;
+  configured: Array<{ vendor: D; settings: VendorSettings }>;
   /** Vendors with nothing set: served by their sandbox locally, left out on Lambda. */
-  unconfigured: VendorDescriptor[];
+  unconfigured: D[];
   /** Every credential value that was read, for the log redactor. */
   secrets: string[];
 }
@@ -26,12 +26,12 @@ export interface VendorSource {
   secret?(name: string, value: string): SecretSource;
 }
 
-export function readVendorConfig(
-  descriptors: readonly VendorDescriptor[],
+export function readVendorConfig<D extends VendorSpec>(
+  descriptors: readonly D[],
   source: VendorSource,
-): VendorConfig {
+): VendorConfig<D> {
   const problems: string[] = [];
-  const out: VendorConfig = { all: descriptors, configured: [], unconfigured: [], secrets: [] };
+  const out: VendorConfig<D> = { all: descriptors, configured: [], unconfigured: [], secrets: [] };
   for (const vendor of descriptors) {
     const values = new Map<string, string>();
     for (const [name, field] of Object.entries(vendor.fields)) {

@@ -31,7 +31,10 @@ export interface LocalVendorDeps {
  * started in this process on loopback. Either way the provider is built by the vendor's descriptor from field
  * values, as on Lambda.
  */
-export async function startLocalVendors(config: VendorConfig, deps: LocalVendorDeps): Promise<LocalVendors> {
+export async function startLocalVendors(
+  config: VendorConfig<VendorDescriptor>,
+  deps: LocalVendorDeps,
+): Promise<LocalVendors> {
   const wanted = (v: VendorDescriptor) => !deps.only || deps.only.includes(v.id);
   const started: Array<StartedSandbox<unknown>> = [];
   const sandboxes: Record<string, unknown> = {};

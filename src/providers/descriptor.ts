@@ -1,6 +1,6 @@
 import type * as z from 'zod';
 import type { Provider } from '../domain/provider.js';
-import type { VendorInfo } from '../domain/vendors.js';
+import { type VendorCatalog, type VendorInfo, vendorCatalog } from '../domain/vendors.js';
 import type { SecretSource } from '../http/credentials.js';
 import type { Transport } from '../http/transport.js';
 import type { Logger } from '../log.js';
@@ -42,17 +42,34 @@ export interface VendorContext {
   redact(value: string): void;
 }
 
-export interface VendorDescriptor extends VendorInfo {
+/**
+ * What configuration needs to know of a vendor: who it is and its settings. It imports no provider code, so the Slack
+ * function (which validates the secret but calls no vendor) carries none.
+ */
+export interface VendorSpec extends VendorInfo {
   /** Its settings by variable name (`IDMELON_API_KEY`), each also a field of the Secrets Manager secret. */
   readonly fields: Readonly<Record<string, VendorField>>;
   /** Fields that must all be set once any connection field is; a missing one is named with the ones that are set. */
   readonly required: readonly string[];
+}
+
+/** A vendor whole: its spec and how its provider is built. */
+export interface VendorDescriptor extends VendorSpec {
   create(settings: VendorSettings, context: VendorContext): Provider;
 }
 
 /** The connection fields of a vendor: setting any of them means "use the real API". */
-export function connectionFields(d: VendorDescriptor): string[] {
+export function connectionFields(d: VendorSpec): string[] {
   return Object.entries(d.fields)
     .filter(([, f]) => !f.option)
     .map(([name]) => name);
+}
+
+/** A list of vendors with the catalog's lookups: the full registry, or the specs alone. */
+export interface VendorRegistry<D extends VendorSpec = VendorDescriptor> extends VendorCatalog {
+  readonly descriptors: readonly D[];
+}
+
+export function vendorRegistry<D extends VendorSpec>(descriptors: readonly D[]): VendorRegistry<D> {
+  return { ...vendorCatalog(descriptors), descriptors };
 }

@@ -1,17 +1,14 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { lambdaVendorConfig } from '../composition/config.js';
 import { appLogger, type Core } from '../composition/deps.js';
-import { buildProviders } from '../composition/providers.js';
 import { awsSecretStore } from '../config/aws-secrets.js';
 import { redacting, type SecretStore } from '../config/secrets.js';
 import { loadSettings, type Settings } from '../config/settings.js';
 import { systemClock } from '../domain/clock.js';
-import type { Provider } from '../domain/provider.js';
 import { ConfigError } from '../http/errors.js';
-import { type Transport, undiciTransport } from '../http/transport.js';
 import { type Logger, SecretRedactor } from '../log.js';
-import { VENDORS, type VendorRegistry } from '../providers/registry.js';
+import type { VendorRegistry, VendorSpec } from '../providers/descriptor.js';
+import { VENDOR_SPECS } from '../providers/specs.js';
 import type { SlackApi } from '../slack/api.js';
 import { webApiSlack } from '../slack/web-api.js';
 import { documentClient } from '../store/table.js';
@@ -27,13 +24,14 @@ export interface LambdaBase {
   redactor: SecretRedactor;
   secrets: SecretStore;
   settings: Settings;
-  registry: VendorRegistry;
+  /** The vendors' specs: enough to validate and redact the secret, without any provider code. */
+  registry: VendorRegistry<VendorSpec>;
 }
 
 export interface LambdaOptions {
   secretsManager?: SecretsManagerClient;
-  /** The vendors (tests add one). @default the registry */
-  registry?: VendorRegistry;
+  /** The vendors (tests add one). @default the registry's specs; the worker and digest pass the whole registry */
+  registry?: VendorRegistry<VendorSpec>;
 }
 
 export function lambdaBase(env: NodeJS.ProcessEnv, options: LambdaOptions = {}): LambdaBase {
@@ -42,7 +40,7 @@ export function lambdaBase(env: NodeJS.ProcessEnv, options: LambdaOptions = {}):
   const logger = appLogger(settings, redactor, { fn: env.AWS_LAMBDA_FUNCTION_NAME });
   const secretId = env.KEYWARDEN_SECRET_ID?.trim();
   if (!secretId) throw new ConfigError('KEYWARDEN_SECRET_ID is not set');
-  const registry = options.registry ?? VENDORS;
+  const registry = options.registry ?? VENDOR_SPECS;
   const secrets = redacting(
     awsSecretStore({
       secretId,
@@ -75,34 +73,5 @@ export function lambdaCore(base: LambdaBase, dynamo: DynamoDBClient = new Dynamo
     logger: base.logger,
     redactor: base.redactor,
     vendors: base.registry,
-  };
-}
-
-/** Vendors from the secret (then the environment): one provider per vendor whose settings are present. */
-export async function providersFromSecrets(
-  base: LambdaBase,
-  transport: Transport = undiciTransport(),
-): Promise<Provider[]> {
-  const config = await lambdaVendorConfig(base.secrets, base.env, base.registry);
-  return buildProviders(config, {
-    transport,
-    logger: base.logger,
-    requestTimeoutMs: base.settings.httpTimeoutMs,
-    redact: (value) => base.redactor.add(value),
-  });
-}
-
-/**
- * The vendors, built once per container on first use (so a warm container keeps its HTTP connections and the user
- * directory); a failed build is not kept, so the next invocation tries again.
- */
-export function cachedProviders(base: LambdaBase, transport?: Transport): () => Promise<Provider[]> {
-  let providers: Promise<Provider[]> | undefined;
-  return () => {
-    providers ??= providersFromSecrets(base, transport).catch((err: unknown) => {
-      providers = undefined;
-      throw err;
-    });
-    return providers;
   };
 }

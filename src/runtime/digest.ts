@@ -1,10 +1,18 @@
 import { digestDeps, stores } from '../composition/deps.js';
 import type { ScheduledDigestDeps } from '../features/digest/scheduled.js';
-import { cachedProviders, type LambdaOptions, lambdaBase, lambdaCore } from './base.js';
+import { VENDORS, type VendorRegistry } from '../providers/registry.js';
+import { type LambdaOptions, lambdaBase, lambdaCore } from './base.js';
+import { cachedProviders } from './providers.js';
 
 /** The scheduled digest on Lambda. */
-export function digestRuntime(env: NodeJS.ProcessEnv, options: LambdaOptions = {}): ScheduledDigestDeps {
+export function digestRuntime(
+  env: NodeJS.ProcessEnv,
+  options: LambdaOptions & { vendors?: VendorRegistry } = {},
+): ScheduledDigestDeps {
   const base = lambdaBase(env, options);
   const core = lambdaCore(base);
-  return digestDeps(core, { providers: cachedProviders(base), ledger: stores(core).ledger });
+  return digestDeps(core, {
+    providers: cachedProviders(base, options.vendors ?? VENDORS),
+    ledger: stores(core).ledger,
+  });
 }

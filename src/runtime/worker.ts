@@ -4,10 +4,15 @@ import { settingsWarnings, stores, workerDeps } from '../composition/deps.js';
 import { loadPolicies } from '../composition/policies.js';
 import type { Policy } from '../domain/policy.js';
 import type { WorkerDeps } from '../jobs/deps.js';
-import { cachedProviders, type LambdaOptions, lambdaBase, lambdaCore } from './base.js';
+import { VENDORS, type VendorRegistry } from '../providers/registry.js';
+import { type LambdaOptions, lambdaBase, lambdaCore } from './base.js';
+import { cachedProviders } from './providers.js';
 
 /** The worker on Lambda: vendors, Slack, the job ledger and the revocation store. */
-export function workerRuntime(env: NodeJS.ProcessEnv, options: LambdaOptions = {}): WorkerDeps {
+export function workerRuntime(
+  env: NodeJS.ProcessEnv,
+  options: LambdaOptions & { vendors?: VendorRegistry } = {},
+): WorkerDeps {
   const base = lambdaBase(env, options);
   const core = lambdaCore(base);
   const s = base.settings;
@@ -23,7 +28,7 @@ export function workerRuntime(env: NodeJS.ProcessEnv, options: LambdaOptions = {
   }
   return workerDeps(core, {
     policies,
-    providers: cachedProviders(base),
+    providers: cachedProviders(base, options.vendors ?? VENDORS),
     stores: stores(core),
     queue: s.queueUrl ? sqsQueue(new SQSClient({}), s.queueUrl) : undefined,
     // The worker's timeout is 120 s (serverless.yml): a 40 s slice plus one vendor call of at most 60 s ends

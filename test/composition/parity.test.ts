@@ -10,7 +10,8 @@ import { settingsSchema } from '../../src/config/settings.js';
 import { Deadline } from '../../src/domain/deadline.js';
 import { vendorSettingsTable, vendorTable } from '../../src/providers/docs.js';
 import { VENDORS } from '../../src/providers/registry.js';
-import { lambdaBase, providersFromSecrets } from '../../src/runtime/base.js';
+import { lambdaBase } from '../../src/runtime/base.js';
+import { providersFromSecrets } from '../../src/runtime/providers.js';
 import { clock } from '../helpers/idmelon.js';
 
 /**
@@ -154,7 +155,7 @@ describe('one settings pipeline', () => {
       attempts = 0;
       secretHolds({ IDMELON_API_KEY: 'idmelon-parity-key-0123', IDMELON_BASE_URL: url });
       const base = lambda({ KEYWARDEN_HTTP_TIMEOUT_MS: '100' });
-      const [idmelon] = await providersFromSecrets(base);
+      const [idmelon] = await providersFromSecrets(base, VENDORS);
       const started = Date.now();
       await expect(
         idmelon?.findUsers('alice', { deadline: Deadline.after(5_000), meter: { requests: 0 } }),

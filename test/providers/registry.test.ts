@@ -8,7 +8,8 @@ import type { Key, Provider } from '../../src/domain/provider.js';
 import { type LocalBot, startLocalBot } from '../../src/local/bot.js';
 import { jsonLogger } from '../../src/log.js';
 import type { VendorDescriptor } from '../../src/providers/descriptor.js';
-import { VENDORS, vendorRegistry } from '../../src/providers/registry.js';
+import { vendorRegistry } from '../../src/providers/descriptor.js';
+import { VENDORS } from '../../src/providers/registry.js';
 import { FakeSlack } from '../helpers/fake-slack.js';
 import { clock, NOW } from '../helpers/idmelon.js';
 import { post, signedHeaders, slashCommandBody } from '../helpers/slack-requests.js';
@@ -169,5 +170,16 @@ describe('a fourth vendor added through the registry alone', () => {
       expect(shown).toContain('Widget w-old');
       expect(shown).not.toContain('Widget w-new');
     });
+  });
+});
+
+describe('the vendor specs the Slack function carries', () => {
+  it('are the registry’s vendors, in its order, with the same settings', async () => {
+    const { VENDOR_SPECS } = await import('../../src/providers/specs.js');
+    expect(VENDOR_SPECS.ids).toEqual(VENDORS.ids);
+    for (const [i, spec] of VENDOR_SPECS.descriptors.entries()) {
+      expect(Object.keys(spec.fields)).toEqual(Object.keys(VENDORS.descriptors[i]?.fields ?? {}));
+      expect(spec.keyTypes).toEqual(VENDORS.descriptors[i]?.keyTypes);
+    }
   });
 });

@@ -1,0 +1,45 @@
+import { lambdaVendorConfig } from '../composition/config.js';
+import { buildProviders } from '../composition/providers.js';
+import type { Provider } from '../domain/provider.js';
+import { type Transport, undiciTransport } from '../http/transport.js';
+import type { VendorRegistry } from '../providers/descriptor.js';
+import type { LambdaBase } from './base.js';
+
+/*
+ * Building vendors on Lambda, for the functions that call them (the worker and the digest); the Slack function
+ * does not import this module, so it carries no vendor client and no HTTP stack.
+ */
+
+/** Vendors from the secret (then the environment): one provider per vendor whose settings are present. */
+export async function providersFromSecrets(
+  base: LambdaBase,
+  registry: VendorRegistry,
+  transport: Transport = undiciTransport(),
+): Promise<Provider[]> {
+  const config = await lambdaVendorConfig(base.secrets, base.env, registry);
+  return buildProviders(config, {
+    transport,
+    logger: base.logger,
+    requestTimeoutMs: base.settings.httpTimeoutMs,
+    redact: (value) => base.redactor.add(value),
+  });
+}
+
+/**
+ * The vendors, built once per container on first use (so a warm container keeps its HTTP connections and the user
+ * directory); a failed build is not kept, so the next invocation tries again.
+ */
+export function cachedProviders(
+  base: LambdaBase,
+  registry: VendorRegistry,
+  transport?: Transport,
+): () => Promise<Provider[]> {
+  let providers: Promise<Provider[]> | undefined;
+  return () => {
+    providers ??= providersFromSecrets(base, registry, transport).catch((err: unknown) => {
+      providers = undefined;
+      throw err;
+    });
+    return providers;
+  };
+}
