@@ -133,7 +133,7 @@ export function workerDeps(core: Core, parts: WorkerParts): WorkerDeps {
 
 export function digestDeps(
   core: Core,
-  parts: { providers: () => Promise<Provider[]>; ledger: JobLedger },
+  parts: { providers: () => Promise<Provider[]>; ledger: JobLedger; policy?: PolicyStateStore },
 ): ScheduledDigestDeps {
   const s = core.settings;
   return {
@@ -145,6 +145,7 @@ export function digestDeps(
     channel: s.digestChannel,
     timeZone: s.timeZone,
     staleDays: s.staleDays,
+    exemptions: parts.policy ? () => (parts.policy as PolicyStateStore).exemptions() : undefined,
   };
 }
 

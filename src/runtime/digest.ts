@@ -5,6 +5,8 @@ import { type LambdaOptions, lambdaBase, lambdaCore } from './base.js';
 import { cachedProviders } from './providers.js';
 
 /** The scheduled digest on Lambda. */
+const pick = (s: ReturnType<typeof stores>) => ({ ledger: s.ledger, policy: s.policy });
+
 export function digestRuntime(
   env: NodeJS.ProcessEnv,
   options: LambdaOptions & { vendors?: VendorRegistry } = {},
@@ -13,6 +15,6 @@ export function digestRuntime(
   const core = lambdaCore(base);
   return digestDeps(core, {
     providers: cachedProviders(base, options.vendors ?? VENDORS),
-    ledger: stores(core).ledger,
+    ...pick(stores(core)),
   });
 }

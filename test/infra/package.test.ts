@@ -97,9 +97,11 @@ describe('npm run package (osls + serverless-esbuild, offline)', () => {
       'secretsmanager:GetSecretValue',
       'sqs:SendMessage',
     ]);
+    // The digest also reads the exemptions, to list those ending in the coming week.
     expect(actionsOf('Digest')).toEqual([
       'dynamodb:GetItem',
       'dynamodb:PutItem',
+      'dynamodb:Query',
       'dynamodb:UpdateItem',
       'logs:CreateLogStream',
       'logs:PutLogEvents',

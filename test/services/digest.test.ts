@@ -3,7 +3,7 @@ import type { IdmelonWorkspace } from '../../sandbox/idmelon/workspace.js';
 import { blockLimitViolations } from '../../src/blocks/limits.js';
 import { DAY_MS, fixedClock } from '../../src/domain/clock.js';
 import { digestText, renderDigest, sparkline } from '../../src/features/digest/blocks.js';
-import { runScheduledDigest } from '../../src/features/digest/scheduled.js';
+import { expiringSoon, runScheduledDigest } from '../../src/features/digest/scheduled.js';
 import { jsonLogger, SecretRedactor } from '../../src/log.js';
 import { buildDigest, type DigestReport, digestIsEmpty } from '../../src/services/digest.js';
 import { webApiSlack } from '../../src/slack/web-api.js';
@@ -154,6 +154,31 @@ describe('weekly digest (IDmelon sandbox)', () => {
     expect(blockLimitViolations(blocks)).toEqual([]);
     expect(JSON.stringify(blocks)).toContain('0 sign-ins (no change)');
     expect(JSON.stringify(blocks)).not.toContain('Review stale keys');
+  });
+
+  it('lists the exemptions that end in the coming week, and only those', async () => {
+    const { report } = await digestFor('2026-11-23T09:00:00Z', 'UTC', { users: 1, keys: 0, logs: 0 });
+    const now = new Date('2026-11-23T09:00:00Z');
+    const exemption = (keyId: string, days: number) => ({
+      vendor: 'idmelon',
+      keyId,
+      keyName: `Key ${keyId}`,
+      until: new Date(now.getTime() + days * 86_400_000).toISOString(),
+      grantedBy: 'U1',
+      reason: `kept for ${keyId}`,
+      grantedAt: now.toISOString(),
+      via: 'admin' as const,
+    });
+    const expiring = await expiringSoon(
+      async () => [exemption('soon', 3), exemption('later', 30), exemption('gone', -1)],
+      now,
+      jsonLogger({ level: 'error' }),
+    );
+    expect(expiring?.map((e) => e.keyId)).toEqual(['soon']);
+    const blocks = JSON.stringify(renderDigest(report, { expiring }).blocks);
+    expect(blocks).toContain('Exemptions ending in the coming week');
+    expect(blocks).toContain('Key soon');
+    expect(blocks).not.toContain('Key later');
   });
 
   it('shows a failing endpoint as unavailable and keeps the rest', async () => {

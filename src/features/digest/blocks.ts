@@ -1,6 +1,7 @@
 import { actions, button, context, divider, header, type Message, section } from '../../blocks/kit.js';
 import type { Block } from '../../blocks/limits.js';
 import { field } from '../../blocks/mrkdwn.js';
+import type { Exemption } from '../../domain/policy.js';
 import { changePercent, type DigestPart, type DigestReport, type Figure } from '../../services/digest.js';
 import { cutText, terminalText } from '../../util/text-safety.js';
 
@@ -72,7 +73,10 @@ function range(report: DigestReport): string {
 }
 
 /** The digest as a Slack message: one section per part, the stale button where a part offers it. */
-export function renderDigest(report: DigestReport, options: { preview?: boolean } = {}): Message {
+export function renderDigest(
+  report: DigestReport,
+  options: { preview?: boolean; expiring?: readonly Exemption[] } = {},
+): Message {
   const blocks: Block[] = [
     header(`${options.preview ? 'Digest preview' : 'Weekly digest'}: ${range(report)}`),
   ];
@@ -99,6 +103,17 @@ export function renderDigest(report: DigestReport, options: { preview?: boolean 
       }
     }
     blocks.push(context(`${s.requests} requests to ${s.label}`));
+  }
+  if (options.expiring?.length) {
+    const lines = options.expiring
+      .slice(0, 10)
+      .map(
+        (e) =>
+          `• ${field(e.keyName ?? e.keyId, 60)} (${field(e.vendor, 20)}) on ${e.until.slice(0, 10)}: ${field(e.reason, 100)}`,
+      );
+    if (options.expiring.length > 10)
+      lines.push(`…and ${options.expiring.length - 10} more (\`/keys exemptions\`).`);
+    blocks.push(divider(), section(`*Exemptions ending in the coming week*\n${lines.join('\n')}`));
   }
   if (buttons.length) blocks.push(actions(buttons, 'digest_actions'));
   const capped =

@@ -4,6 +4,7 @@ import { configuredProviders } from '../../jobs/progress.js';
 import { buildDigest } from '../../services/digest.js';
 import type { Replier } from '../../slack/replier.js';
 import { renderDigest } from './blocks.js';
+import { expiringSoon } from './scheduled.js';
 
 type DigestJob = Job & { kind: 'digest.preview' };
 
@@ -16,5 +17,11 @@ export async function runDigestPreview(_job: DigestJob, deps: WorkerDeps, replie
     staleDays: deps.digest?.staleDays ?? 90,
     logger: deps.logger,
   });
-  await replier.send(renderDigest(report, { preview: true }));
+  const exemptions = deps.policy?.store;
+  const expiring = await expiringSoon(
+    exemptions ? () => exemptions.exemptions() : undefined,
+    deps.clock.now(),
+    deps.logger,
+  );
+  await replier.send(renderDigest(report, { preview: true, expiring }));
 }

@@ -1,4 +1,5 @@
 import type { Clock } from '../../domain/clock.js';
+import type { Exemption } from '../../domain/policy.js';
 import type { Provider } from '../../domain/provider.js';
 import type { Logger } from '../../log.js';
 import { buildDigest, type DigestReport, digestIsEmpty } from '../../services/digest.js';
@@ -16,6 +17,27 @@ export interface ScheduledDigestDeps {
   channel?: string;
   timeZone: string;
   staleDays: number;
+  /** Exemptions, so the digest can list those ending in the coming week. */
+  exemptions?: () => Promise<Exemption[]>;
+}
+
+/** Exemptions that end within the 7 days after `now`, soonest first. */
+export async function expiringSoon(
+  exemptions: (() => Promise<Exemption[]>) | undefined,
+  now: Date,
+  logger: Logger,
+): Promise<Exemption[] | undefined> {
+  if (!exemptions) return undefined;
+  try {
+    const from = now.toISOString();
+    const to = new Date(now.getTime() + 7 * 86_400_000).toISOString();
+    return (await exemptions())
+      .filter((e) => e.until > from && e.until <= to)
+      .sort((a, b) => a.until.localeCompare(b.until));
+  } catch (err) {
+    logger.warn('could not read the exemptions for the digest', { err });
+    return undefined;
+  }
 }
 
 export class DigestFailedError extends Error {
@@ -53,7 +75,8 @@ export async function runScheduledDigest(deps: ScheduledDigestDeps): Promise<Dig
       deps.logger.error('every part of the digest is unavailable; posting it anyway so admins see why', {
         id,
       });
-    const posted = await deps.slack.postMessage(deps.channel, renderDigest(report));
+    const expiring = await expiringSoon(deps.exemptions, deps.clock.now(), deps.logger);
+    const posted = await deps.slack.postMessage(deps.channel, renderDigest(report, { expiring }));
     await deps.ledger.complete(id, 'answered');
     deps.logger.info('digest posted', { id, channel: posted.channel, ts: posted.ts });
     return { status: 'posted', report, channel: posted.channel, ts: posted.ts };
