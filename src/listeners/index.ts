@@ -1,8 +1,22 @@
 import type { App } from '@slack/bolt';
 import { ACTION_DIGEST_REVIEW } from '../features/digest/blocks.js';
 import { userCommand } from '../features/lookup/command.js';
-import { keepAction, keepSubmission, notMineAction, selfRevokeAction } from '../features/policy/actions.js';
-import { ACTION_KEEP, ACTION_NOT_MINE, ACTION_SELF_REVOKE, VIEW_KEEP } from '../features/policy/blocks.js';
+import {
+  exemptOpenAction,
+  exemptSubmission,
+  keepAction,
+  keepSubmission,
+  notMineAction,
+  selfRevokeAction,
+} from '../features/policy/actions.js';
+import {
+  ACTION_EXEMPT_OPEN,
+  ACTION_KEEP,
+  ACTION_NOT_MINE,
+  ACTION_SELF_REVOKE,
+  VIEW_EXEMPT,
+  VIEW_KEEP,
+} from '../features/policy/blocks.js';
 import { approvalAction, revokeKeyAction, revokeStaleAction } from '../features/revocation/actions.js';
 import { ACTION_APPROVE, ACTION_DENY, ACTION_RETRY } from '../features/revocation/blocks.js';
 import { ACTION_REVOKE_KEY, ACTION_REVOKE_STALE } from '../features/revocation/request-blocks.js';
@@ -27,4 +41,6 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   app.action({ action_id: ACTION_SELF_REVOKE }, selfRevokeAction(deps));
   app.action({ action_id: ACTION_NOT_MINE }, notMineAction(deps));
   app.view(VIEW_KEEP, keepSubmission(deps));
+  app.action({ action_id: ACTION_EXEMPT_OPEN }, exemptOpenAction(deps));
+  app.view(VIEW_EXEMPT, exemptSubmission(deps));
 }

@@ -95,7 +95,47 @@ export const keepSubmissionSchema = z.looseObject({
   }),
 });
 
-export const keepMetadataSchema = ownerKeyRefSchema.extend({ c: z.string().regex(/^[CDG][A-Z0-9]{2,}$/) });
+const channel = z.string().regex(/^[CDG][A-Z0-9]{2,}$/);
+export const keepMetadataSchema = ownerKeyRefSchema.extend({ c: channel });
+/** A modal's metadata that says only where to answer. */
+export const channelMetadataSchema = z.object({ c: channel });
+
+/** The value of "Exempt a key…": the page's keys as [vendor, id, short name]. */
+export const exemptPageSchema = z
+  .array(
+    z.tuple([
+      vendorName,
+      z
+        .string()
+        .min(1)
+        .max(200)
+        .refine((v) => !isUnsafeId(v)),
+      z.string().max(30),
+    ]),
+  )
+  .min(1)
+  .max(100);
+
+/** "Exempt a key…" submitted. */
+export const exemptSubmissionSchema = z.looseObject({
+  type: z.literal('view_submission'),
+  user: z.looseObject({ id: z.string().min(1) }),
+  view: z.looseObject({
+    id: z.string().min(1),
+    private_metadata: z.string().max(3000),
+    state: z.looseObject({
+      values: z.looseObject({
+        key: z.looseObject({
+          value: z.looseObject({ selected_option: z.looseObject({ value: z.string() }).nullish() }),
+        }),
+        days: z.looseObject({
+          value: z.looseObject({ selected_option: z.looseObject({ value: z.string() }).nullish() }),
+        }),
+        reason: z.looseObject({ value: z.looseObject({ value: z.string().nullish() }) }),
+      }),
+    }),
+  }),
+});
 
 /** The value of Approve / Deny / Retry. */
 export const requestRefSchema = z.object({ r: z.string().regex(REQUEST_ID) });

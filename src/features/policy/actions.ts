@@ -5,12 +5,15 @@ import { admitAction } from '../../listeners/admit-action.js';
 import { buttonListener } from '../../listeners/button.js';
 import { type ListenerDeps, queued } from '../../listeners/deps.js';
 import {
+  channelMetadataSchema,
+  exemptPageSchema,
+  exemptSubmissionSchema,
   keepMetadataSchema,
   keepSubmissionSchema,
   ownerKeyRefSchema,
   parseJsonValue,
 } from '../../slack/payloads.js';
-import { keepModal } from './blocks.js';
+import { exemptModal, keepModal } from './blocks.js';
 
 /**
  * An owner's answers to their notice. Anyone can press a button in a DM they can see, so none of these decides
@@ -130,4 +133,87 @@ export function notMineAction(deps: ListenerDeps) {
       ref,
     }),
   });
+}
+
+/** "Exempt a key…" under a stale list (admins): opens the modal with the page's keys. */
+export function exemptOpenAction(deps: ListenerDeps) {
+  return async ({ body, ack }: SlackActionMiddlewareArgs): Promise<void> => {
+    await ack();
+    const admitted = await admitAction(deps, body, true);
+    if (!admitted) return;
+    const entries = parseJsonValue(exemptPageSchema, admitted.value);
+    if (!entries) return admitted.tell('That button is out of date. Run the command again.');
+    try {
+      await deps.slack.openView(admitted.action.trigger_id, exemptModal(entries, admitted.origin.channel));
+    } catch (err) {
+      deps.logger.warn('could not open the exempt modal', { err });
+      await admitted.tell('Slack did not open the form in time. Press the button again.');
+    }
+  };
+}
+
+/** "Exempt a key…" submitted: only an admin's submission is queued (checked here, not taken from the modal). */
+export function exemptSubmission(deps: ListenerDeps) {
+  return async ({ body, ack }: SlackViewMiddlewareArgs): Promise<void> => {
+    const parsed = exemptSubmissionSchema.safeParse(body);
+    const meta = parsed.success
+      ? parseJsonValue(channelMetadataSchema, parsed.data.view.private_metadata)
+      : undefined;
+    if (!parsed.success || !meta) {
+      await ack({
+        response_action: 'errors',
+        errors: { reason: 'This form is out of date. Close it and try again.' },
+      });
+      return;
+    }
+    const v = parsed.data.view.state.values;
+    const picked = v.key.value.selected_option?.value ?? '';
+    const hash = picked.indexOf('#');
+    const vendor = hash > 0 ? picked.slice(0, hash) : '';
+    const keyId = hash > 0 ? picked.slice(hash + 1) : '';
+    const days = Number(v.days.value.selected_option?.value);
+    const reason = v.reason.value.value?.trim() ?? '';
+    if (!deps.vendors.has(vendor) || !keyId) {
+      await ack({ response_action: 'errors', errors: { key: 'Pick a key.' } });
+      return;
+    }
+    if (reason.length < 3) {
+      await ack({ response_action: 'errors', errors: { reason: 'Say in a few words why this key stays.' } });
+      return;
+    }
+    if (![30, 90, 180, 365].includes(days)) {
+      await ack({ response_action: 'errors', errors: { days: 'Pick a period.' } });
+      return;
+    }
+    const user = parsed.data.user.id;
+    const decision = await deps.access.check(user, deps.admins, 'admins');
+    if (!decision.allowed) {
+      deps.logger.warn('refused an exemption from a user who is not an admin', { user });
+      await ack({
+        response_action: 'errors',
+        errors: { reason: `Only Keywarden admins can exempt keys. ${decision.reason}` },
+      });
+      return;
+    }
+    await ack();
+    const result = await queued(deps, {
+      kind: 'exempt.grant',
+      id: jobIdFor(parsed.data.view.id, 'exempt.grant'),
+      origin: { user, channel: meta.c, issuedAt: deps.clock.now().getTime() },
+      vendor,
+      keyId,
+      days,
+      reason: reason.slice(0, 300),
+    });
+    if (result.kind !== 'queued')
+      await deps.slack
+        .postEphemeral(
+          meta.c,
+          user,
+          result.kind === 'refused'
+            ? result.message
+            : errorMessage('Keywarden could not record that; try again.'),
+        )
+        .catch((err: unknown) => deps.logger.warn('could not answer an exemption', { err }));
+  };
 }

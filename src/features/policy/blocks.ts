@@ -12,6 +12,8 @@ export const ACTION_KEEP = 'policy_keep';
 export const ACTION_SELF_REVOKE = 'policy_self_revoke';
 export const ACTION_NOT_MINE = 'policy_not_mine';
 export const VIEW_KEEP = 'policy_keep_modal';
+export const ACTION_EXEMPT_OPEN = 'exempt_open';
+export const VIEW_EXEMPT = 'exempt_modal';
 /** Keys shown with their own buttons in one DM (three blocks each, within Slack's 50). */
 export const MAX_KEYS_WITH_BUTTONS = 14;
 
@@ -264,4 +266,69 @@ export function exemptionsMessage(
     );
   if (live.length > 40) lines.push(`…and ${live.length - 40} more.`);
   return { text: `${live.length} exemptions`, blocks: [header('Exemptions'), section(lines.join('\n'))] };
+}
+
+/**
+ * "Exempt a key…" under a stale list: the page's keys travel in the button (vendor, id, a short name), within
+ * Slack's 2 000 characters for a value. The worker records nothing the admin did not pick in the modal.
+ */
+export function exemptButton(page: readonly Pick<Key, 'vendor' | 'id' | 'name'>[]): Block[] {
+  const entries: Array<[string, string, string]> = [];
+  for (const k of page) {
+    const next = [...entries, [k.vendor, k.id, k.name.slice(0, 30)] as [string, string, string]];
+    if (JSON.stringify(next).length > 1900) break;
+    entries.push([k.vendor, k.id, k.name.slice(0, 30)]);
+  }
+  if (entries.length === 0) return [];
+  return [button('Exempt a key…', ACTION_EXEMPT_OPEN, JSON.stringify(entries))];
+}
+
+/** The modal "Exempt a key…" opens: which key, for how long, and why. */
+export function exemptModal(
+  entries: ReadonlyArray<readonly [string, string, string]>,
+  channel: string,
+): Record<string, unknown> {
+  return {
+    type: 'modal',
+    callback_id: VIEW_EXEMPT,
+    private_metadata: JSON.stringify({ c: channel }),
+    title: { type: 'plain_text', text: 'Exempt a key' },
+    submit: { type: 'plain_text', text: 'Exempt' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      {
+        type: 'input',
+        block_id: 'key',
+        label: { type: 'plain_text', text: 'Key' },
+        element: {
+          type: 'static_select',
+          action_id: 'value',
+          options: entries.slice(0, 100).map(([vendor, id, name]) => ({
+            text: { type: 'plain_text', text: `${name} (${vendor})`.slice(0, 75) },
+            value: `${vendor}#${id}`.slice(0, 150),
+          })),
+        },
+      },
+      {
+        type: 'input',
+        block_id: 'days',
+        label: { type: 'plain_text', text: 'For how long?' },
+        element: {
+          type: 'static_select',
+          action_id: 'value',
+          initial_option: { text: { type: 'plain_text', text: '90 days' }, value: '90' },
+          options: [30, 90, 180, 365].map((d) => ({
+            text: { type: 'plain_text', text: `${d} days` },
+            value: String(d),
+          })),
+        },
+      },
+      {
+        type: 'input',
+        block_id: 'reason',
+        label: { type: 'plain_text', text: 'Why does it stay?' },
+        element: { type: 'plain_text_input', action_id: 'value', min_length: 3, max_length: 300 },
+      },
+    ],
+  };
 }

@@ -48,6 +48,8 @@ export interface StaleRenderOptions {
   exemptUntil?: ReadonlyMap<string, string>;
   /** More buttons beside the paging controls ("Request revocation of all N"). */
   extraControls?: Block[];
+  /** Buttons that act on the keys of the page shown ("Exempt a key…"). */
+  pageControls?: (page: readonly Key[]) => Block[];
 }
 
 export function renderStaleReport(report: StaleReport, options: StaleRenderOptions = {}): Message {
@@ -114,6 +116,9 @@ export function renderStaleReport(report: StaleReport, options: StaleRenderOptio
     controls.push(button('Download CSV', ACTION_STALE_CSV, ref(0)));
   }
   controls.push(...(options.extraControls ?? []));
+  controls.push(
+    ...(options.pageControls?.(page.filter((k) => !options.exemptUntil?.has(`${k.vendor}#${k.id}`))) ?? []),
+  );
   if (controls.length) blocks.push(actions(controls, 'stale_controls'));
   return { text: fallbackText(report), blocks };
 }

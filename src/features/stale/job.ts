@@ -7,6 +7,7 @@ import type { Job } from '../../jobs/job.js';
 import { configuredProviders, progressFeed } from '../../jobs/progress.js';
 import { type StaleReport, scanStaleKeys } from '../../services/stale.js';
 import type { Replier } from '../../slack/replier.js';
+import { exemptButton } from '../policy/blocks.js';
 import { requestAllButton, requestKeyButton } from '../revocation/request-blocks.js';
 import { PAGE_SIZE, renderStaleReport, staleRows } from './blocks.js';
 import { keysCsv } from './csv.js';
@@ -57,6 +58,7 @@ export async function runStale(job: StaleJob, deps: WorkerDeps, replier: Replier
       rowAccessory: deps.revocation ? (k) => requestKeyButton(k, report.days) : undefined,
       exemptUntil,
       extraControls: deps.revocation && rows.length > 0 ? [requestAllButton(report, rows.length)] : [],
+      pageControls: deps.policy ? (page) => exemptButton(page) : undefined,
     }),
     { replace: job.reply !== 'new' },
   );

@@ -16,6 +16,7 @@ import {
   post,
   pressBody,
   signedHeaders,
+  slashCommandBody,
 } from '../../helpers/slack-requests.js';
 
 /**
@@ -329,6 +330,68 @@ describe('the hygiene lifecycle', () => {
     expect(await w.bot.policyStore.cycles('idle-keys')).toEqual([]);
     expect(dms(w.slack)).toHaveLength(0);
     expect(w.slack.callsOf('chat.postMessage')).toHaveLength(0);
+  });
+});
+
+describe('exemptions granted by admins', () => {
+  async function staleList(w: World) {
+    const responseUrl = w.slack.responseUrl();
+    const body = slashCommandBody({
+      command: '/keys',
+      text: 'stale 90',
+      user_id: 'UADMIN1',
+      response_url: responseUrl,
+    });
+    expect((await post(w.bot.url, body, signedHeaders(SECRET, body))).status).toBe(200);
+    await w.bot.queue.idle();
+    return blocksOf({ method: '', args: w.slack.postsTo(responseUrl).at(-1) ?? {} });
+  }
+
+  async function submitExempt(w: World, user: string, key: string, reason: string) {
+    const view = [...w.slack.views.values()].at(-1) as { private_metadata: string };
+    const body = blockActionBody({
+      type: 'view_submission',
+      user: { id: user },
+      view: {
+        id: `VEX${++presses}`,
+        callback_id: 'exempt_modal',
+        private_metadata: view.private_metadata,
+        state: {
+          values: {
+            key: { value: { selected_option: { value: key } } },
+            days: { value: { selected_option: { value: '90' } } },
+            reason: { value: { value: reason } },
+          },
+        },
+      },
+    });
+    const res = await post(w.bot.url, body, signedHeaders(SECRET, body));
+    await w.bot.queue.idle();
+    return res;
+  }
+
+  it('"Exempt a key…" on a stale list records an exemption, marks the key, and leaves it out of "all N"', async () => {
+    const w = await start();
+    const list = await staleList(w);
+    const open = buttons(list).find((b) => b.action_id === 'exempt_open') as Button;
+    const [vendor, id] = (JSON.parse(open.value) as string[][])[0] as string[];
+    await press(w, 'UADMIN1', open, 'C0ADMINS');
+    // Someone who is not an admin cannot submit it.
+    const refused = await submitExempt(w, 'UOWNER0', `${vendor}#${id}`, 'kept in the safe');
+    expect(refused.json).toMatchObject({ response_action: 'errors' });
+    expect(await w.bot.policyStore.exemptions()).toEqual([]);
+    await submitExempt(w, 'UADMIN1', `${vendor}#${id}`, 'kept in the safe');
+    expect(await w.bot.policyStore.exemptions()).toMatchObject([
+      { vendor, keyId: id, reason: 'kept in the safe', grantedBy: 'UADMIN1', via: 'admin' },
+    ]);
+    const again = await staleList(w);
+    expect(text(again)).toContain('exempt until');
+    const all = buttons(again).find((b) => b.action_id === 'revoke_stale') as Button;
+    await press(w, 'UADMIN1', all, 'C0ADMINS');
+    const created = await w.bot.requests.listOpen();
+    const keys = (await Promise.all(created.map((r) => w.bot.requests.keys(r.id)))).flat();
+    expect(keys.length).toBeGreaterThan(0);
+    expect(keys.some((k) => k.id === id)).toBe(false);
   });
 });
 
