@@ -11,6 +11,7 @@ import type {
   SlackDirectory,
 } from '../domain/policy.js';
 import type { Key, Provider, VendorId } from '../domain/provider.js';
+import { mapLimit } from '../util/concurrency.js';
 import { globMatch } from '../util/glob.js';
 import { isoDate, localDate } from '../util/zoned.js';
 import { type CreatedRequest, createRequests, type RevocationDeps } from './revocation.js';
@@ -102,6 +103,33 @@ function usedSince(cycle: KeyCycle, key: Key): boolean {
   return !cycle.lastUsedAt || Date.parse(key.lastUsedAt) > Date.parse(cycle.lastUsedAt);
 }
 
+/**
+ * Owners (as `vendor#owner id`) who belong to one of the policy's excluded groups. Only asked when the policy
+ * excludes groups, and then one profile read per owner of an idle key, for vendors that have groups.
+ */
+async function ownersInGroups(
+  policy: Policy,
+  matched: readonly Key[],
+  providers: readonly Provider[],
+  deps: PolicyDeps,
+): Promise<Set<string>> {
+  const out = new Set<string>();
+  if (policy.exclude.groups.length === 0) return out;
+  const wanted = new Set(policy.exclude.groups.map((g) => g.toLowerCase()));
+  const owners = [...new Set(matched.filter((k) => k.owner.id).map((k) => `${k.vendor}#${k.owner.id}`))];
+  await mapLimit(owners, 8, async (owner) => {
+    const [vendor, ...rest] = owner.split('#');
+    const provider = providers.find((p) => p.vendor === vendor);
+    if (!provider) return;
+    const profile = await provider.userProfile(rest.join('#'), {
+      deadline: Deadline.after(deps.deadlineMs ?? 120_000, deps.clock),
+      meter: newMeter(),
+    });
+    if (profile.groups.some((g) => wanted.has(g.name.toLowerCase()))) out.add(owner);
+  });
+  return out;
+}
+
 /** Reads the vendors, the cycles and the exemptions, and says what this run would do. Writes nothing. */
 export async function planPolicyRun(
   policy: Policy,
@@ -130,6 +158,7 @@ export async function planPolicyRun(
   ]);
 
   const [cycles, exemptions] = await Promise.all([deps.store.cycles(policy.name), deps.store.exemptions()]);
+  const inExcludedGroup = await ownersInGroups(policy, matched, providers, deps);
   const cycleOf = new Map(cycles.map((c) => [cycleId(c.vendor, c.keyId), c]));
   const exemptUntil = new Map<string, Exemption>();
   for (const e of exemptions)
@@ -155,7 +184,9 @@ export async function planPolicyRun(
     seen.add(id);
     const cycle = cycleOf.get(id);
     const active = cycle && (cycle.state === 'notified' || cycle.state === 'kept');
-    const excluded = excludedWhy(policy, key);
+    const excluded =
+      excludedWhy(policy, key) ??
+      (key.owner.id && inExcludedGroup.has(`${key.vendor}#${key.owner.id}`) ? 'excluded (group)' : undefined);
     if (excluded) {
       plan.skipped.push({ key, why: excluded });
       if (cycle && active) plan.clear.push({ cycle, why: excluded });

@@ -277,6 +277,28 @@ describe('the hygiene lifecycle', () => {
     expect((await w.bot.policyStore.cycle('idle-keys', 'idmelon', key?.id as string))?.state).toBe('cleared');
   });
 
+  it('leaves alone the keys of owners in an excluded IDmelon group', async () => {
+    const probe = await start();
+    const ws = probe.bot.sandbox?.workspace;
+    const [first] = await probe.bot.runPolicies({ dryRun: true });
+    const ownerEmail = first?.plan.notify[0]?.ownerEmail;
+    const owner = ws?.users.find((u) => u.email.toLowerCase() === ownerEmail);
+    const group = ws?.groups.find((g) => owner?.groupIds.includes(g._id));
+    if (!owner || !group) throw new Error('the seeded owner is in no group');
+    await probe.bot.close();
+    await probe.slack.close();
+    world = undefined;
+    const w = await start({ policy: { exclude: { owners: [], groups: [group.name], keyNames: [] } } });
+    const [run] = await w.bot.runPolicies({ dryRun: true });
+    const members = new Set(
+      (w.bot.sandbox?.workspace.users ?? [])
+        .filter((u) => u.groupIds.includes(group._id))
+        .map((u) => u.email.toLowerCase()),
+    );
+    expect(run?.plan.skipped.some((s) => s.why === 'excluded (group)')).toBe(true);
+    for (const g of run?.plan.notify ?? []) expect(members.has(g.ownerEmail ?? '')).toBe(false);
+  });
+
   it('refuses "Revoke it now" when the policy does not allow owners to revoke', async () => {
     const w = await start({ policy: { ownerMayRevoke: false } });
     const { dm } = await firstNotice(w);
