@@ -93,6 +93,8 @@ export interface WorkerParts {
   deadlineMs?: number;
   /** The policy set, validated at start-up; or why it could not be loaded (policy jobs then fail saying so). */
   policies?: readonly Policy[] | { error: string };
+  /** Owners per notice job. @default 50 */
+  notifyBatch?: number;
 }
 
 export function workerDeps(core: Core, parts: WorkerParts): WorkerDeps {
@@ -126,6 +128,7 @@ export function workerDeps(core: Core, parts: WorkerParts): WorkerDeps {
           directory: parts.stores.directory,
           timeZone: s.timeZone,
           securityChannel: s.securityChannel,
+          notifyBatch: parts.notifyBatch,
         }
       : undefined,
   };

@@ -74,6 +74,8 @@ export interface LocalBotOptions {
   sweepEveryMs?: number;
   /** The policy set (tests); by default read from KEYWARDEN_POLICIES_FILE and validated. */
   policies?: Policy[];
+  /** Owners per notice job when a run goes through the queue (tests make it small). @default 50 */
+  policyNotifyBatch?: number;
   /** How often the bot checks whether today's policy run is due; 0 turns the schedule off. @default 3 600 000 */
   policyCheckEveryMs?: number;
   /** Origins besides Slack's whose response_urls the bot may post to (`keywarden slack`'s own hook). */
@@ -105,7 +107,9 @@ export interface LocalBot {
   /** The lifecycle's state (tests read cycles, notices and exemptions). */
   policyStore: PolicyStateStore;
   policies: readonly Policy[];
-  /** Runs the policies now, as the daily schedule does (or only plans them, with dryRun). */
+  /** Queues today's run as the daily schedule does (the worker runs it, its notices in jobs). */
+  schedulePolicies(): Promise<{ jobId: string; day: string }>;
+  /** Runs the policies now, in this call, notices included (or only plans them, with dryRun). */
   runPolicies(options?: { policy?: string; dryRun?: boolean }): Promise<PolicyRunResult[]>;
   /** Looks for stuck revocations now and queues their resumption (what the timer does every minute). */
   sweep(): Promise<{ queued: string[] }>;
@@ -206,6 +210,7 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
       access,
       progressAfterMs: options.progressAfterMs,
       policies,
+      notifyBatch: options.policyNotifyBatch,
     });
     const stored = await queue.start((job) => runJob(job, worker));
     // The sweep of stuck revocations: once at start-up (a run this process's predecessor left half-done is
@@ -338,6 +343,7 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
       app,
       sweep: sweepOnce,
       policyStore: built.policy,
+      schedulePolicies: () => schedulePolicyRun({ queue, clock, timeZone: settings.timeZone, logger }),
       policies,
       runPolicies: (o = {}) =>
         runPolicies(worker, { policy: o.policy, dryRun: o.dryRun ?? false, inlineNotices: true }),

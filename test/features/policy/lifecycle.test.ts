@@ -256,6 +256,22 @@ describe('the hygiene lifecycle', () => {
       expect(dms(w.slack).filter((c) => c.args.channel === `D${g.slackUser}`)).toHaveLength(1);
   });
 
+  it('runs on schedule through the queue, its notices split into jobs, one DM per owner even when fired twice', async () => {
+    const w = await start();
+    const [plan] = await w.bot.runPolicies({ dryRun: true });
+    const owners = plan?.plan.notify.length ?? 0;
+    expect(owners).toBeGreaterThan(2);
+    await w.bot.schedulePolicies();
+    await w.bot.queue.idle();
+    await w.bot.schedulePolicies();
+    await w.bot.queue.idle();
+    expect(dms(w.slack)).toHaveLength(owners);
+    expect(new Set(dms(w.slack).map((c) => c.args.channel)).size).toBe(owners);
+    const runs = await w.bot.policyStore.lastRuns(5);
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ policy: 'idle-keys', owners, dryRun: false });
+  });
+
   it('lets an owner revoke their own key, and refuses the same button pressed by someone else', async () => {
     const w = await start();
     const { group, dm, user } = await firstNotice(w);
