@@ -256,6 +256,10 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
     });
 
     const notes = [...vendors.notes, ...settingsWarnings(settings)];
+    if (policies.length > 0)
+      notes.push(
+        `Policies: ${policies.map((p) => `${p.name} (${p.then === 'report' ? 'reports' : 'requests revocation'})`).join(', ')} from ${settings.policiesFile}; run daily, or now with npx keywarden policy run [--dry-run].`,
+      );
     if (stored.redelivered > 0) {
       notes.push(
         `${stored.redelivered} job(s) still queued or running when Keywarden last stopped are being delivered again.`,
