@@ -3,6 +3,7 @@ import { benchApprovals } from './approvals.js';
 import { benchDigest } from './digest.js';
 import { benchIdmelon } from './idmelon.js';
 import { consoleTable, machine, markdownTable, type Section } from './lib.js';
+import { benchPolicy } from './policy.js';
 import { benchRevocation } from './revocation.js';
 import { benchSlack } from './slack.js';
 
@@ -18,6 +19,7 @@ const benches: Array<() => Promise<Section>> = [
   benchSlack,
   benchDigest,
   benchApprovals,
+  benchPolicy,
   benchRevocation,
 ];
 
