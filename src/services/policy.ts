@@ -65,6 +65,8 @@ export interface PolicyPlan {
   failures: Array<{ vendor: VendorId; label: string; message: string }>;
   /** Anything else the reader should know about this plan. */
   notes: string[];
+  /** Keys in `notify` whose cycle this same run already started (a second firing): told again, not restarted. */
+  retold: Set<string>;
 }
 
 export interface PolicyRunResult {
@@ -78,6 +80,8 @@ export interface PolicyRunResult {
 }
 
 const cycleId = (vendor: VendorId, keyId: string) => `${vendor}#${keyId}`;
+/** Conditional writes a run keeps in flight at once. */
+const WRITES_IN_FLIGHT = 16;
 
 /** The run of a policy on a day: two runs the same day are the same run. */
 export function runIdFor(policy: string, now: Date, timeZone: string): string {
@@ -176,6 +180,7 @@ export async function planPolicyRun(
     skipped: [],
     failures,
     notes: [],
+    retold: new Set(),
   };
   const toTell: Key[] = [];
   const seen = new Set<string>();
@@ -220,8 +225,10 @@ export async function planPolicyRun(
     }
     // Still in its grace period. A cycle this same run started is told again: its DM may not have gone (the notice
     // claim decides whether it did).
-    if (cycle.runId === runId) toTell.push(key);
-    else plan.skipped.push({ key, why: `in grace until ${cycle.dueAt.slice(0, 10)}` });
+    if (cycle.runId === runId) {
+      toTell.push(key);
+      plan.retold.add(id);
+    } else plan.skipped.push({ key, why: `in grace until ${cycle.dueAt.slice(0, 10)}` });
   }
 
   // Cycles whose key is no longer idle (used again) or no longer there, on vendors that were read in full.
@@ -319,29 +326,33 @@ export async function applyPlan(
   if (options.dryRun) return result;
   const { policy, runId } = plan;
   const now = deps.clock.now().toISOString();
-  for (const group of [...plan.notify, ...plan.unknownOwners]) {
-    for (const key of group.keys) {
-      const started = await deps.store.startCycle({
-        policy: policy.name,
-        vendor: key.vendor,
-        keyId: key.id,
-        keyName: key.name,
-        keyType: key.type,
-        ownerEmail: key.owner.email?.toLowerCase(),
-        ownerId: key.owner.id,
-        ownerSlackId: group.slackUser,
-        state: 'notified',
-        notifiedAt: now,
-        dueAt: group.dueAt,
-        lastUsedAt: key.lastUsedAt,
-        createdAt: key.createdAt,
-        runId,
-      });
-      if (started) result.started++;
-    }
-  }
-  for (const { cycle, why } of plan.clear)
+  // Conditional writes are independent of each other: a bounded number in flight keeps a run of thousands of keys
+  // to seconds.
+  const fresh = [...plan.notify, ...plan.unknownOwners].flatMap((group) =>
+    group.keys.filter((k) => !plan.retold.has(cycleId(k.vendor, k.id))).map((key) => ({ group, key })),
+  );
+  await mapLimit(fresh, WRITES_IN_FLIGHT, async ({ group, key }) => {
+    const started = await deps.store.startCycle({
+      policy: policy.name,
+      vendor: key.vendor,
+      keyId: key.id,
+      keyName: key.name,
+      keyType: key.type,
+      ownerEmail: key.owner.email?.toLowerCase(),
+      ownerId: key.owner.id,
+      ownerSlackId: group.slackUser,
+      state: 'notified',
+      notifiedAt: now,
+      dueAt: group.dueAt,
+      lastUsedAt: key.lastUsedAt,
+      createdAt: key.createdAt,
+      runId,
+    });
+    if (started) result.started++;
+  });
+  await mapLimit(plan.clear, WRITES_IN_FLIGHT, async ({ cycle, why }) => {
     if (await deps.store.clear(policy.name, cycle.vendor, cycle.keyId, why)) result.cleared++;
+  });
 
   if (policy.then === 'request_revocation' && plan.escalate.length) {
     const notified = plan.escalate

@@ -18,6 +18,7 @@ import {
 } from '../../services/policy.js';
 import { createRequests, decide, type RevocationDeps } from '../../services/revocation.js';
 import type { Replier } from '../../slack/replier.js';
+import { mapLimit } from '../../util/concurrency.js';
 import { execute, postForApproval } from '../revocation/jobs.js';
 import { exemptionsMessage, notMineAlert, ownerNotice, planMessage } from './blocks.js';
 
@@ -31,6 +32,8 @@ type GrantJob = Job & { kind: 'exempt.grant' };
 type ListJob = Job & { kind: 'exempt.list' };
 
 const privately = { replace: false };
+/** Owner DMs sent at once. */
+const NOTICES_IN_FLIGHT = 8;
 /** How long a claimed notice may take to send before another run may send it. */
 const NOTICE_LEASE_MS = 120_000;
 
@@ -232,7 +235,7 @@ export async function runPolicyNotify(job: NotifyJob, deps: WorkerDeps): Promise
   const p = policyDeps(deps);
   const policy = chosen(deps, job.policy)[0] as Policy;
   const label = await labels(deps);
-  for (const owner of job.owners) {
+  await mapLimit(job.owners, NOTICES_IN_FLIGHT, async (owner) => {
     const keys: NoticeKey[] = [];
     for (const ref of owner.keys) {
       const [vendor, ...rest] = ref.split('#');
@@ -242,7 +245,7 @@ export async function runPolicyNotify(job: NotifyJob, deps: WorkerDeps): Promise
     }
     if (keys.length)
       await sendNotice(policy, job.runId, owner.email, owner.slackUser, owner.dueAt, keys, deps);
-  }
+  });
 }
 
 function cycleKey(c: KeyCycle): NoticeKey['key'] {
