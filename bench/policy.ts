@@ -30,10 +30,21 @@ const NOW = new Date('2025-06-02T09:00:00.000Z');
 /** What resolving owners may cost in Slack: the paged directory read, or (what it must not do) a call per owner. */
 const DIRECTORY_METHODS = ['users.list', 'users.info', 'users.lookupByEmail'];
 /**
- * The policy store's calls a run makes per key and per owner, one after another. Not `cycles` and `exemptions` (one
- * read each, made together, so their times overlap), nor `notice`, which `claimNotice` calls itself.
+ * The policy store's writes and notice reads during a run: batched for new cycles and for the run's notices (under
+ * the run's claim), one conditional write each for cycles that move. Not `cycles` and `exemptions` (one read each).
  */
-const STORE_METHODS = ['startCycle', 'clear', 'escalate', 'claimNotice', 'noticeSent'] as const;
+const STORE_METHODS = [
+  'claimRun',
+  'startNewCycles',
+  'startCycle',
+  'clear',
+  'escalate',
+  'notices',
+  'putNotices',
+  'claimNotice',
+  'noticeSent',
+  'finishRun',
+] as const;
 
 const POLICY: Policy = {
   name: 'idle-keys',
@@ -83,7 +94,7 @@ interface Tally {
 
 /**
  * Counts the calls to `methods` of `target` and the time spent awaiting them, by wrapping them on the instance.
- * The run calls them one after another, so the times add up to a share of its wall time.
+ * Calls made at the same time overlap, so the time is an upper bound on the store's share of the wall time.
  */
 function tallyCalls<T extends object>(target: T, methods: readonly (keyof T & string)[]): Tally {
   const tally: Tally = { calls: 0, ms: 0 };
@@ -295,8 +306,8 @@ export async function benchPolicy(): Promise<Section> {
       met: big.runMs <= WALL_GOAL_MS,
     },
     {
-      measure: 'of which awaiting the policy store (one conditional write per key, two per owner)',
-      value: `${ms(big.store.ms)} in ${n(big.store.calls)} calls (${(big.store.ms / big.store.calls).toFixed(2)} ms each)`,
+      measure: 'policy store operations (each written in batches under the run’s claim), and the time awaiting them',
+      value: `${n(big.store.calls)} calls, ${ms(big.store.ms)}`,
       goal: '',
     },
     {
@@ -340,7 +351,7 @@ export async function benchPolicy(): Promise<Section> {
       `Vendor requests are counted at the sandbox (every request it served) around each run. The stale scan is scanStaleKeys over the same data with the same ${IDLE_DAYS} days, by a fresh provider built as the bot builds its own, counted the same way before the run (its own meter says ${n(big.scanMeter)}); the policy run's count is everything the run asked the vendor for, scan included.`,
       'Owner resolution counts every users.list, users.info and users.lookupByEmail call during the run: the directory is read whole in pages of 1 000 and kept, so the cost follows the workspace, not the owners.',
       "The wall time is Keywarden's work only: the fake Slack answers at once (no rate-limit pacing, which with Slack's real limits dominates a run of thousands of DMs) and the sandbox has no injected latency.",
-      "Most of it is the policy store: the run starts each key's cycle with its own conditional write and claims and then marks each owner's notice with two more, one after another, so it grows with keys and owners at the cost of one store round trip each (here dynalite in the same process; DynamoDB over the network costs more per call, not less). The second run repeats the writes and the claims, each refused, which is why it sends nothing and still takes most of the first run's time.",
+      "A run first claims its day with one conditional write; under that claim the cycles of keys that never had one and the owners' notices go to the store in batches of 25 (reads of 100), so the store costs tens of calls, not one per key. Most of the rest is the 4 000 DMs, each posted to the owner's user id (no conversations.open per owner). The second run finds the day's claim done and only plans: a scan, no writes, no DMs.",
     ],
   };
 }

@@ -131,6 +131,21 @@ export interface PolicyStore {
   noticeSent(runId: string, ownerEmail: string, message: { channel: string; ts: string }): Promise<void>;
   notice(runId: string, ownerEmail: string): Promise<OwnerNotice | undefined>;
 
+  /**
+   * Takes a policy's run of the day: `claimed` (go ahead), `done` (it already ran today), `busy` (another process is
+   * running it now). The lease lapses if its holder dies, so a retried run takes it over.
+   */
+  claimRun(runId: string, leaseMs: number): Promise<'claimed' | 'done' | 'busy'>;
+  finishRun(runId: string): Promise<void>;
+  /**
+   * Starts cycles for keys that had none, in batches. Only for the holder of the run's claim: no other run writes
+   * them at the same time, and nobody can act on a cycle that does not exist yet.
+   */
+  startNewCycles(cycles: readonly KeyCycle[]): Promise<void>;
+  /** The run's notices for these owners, where they exist. */
+  notices(runId: string, ownerEmails: readonly string[]): Promise<Map<string, OwnerNotice>>;
+  /** Writes notices in batches (the run's claim holder only). */
+  putNotices(notices: readonly OwnerNotice[]): Promise<void>;
   recordRun(summary: PolicyRunSummary): Promise<void>;
   lastRuns(limit: number): Promise<PolicyRunSummary[]>;
 }

@@ -67,6 +67,8 @@ export interface PolicyPlan {
   notes: string[];
   /** Keys in `notify` whose cycle this same run already started (a second firing): told again, not restarted. */
   retold: Set<string>;
+  /** Keys that had a cycle item of any state when the plan was made. */
+  hadCycle: Set<string>;
 }
 
 export interface PolicyRunResult {
@@ -181,6 +183,7 @@ export async function planPolicyRun(
     failures,
     notes: [],
     retold: new Set(),
+    hadCycle: new Set(cycleOf.keys()),
   };
   const toTell: Key[] = [];
   const seen = new Set<string>();
@@ -305,7 +308,7 @@ export interface ApplyPorts {
 }
 
 /**
- * Carries a plan out: starts the new cycles, clears the ended ones, and raises one request per vendor for the keys
+ * Carries a plan out (the caller holds the run's claim, `PolicyStore.claimRun`): starts the new cycles, clears the ended ones, and raises one request per vendor for the keys
  * whose grace is over (under `then: request_revocation`). Owner DMs are the caller's (they need Slack): it sends one
  * per group in `plan.notify`, each behind the store's notice claim. With `dryRun`, nothing is written.
  */
@@ -331,24 +334,31 @@ export async function applyPlan(
   const fresh = [...plan.notify, ...plan.unknownOwners].flatMap((group) =>
     group.keys.filter((k) => !plan.retold.has(cycleId(k.vendor, k.id))).map((key) => ({ group, key })),
   );
-  await mapLimit(fresh, WRITES_IN_FLIGHT, async ({ group, key }) => {
-    const started = await deps.store.startCycle({
-      policy: policy.name,
-      vendor: key.vendor,
-      keyId: key.id,
-      keyName: key.name,
-      keyType: key.type,
-      ownerEmail: key.owner.email?.toLowerCase(),
-      ownerId: key.owner.id,
-      ownerSlackId: group.slackUser,
-      state: 'notified',
-      notifiedAt: now,
-      dueAt: group.dueAt,
-      lastUsedAt: key.lastUsedAt,
-      createdAt: key.createdAt,
-      runId,
-    });
-    if (started) result.started++;
+  const cycleFor = ({ group, key }: (typeof fresh)[number]): KeyCycle => ({
+    policy: policy.name,
+    vendor: key.vendor,
+    keyId: key.id,
+    keyName: key.name,
+    keyType: key.type,
+    ownerEmail: key.owner.email?.toLowerCase(),
+    ownerId: key.owner.id,
+    ownerSlackId: group.slackUser,
+    state: 'notified',
+    notifiedAt: now,
+    dueAt: group.dueAt,
+    lastUsedAt: key.lastUsedAt,
+    createdAt: key.createdAt,
+    runId,
+  });
+  // Keys that never had a cycle are written in batches: the caller holds the run's claim, so no other run writes
+  // them now, and nobody can act on a cycle before it exists. A cycle that ended (cleared, or kept until a date
+  // now past) restarts by a conditional write, since its owner may be acting on it.
+  const never = fresh.filter((f) => !plan.hadCycle.has(cycleId(f.key.vendor, f.key.id)));
+  await deps.store.startNewCycles(never.map(cycleFor));
+  result.started += never.length;
+  const restart = fresh.filter((f) => plan.hadCycle.has(cycleId(f.key.vendor, f.key.id)));
+  await mapLimit(restart, WRITES_IN_FLIGHT, async (f) => {
+    if (await deps.store.startCycle(cycleFor(f))) result.started++;
   });
   await mapLimit(plan.clear, WRITES_IN_FLIGHT, async ({ cycle, why }) => {
     if (await deps.store.clear(policy.name, cycle.vendor, cycle.keyId, why)) result.cleared++;

@@ -1,4 +1,6 @@
 import {
+  BatchGetCommand,
+  BatchWriteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -8,6 +10,7 @@ import {
 import { type Clock, DAY_MS, systemClock } from '../domain/clock.js';
 import type { Exemption, KeyCycle, OwnerNotice, PolicyRunSummary, PolicyStore } from '../domain/policy.js';
 import type { VendorId } from '../domain/vendors.js';
+import { mapLimit } from '../util/concurrency.js';
 import { conditionFailed, epochSeconds } from './table.js';
 
 /**
@@ -19,9 +22,11 @@ import { conditionFailed, epochSeconds } from './table.js';
  * | an exemption               | `EXEMPT`             | `<vendor>#<key id>`     |
  * | an owner's notice of a run | `NOTICE#<run id>`    | `<owner email>`         |
  * | a run's summary            | `POLICYRUN`          | `<at>#<policy>`         |
+ * | a run's claim              | `RUNLOCK`            | `<policy>#<day>`        |
  *
- * Every state change is one conditional write, so a run that fires twice, or is retried after a crash half-way,
- * finds its own work done and does nothing twice.
+ * Every change of a cycle's state is one conditional write. A run first claims its day (a conditional write with a
+ * lease), so a run that fires twice finds it done, and one retried after a crash takes the lapsed lease over and finds
+ * its own work done; under that claim the cycles it starts and the notices it records go in batches.
  */
 export interface PolicyStateStoreOptions {
   table: string;
@@ -222,6 +227,84 @@ export class PolicyStateStore implements PolicyStore {
       }),
     );
     return res.Item ? strip<OwnerNotice>(res.Item) : undefined;
+  }
+
+  async claimRun(runId: string, leaseMs: number): Promise<'claimed' | 'done' | 'busy'> {
+    const now = this.now();
+    const key = { pk: 'RUNLOCK', sk: runId };
+    const claimed = await this.conditional(
+      new PutCommand({
+        TableName: this.table,
+        Item: { ...key, state: 'running', leaseUntil: now + leaseMs, expiresAt: this.ttl() },
+        ConditionExpression: 'attribute_not_exists(pk) OR (#state = :running AND leaseUntil < :now)',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':running': 'running', ':now': now },
+      }),
+    );
+    if (claimed) return 'claimed';
+    const res = await this.db.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }));
+    return res.Item?.state === 'done' ? 'done' : 'busy';
+  }
+
+  async finishRun(runId: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: 'RUNLOCK', sk: runId },
+        UpdateExpression: 'SET #state = :done REMOVE leaseUntil',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':done': 'done' },
+      }),
+    );
+  }
+
+  async startNewCycles(cycles: readonly KeyCycle[]): Promise<void> {
+    const expiresAt = this.ttl();
+    await this.batchPut(
+      cycles.map((c) => ({ ...this.cycleKey(c.policy, c.vendor, c.keyId), ...c, expiresAt })),
+    );
+  }
+
+  async notices(runId: string, ownerEmails: readonly string[]): Promise<Map<string, OwnerNotice>> {
+    const out = new Map<string, OwnerNotice>();
+    const chunks: string[][] = [];
+    for (let i = 0; i < ownerEmails.length; i += 100) chunks.push(ownerEmails.slice(i, i + 100));
+    await mapLimit(chunks, 4, async (chunk) => {
+      let keys: Record<string, unknown>[] = chunk.map((email) => ({ pk: `NOTICE#${runId}`, sk: email }));
+      for (let round = 0; keys.length > 0; round++) {
+        if (round > 8) throw new Error('could not read the notices: DynamoDB kept throttling');
+        const res = await this.db.send(
+          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }),
+        );
+        for (const item of res.Responses?.[this.table] ?? []) {
+          const n = strip<OwnerNotice>(item as Record<string, unknown>);
+          out.set(n.ownerEmail, n);
+        }
+        keys = (res.UnprocessedKeys?.[this.table]?.Keys ?? []) as Record<string, unknown>[];
+        if (keys.length) await new Promise((r) => setTimeout(r, 50 * 2 ** round));
+      }
+    });
+    return out;
+  }
+
+  async putNotices(notices: readonly OwnerNotice[]): Promise<void> {
+    const expiresAt = this.ttl();
+    await this.batchPut(notices.map((n) => ({ pk: `NOTICE#${n.runId}`, sk: n.ownerEmail, ...n, expiresAt })));
+  }
+
+  /** BatchWriteItem in chunks of 25, a few in flight, sending again what DynamoDB left unprocessed. */
+  private async batchPut(items: readonly Record<string, unknown>[]): Promise<void> {
+    const chunks: Record<string, unknown>[][] = [];
+    for (let i = 0; i < items.length; i += 25) chunks.push(items.slice(i, i + 25));
+    await mapLimit(chunks, 4, async (chunk) => {
+      let requests = chunk.map((Item) => ({ PutRequest: { Item } }));
+      for (let round = 0; requests.length > 0; round++) {
+        if (round > 8) throw new Error('could not write the policy state: DynamoDB kept throttling');
+        const res = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: requests } }));
+        requests = (res.UnprocessedItems?.[this.table] ?? []) as typeof requests;
+        if (requests.length) await new Promise((r) => setTimeout(r, 50 * 2 ** round));
+      }
+    });
   }
 
   async recordRun(summary: PolicyRunSummary): Promise<void> {

@@ -202,6 +202,9 @@ export class FakeSlack {
       if (typeof args[k] === 'string') args[k] = JSON.parse(args[k] as string);
     const token =
       (req.headers.authorization ?? '').replace(/^Bearer /, '') || (args.token as string | undefined);
+    // A message to a user id lands in the bot's DM with that user, as Slack delivers it: recorded by that channel.
+    if (method === 'chat.postMessage' && /^[UW][A-Z0-9]+$/.test(String(args.channel)))
+      args.channel = `D${String(args.channel)}`;
     this.calls.push({ method, token, args });
     const answer = this.answer(method, args, token);
     res

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { errorMessage, noticeMessage } from '../../blocks/common.js';
 import { DAY_MS } from '../../domain/clock.js';
 import { Deadline, newMeter } from '../../domain/deadline.js';
-import type { KeyCycle, Policy } from '../../domain/policy.js';
+import type { KeyCycle, OwnerNotice, Policy } from '../../domain/policy.js';
 import type { Key } from '../../domain/provider.js';
 import { type PolicyWorkerDeps, RetryJobError, type WorkerDeps } from '../../jobs/deps.js';
 import type { Job } from '../../jobs/job.js';
@@ -32,8 +32,10 @@ type GrantJob = Job & { kind: 'exempt.grant' };
 type ListJob = Job & { kind: 'exempt.list' };
 
 const privately = { replace: false };
+/** How long a run holds its day's claim before a retry may take it over. */
+const RUN_LEASE_MS = 15 * 60_000;
 /** Owner DMs sent at once. */
-const NOTICES_IN_FLIGHT = 8;
+const NOTICES_IN_FLIGHT = 16;
 /** How long a claimed notice may take to send before another run may send it. */
 const NOTICE_LEASE_MS = 120_000;
 
@@ -114,6 +116,15 @@ export async function runPolicies(
           policy: policy.name,
         },
       );
+    if (!options.dryRun) {
+      const claim = await p.store.claimRun(plan.runId, RUN_LEASE_MS);
+      if (claim === 'done') {
+        plan.notes.push('This policy already ran today; nothing more was done.');
+        results.push({ plan, dryRun: true, started: 0, requests: [], cleared: 0, escalated: 0 });
+        continue;
+      }
+      if (claim === 'busy') throw new RetryJobError(`policy ${policy.name} is being run by another process`);
+    }
     const result = await applyPlan(
       plan,
       sdeps,
@@ -142,6 +153,7 @@ export async function runPolicies(
         .catch((err: unknown) => deps.logger.error('could not list the owners missing from Slack', { err }));
     }
     await p.store.recordRun(runSummary(result));
+    await p.store.finishRun(plan.runId);
     deps.logger.info('policy run', { ...runSummary(result) });
   }
   return results;
@@ -181,16 +193,38 @@ async function sendOwnerNotices(
     return;
   }
   const label = await labels(deps);
-  for (const g of owners) {
-    await sendNotice(
-      policy,
-      runId,
-      g.ownerEmail as string,
-      g.slackUser as string,
-      g.dueAt,
-      g.keys.map((key) => ({ key, label: label(key.vendor) })),
-      deps,
-    );
+  const store = policyDeps(deps).store;
+  // Here the run holds its day's claim, so it alone records these notices, in batches: the ones already sent are
+  // skipped, the rest are marked as being sent, sent, and recorded with where they landed. A run that dies between
+  // a DM and its record sends that DM again when retried, rather than losing it.
+  const known = await store.notices(
+    runId,
+    owners.map((g) => g.ownerEmail as string),
+  );
+  const todo = owners.filter((g) => known.get(g.ownerEmail as string)?.state !== 'sent');
+  const notice = (g: OwnerGroup): OwnerNotice => ({
+    runId,
+    ownerEmail: g.ownerEmail as string,
+    slackUser: g.slackUser as string,
+    policy: policy.name,
+    keys: g.keys.map((k) => `${k.vendor}#${k.id}`),
+    state: 'sending',
+  });
+  await store.putNotices(todo.map(notice));
+  const sent: OwnerNotice[] = [];
+  try {
+    // DMs go to different channels, so a few at once stay within Slack's per-channel pace; the Web API client
+    // waits out any 429 Slack answers.
+    await mapLimit(todo, NOTICES_IN_FLIGHT, async (g) => {
+      const keys = g.keys.map((key) => ({ key, label: label(key.vendor) }));
+      const message = await deps.slack.postMessage(
+        g.slackUser as string,
+        ownerNotice({ policy, runId, keys, dueAt: g.dueAt, now: deps.clock.now() }),
+      );
+      sent.push({ ...notice(g), state: 'sent', message });
+    });
+  } finally {
+    await store.putNotices(sent);
   }
 }
 
@@ -200,7 +234,11 @@ type NoticeKey = {
   cycle?: KeyCycle;
 };
 
-/** One owner's DM of one run, behind the store's claim: a second run, or a retried one, sends nothing more. */
+/**
+ * One owner's DM of one run, behind the store's claim: a second run, or a retried one, sends nothing more. The DM is
+ * posted to the owner's user id, which Slack delivers to the bot's DM with them (and answers with that channel), so
+ * no `conversations.open` per owner spends a rate-limited method on thousands of people.
+ */
 async function sendNotice(
   policy: Policy,
   runId: string,
@@ -222,9 +260,8 @@ async function sendNotice(
     NOTICE_LEASE_MS,
   );
   if (claim !== 'claimed') return;
-  const channel = await deps.slack.openDm(slackUser);
   const posted = await deps.slack.postMessage(
-    channel,
+    slackUser,
     ownerNotice({ policy, runId, keys, dueAt, now: deps.clock.now() }),
   );
   await store.noticeSent(runId, ownerEmail, posted);
