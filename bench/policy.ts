@@ -306,7 +306,8 @@ export async function benchPolicy(): Promise<Section> {
       met: big.runMs <= WALL_GOAL_MS,
     },
     {
-      measure: 'policy store operations (each written in batches under the run’s claim), and the time awaiting them',
+      measure:
+        'policy store operations (each written in batches under the run’s claim), and the time awaiting them',
       value: `${n(big.store.calls)} calls, ${ms(big.store.ms)}`,
       goal: '',
     },
