@@ -29,12 +29,17 @@ interface TextObject {
 }
 
 /** Every way `blocks` breaks Slack's limits; empty when the message is valid. */
-export function blockLimitViolations(blocks: readonly Block[]): string[] {
+export function blockLimitViolations(
+  blocks: readonly Block[],
+  surface: 'message' | 'view' = 'message',
+): string[] {
   const problems: string[] = [];
   const check = (ok: boolean, what: string) => {
     if (!ok) problems.push(what);
   };
-  check(blocks.length <= LIMITS.blocksPerMessage, `${blocks.length} blocks (max ${LIMITS.blocksPerMessage})`);
+  // A message holds 50 blocks; a Home tab or a modal 100.
+  const max = surface === 'message' ? LIMITS.blocksPerMessage : 100;
+  check(blocks.length <= max, `${blocks.length} blocks (max ${max})`);
   const checkElement = (el: Record<string, unknown>, where: string) => {
     if (typeof el.action_id === 'string')
       check(el.action_id.length <= LIMITS.actionId, `${where}: action_id too long`);

@@ -13,6 +13,7 @@ import type { ListenerDeps } from '../listeners/deps.js';
 import { jsonLogger, type Logger, type SecretRedactor } from '../log.js';
 import type { SlackApi } from '../slack/api.js';
 import { CachedSlackDirectory } from '../store/directory.js';
+import { HomeStateStore } from '../store/home.js';
 import { JobLedger } from '../store/jobs.js';
 import { PolicyStateStore } from '../store/policy.js';
 import { RequestStore } from '../store/requests.js';
@@ -58,6 +59,7 @@ export function stores(core: Core, limitsDb: DynamoDBDocumentClient = core.db) {
     }),
     policy: new PolicyStateStore(core.db, { table: s.table, retainDays: s.retentionDays, clock }),
     directory: new CachedSlackDirectory(core.db, core.slack, { table: s.table, clock, logger: core.logger }),
+    home: new HomeStateStore(core.db, { table: s.table, clock }),
   };
 }
 
@@ -65,10 +67,25 @@ export type Stores = ReturnType<typeof stores>;
 
 export function listenerDeps(
   core: Core,
-  parts: { queue: JobQueue; limits: WorkLimits; access?: AccessPolicy },
+  parts: {
+    queue: JobQueue;
+    limits: WorkLimits;
+    access?: AccessPolicy;
+    /** The stores the App Home reads; without them the Home is not published. */
+    home?: Pick<Stores, 'home' | 'requests' | 'policy'>;
+    policies?: readonly Policy[] | { error: string };
+  },
 ): ListenerDeps {
   const s = core.settings;
   return {
+    home: parts.home
+      ? {
+          store: parts.home.home,
+          requests: parts.home.requests,
+          policy: parts.home.policy,
+          policies: Array.isArray(parts.policies) ? parts.policies : [],
+        }
+      : undefined,
     access: parts.access ?? new AccessPolicy(core.slack, core.logger),
     admins: { users: s.admins, group: s.adminGroup },
     approvers: { users: s.approvers, group: s.approverGroup },
@@ -119,6 +136,11 @@ export function workerDeps(core: Core, parts: WorkerParts): WorkerDeps {
       ttlHours: s.requestTtlHours,
       sliceMs: parts.sliceMs,
       deadlineMs: parts.deadlineMs,
+    },
+    home: {
+      store: parts.stores.home,
+      access: parts.access ?? new AccessPolicy(core.slack, core.logger),
+      admins: { users: s.admins, group: s.adminGroup },
     },
     policy: parts.policies
       ? {

@@ -1,5 +1,6 @@
 import type { AccessPolicy, Audience } from '../auth/access.js';
 import type { Clock } from '../domain/clock.js';
+import type { HomeStore } from '../domain/home.js';
 import type { Logger } from '../domain/logger.js';
 import type { Policy, PolicyStore, SlackDirectory } from '../domain/policy.js';
 import type { Provider } from '../domain/provider.js';
@@ -34,6 +35,8 @@ export interface WorkerDeps {
   queue?: JobQueue;
   /** The hygiene lifecycle; absent where no policies are wired. */
   policy?: PolicyWorkerDeps;
+  /** The App Home; absent where it is not wired. */
+  home?: { store: HomeStore; access: AccessPolicy; admins: Audience };
 }
 
 /** What the worker needs for policies, owner notices and exemptions. */

@@ -159,6 +159,12 @@ export const jobSchema = z.discriminatedUnion('kind', [
     id: z.string().min(8).max(128),
     policy: z.string().max(40).optional(),
   }),
+  /** Keywarden's own: look up a person's keys and publish their Home again. */
+  z.object({
+    kind: z.literal('home.refresh'),
+    id: z.string().min(8).max(128),
+    user: z.string().regex(/^[UW][A-Z0-9]+$/),
+  }),
   /** Keywarden's own: a batch of one run's owner notices, so a run of thousands of owners spans several jobs. */
   z.object({
     kind: z.literal('policy.notify'),
@@ -190,7 +196,7 @@ export const jobSchema = z.discriminatedUnion('kind', [
 export type Job = z.infer<typeof jobSchema>;
 export type JobInput = z.input<typeof jobSchema>;
 /** Jobs Keywarden queues for itself: nobody to answer, and no one's work slot. */
-export const SYSTEM_JOBS = ['revoke.resume', 'policy.run', 'policy.notify'] as const;
+export const SYSTEM_JOBS = ['revoke.resume', 'policy.run', 'policy.notify', 'home.refresh'] as const;
 export type SystemJob = Extract<Job, { kind: (typeof SYSTEM_JOBS)[number] }>;
 /** A job someone asked for in Slack: it has an origin to answer, and counts against that person's limits. */
 export type PersonJob = Exclude<Job, SystemJob>;

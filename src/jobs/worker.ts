@@ -1,5 +1,6 @@
 import { errorMessage } from '../blocks/common.js';
 import { runDigestPreview } from '../features/digest/preview.js';
+import { runHomeRefresh } from '../features/home/jobs.js';
 import { runLookup } from '../features/lookup/job.js';
 import {
   runGrant,
@@ -68,6 +69,7 @@ async function runSystemJob(job: SystemJob, deps: WorkerDeps): Promise<JobOutcom
   try {
     if (job.kind === 'revoke.resume') await runResume(job, deps);
     else if (job.kind === 'policy.run') await runPolicyRun(job, deps);
+    else if (job.kind === 'home.refresh') await runHomeRefresh(job, deps);
     else await runPolicyNotify(job, deps);
   } catch (err) {
     deps.logger.error('a job Keywarden queued for itself failed; it will be delivered again', {

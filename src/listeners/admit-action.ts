@@ -38,7 +38,9 @@ export async function admitAction(
       .catch((err: unknown) => deps.logger.warn('could not answer a button press', { err }));
   };
   const tell = (sentence: string) => answer(errorMessage(sentence));
-  const channel = action.channel?.id ?? action.container?.channel_id;
+  // A press on the Home tab has no channel: its answers go to the presser directly (a DM).
+  const onHome = (action.container as { type?: string } | null | undefined)?.type === 'view';
+  const channel = action.channel?.id ?? action.container?.channel_id ?? (onHome ? action.user.id : undefined);
   if (!channel) {
     await tell('That button is out of date. Run the command again.');
     return undefined;

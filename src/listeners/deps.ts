@@ -2,6 +2,9 @@ import type { AccessPolicy, Audience } from '../auth/access.js';
 import { errorMessage, noticeMessage } from '../blocks/common.js';
 import type { Message } from '../blocks/kit.js';
 import type { Clock } from '../domain/clock.js';
+import type { HomeStore } from '../domain/home.js';
+import type { Policy, PolicyStore } from '../domain/policy.js';
+import type { RevocationStore } from '../domain/revocation.js';
 import type { VendorCatalog } from '../domain/vendors.js';
 import type { JobOrigin, JobQueue, PersonJobInput } from '../jobs/job.js';
 import type { Logger } from '../log.js';
@@ -23,6 +26,13 @@ export interface ListenerDeps {
   clock: Clock;
   /** The vendors the command grammar accepts (the registry's). */
   vendors: VendorCatalog;
+  /** The App Home's stored state; absent where the Home is not wired. */
+  home?: {
+    store: HomeStore;
+    requests?: Pick<RevocationStore, 'listOpen' | 'get'>;
+    policy?: Pick<PolicyStore, 'exemptions' | 'lastRuns'>;
+    policies: readonly Policy[];
+  };
 }
 
 /**

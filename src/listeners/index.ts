@@ -1,5 +1,19 @@
 import type { App } from '@slack/bolt';
 import { ACTION_DIGEST_REVIEW } from '../features/digest/blocks.js';
+import {
+  ACTION_HOME_DIGEST,
+  ACTION_HOME_LOOKUP,
+  ACTION_HOME_REFRESH,
+  ACTION_HOME_SCAN,
+  VIEW_HOME_LOOKUP,
+  VIEW_HOME_SCAN,
+} from '../features/home/blocks.js';
+import {
+  homeModalSubmission,
+  homeOpened,
+  homeQuickAction,
+  homeRefreshAction,
+} from '../features/home/event.js';
 import { userCommand } from '../features/lookup/command.js';
 import {
   exemptOpenAction,
@@ -43,4 +57,11 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   app.view(VIEW_KEEP, keepSubmission(deps));
   app.action({ action_id: ACTION_EXEMPT_OPEN }, exemptOpenAction(deps));
   app.view(VIEW_EXEMPT, exemptSubmission(deps));
+  app.event('app_home_opened', homeOpened(deps));
+  app.action({ action_id: ACTION_HOME_REFRESH }, homeRefreshAction(deps));
+  app.action({ action_id: ACTION_HOME_SCAN }, homeQuickAction(deps, 'scan'));
+  app.action({ action_id: ACTION_HOME_DIGEST }, homeQuickAction(deps, 'digest'));
+  app.action({ action_id: ACTION_HOME_LOOKUP }, homeQuickAction(deps, 'lookup'));
+  app.view(VIEW_HOME_SCAN, homeModalSubmission(deps, 'scan'));
+  app.view(VIEW_HOME_LOOKUP, homeModalSubmission(deps, 'lookup'));
 }

@@ -244,7 +244,7 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
       policyTimer.unref();
       closers.push(async () => clearInterval(policyTimer));
     }
-    const deps = listenerDeps(core, { queue, limits, access });
+    const deps = listenerDeps(core, { queue, limits, access, home: built, policies });
     const receiver = new KeywardenReceiver({ signingSecret: async () => signingSecret, logger });
     const appToken = env.SLACK_APP_TOKEN?.trim();
     const app = createApp({

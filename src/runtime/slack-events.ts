@@ -17,6 +17,7 @@ export function slackEventsRuntime(env: NodeJS.ProcessEnv, options: LambdaOption
   const queueUrl = base.settings.queueUrl;
   if (!queueUrl) throw new ConfigError('KEYWARDEN_QUEUE_URL is not set');
   const core = lambdaCore(base);
+  const built = stores({ ...core, db: documentClient(limitsClient()) });
   const receiver = new KeywardenReceiver({
     signingSecret: async () => (await base.secrets.get()).SLACK_SIGNING_SECRET,
     logger: base.logger,
@@ -24,7 +25,9 @@ export function slackEventsRuntime(env: NodeJS.ProcessEnv, options: LambdaOption
   createApp({
     deps: listenerDeps(core, {
       queue: sqsQueue(new SQSClient({}), queueUrl),
-      limits: stores(core, documentClient(limitsClient())).limits,
+      limits: built.limits,
+      // The Home reads with the same tight timeouts as the limits: it must be published within Slack's 3 seconds.
+      home: built,
     }),
     receiver,
     botToken: async () => (await base.secrets.get()).SLACK_BOT_TOKEN,

@@ -44,6 +44,8 @@ export interface SlackApi {
   openView(triggerId: string, view: Record<string, unknown>): Promise<{ id: string }>;
   /** views.update: replaces an open modal's content. */
   updateView(viewId: string, view: Record<string, unknown>): Promise<void>;
+  /** views.publish: sets what `user` sees on Keywarden's Home tab. */
+  publishView(user: string, view: Record<string, unknown>): Promise<void>;
   /** Whether a response_url is Slack's to post to (see response-url.ts); `respond` refuses any other. */
   trustsResponseUrl(url: string): boolean;
 }

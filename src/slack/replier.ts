@@ -60,6 +60,11 @@ export class Replier {
         this.logger.info('response_url spent, falling back to chat messages', { code: err.code });
       }
     }
+    // A user id for a channel means "tell them directly" (a press on the Home tab, a Home modal): a DM.
+    if (/^[UW][A-Z0-9]+$/.test(this.target.channel)) {
+      await this.slack.postMessage(this.target.user, message);
+      return 'dm';
+    }
     try {
       await this.slack.postEphemeral(this.target.channel, this.target.user, message);
       return 'ephemeral';

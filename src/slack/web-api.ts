@@ -211,5 +211,9 @@ export function webApiSlack(options: WebApiOptions): SlackApi {
       call('views.update', async (c) => {
         await c.views.update({ view_id: viewId, view: redact(view) as never });
       }),
+    publishView: (user, view) =>
+      call('views.publish', async (c) => {
+        await c.views.publish({ user_id: user, view: redact(view) as never });
+      }),
   };
 }

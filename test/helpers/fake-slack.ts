@@ -43,6 +43,8 @@ export class FakeSlack {
   readonly groups = new Map<string, string[]>();
   /** The workspace's members, in users.list order. */
   readonly users: FakeUser[] = [];
+  /** Each user's Home tab, as last published. */
+  readonly homes = new Map<string, Record<string, unknown>>();
   /** Open modals by view id, as last opened or updated. */
   readonly views = new Map<string, Record<string, unknown>>();
   private hookUses = new Map<string, number>();
@@ -281,6 +283,14 @@ export class FakeSlack {
         if (!isObject(args.view)) return error('invalid_arguments');
         this.views.set(id, args.view);
         return ok({ view: { ...args.view, id } });
+      }
+      case 'views.publish': {
+        if (!args.user_id) return error('invalid_arguments');
+        if (!isObject(args.view) || args.view.type !== 'home') return error('invalid_arguments');
+        if (blockLimitViolations((args.view.blocks ?? []) as Block[], 'view').length)
+          return error('invalid_blocks');
+        this.homes.set(String(args.user_id), args.view);
+        return ok({ view: { ...args.view, id: `VHOME${String(args.user_id)}` } });
       }
       case 'auth.test':
         return ok({ user_id: 'UKEYWARDEN', team_id: 'T1' });

@@ -89,8 +89,13 @@ describe('npm run package (osls + serverless-esbuild, offline)', () => {
       statements(roleOf(name))
         .flatMap((s: Json) => [s.Action].flat())
         .sort();
+    // The work limits, and the App Home (an event's first delivery; the stored state it shows, open requests
+    // through the gsi1 index: Query twice, on the table and on the index).
     expect(actionsOf('SlackDashevents')).toEqual([
       'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:Query',
       'dynamodb:UpdateItem',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
@@ -108,6 +113,8 @@ describe('npm run package (osls + serverless-esbuild, offline)', () => {
       'secretsmanager:GetSecretValue',
     ]);
     expect(actionsOf('Worker')).toContain('dynamodb:BatchWriteItem');
+    // A policy run reads its owners' notices in batches.
+    expect(actionsOf('Worker')).toContain('dynamodb:BatchGetItem');
     // The policy schedule only queues the day's run: logs and one queue, nothing else.
     expect(actionsOf('Policy')).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage']);
     // The worker queues the next slice of a long revocation on its own queue, and nothing else.

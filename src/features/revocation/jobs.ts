@@ -16,6 +16,7 @@ import {
 import type { Replier } from '../../slack/replier.js';
 import type { RequestedKey, RevocationRequest } from '../../store/requests.js';
 import { plural } from '../../util/time.js';
+import { publishStoredHome } from '../home/jobs.js';
 import { toCsv } from '../stale/csv.js';
 import {
   type ApproverView,
@@ -160,6 +161,15 @@ function droppedText(created: readonly CreatedRequest[]): string | undefined {
 
 /** Approve or Deny: check the presser may decide, move the state machine, then report (and revoke). */
 export async function runDecide(job: DecideJob, deps: WorkerDeps, replier: Replier): Promise<void> {
+  try {
+    await decideAndReport(job, deps, replier);
+  } finally {
+    // Pressed on the Home tab: show the presser their Home as it now stands (the channel message is updated too).
+    if (job.origin.channel === job.origin.user) await publishStoredHome(job.origin.user, deps);
+  }
+}
+
+async function decideAndReport(job: DecideJob, deps: WorkerDeps, replier: Replier): Promise<void> {
   const r = revocation(deps);
   const actor = job.origin.user;
   const verb = job.decision === 'approve' ? 'approve' : 'deny';

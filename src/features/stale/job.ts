@@ -28,6 +28,7 @@ export async function runStale(job: StaleJob, deps: WorkerDeps, replier: Replier
     deadlineMs: deps.operationDeadlineMs,
   });
   await feed.settle();
+  await recordPosture(report, deps);
   const rows = staleRows(report);
   const exemptUntil = await liveExemptions(deps);
   if (job.mode === 'csv') {
@@ -62,6 +63,29 @@ export async function runStale(job: StaleJob, deps: WorkerDeps, replier: Replier
     }),
     { replace: job.reply !== 'new' },
   );
+}
+
+/**
+ * Keeps each vendor's counts from a whole scan (every type) for the App Home's posture and its trend, so opening
+ * the Home never starts a scan. A failure here only costs the Home a data point.
+ */
+async function recordPosture(report: StaleReport, deps: WorkerDeps): Promise<void> {
+  if (!deps.home || report.type) return;
+  const date = report.generatedAt.slice(0, 10);
+  const snapshots = report.sections
+    .filter((s) => !s.failure)
+    .map((s) => ({
+      vendor: s.vendor,
+      label: s.label,
+      date,
+      days: report.days,
+      stale: s.stale.length,
+      neverUsed: s.neverUsed.length,
+      at: report.generatedAt,
+    }));
+  await deps.home.store
+    .recordPosture(snapshots)
+    .catch((err: unknown) => deps.logger.warn('could not record the posture for the Home', { err }));
 }
 
 /** The CSV goes to the admin's DM, not the channel: a list of weak credentials is not for every channel member. */
