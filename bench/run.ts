@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { benchApprovals } from './approvals.js';
 import { benchDigest } from './digest.js';
+import { benchHome } from './home.js';
 import { benchIdmelon } from './idmelon.js';
 import { consoleTable, machine, markdownTable, type Section } from './lib.js';
 import { benchPolicy } from './policy.js';
@@ -19,6 +20,7 @@ const benches: Array<() => Promise<Section>> = [
   benchSlack,
   benchDigest,
   benchApprovals,
+  benchHome,
   benchPolicy,
   benchRevocation,
 ];

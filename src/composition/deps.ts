@@ -6,6 +6,7 @@ import type { Policy } from '../domain/policy.js';
 import type { Provider } from '../domain/provider.js';
 import type { VendorCatalog } from '../domain/vendors.js';
 import type { ScheduledDigestDeps } from '../features/digest/scheduled.js';
+import { SharedReads } from '../features/home/data.js';
 import type { SweepDeps } from '../features/revocation/sweep.js';
 import type { WorkerDeps } from '../jobs/deps.js';
 import type { JobQueue } from '../jobs/job.js';
@@ -84,6 +85,7 @@ export function listenerDeps(
           requests: parts.home.requests,
           policy: parts.home.policy,
           policies: Array.isArray(parts.policies) ? parts.policies : [],
+          shared: new SharedReads(() => core.clock.now().getTime()),
         }
       : undefined,
     access: parts.access ?? new AccessPolicy(core.slack, core.logger),

@@ -6,6 +6,7 @@ import type { HomeStore } from '../domain/home.js';
 import type { Policy, PolicyStore } from '../domain/policy.js';
 import type { RevocationStore } from '../domain/revocation.js';
 import type { VendorCatalog } from '../domain/vendors.js';
+import type { SharedReads } from '../features/home/data.js';
 import type { JobOrigin, JobQueue, PersonJobInput } from '../jobs/job.js';
 import type { Logger } from '../log.js';
 import type { SlackApi } from '../slack/api.js';
@@ -32,6 +33,8 @@ export interface ListenerDeps {
     requests?: Pick<RevocationStore, 'listOpen' | 'get'>;
     policy?: Pick<PolicyStore, 'exemptions' | 'lastRuns'>;
     policies: readonly Policy[];
+    /** Reads shared by every Home, kept for a few seconds. */
+    shared?: SharedReads;
   };
 }
 

@@ -12,6 +12,8 @@ export interface SlackCall {
   method: string;
   token?: string;
   args: Record<string, unknown>;
+  /** When the call arrived (performance.now()), for latency measurements. */
+  at?: number;
 }
 
 export interface ResponseUrlPost {
@@ -207,7 +209,7 @@ export class FakeSlack {
     // A message to a user id lands in the bot's DM with that user, as Slack delivers it: recorded by that channel.
     if (method === 'chat.postMessage' && /^[UW][A-Z0-9]+$/.test(String(args.channel)))
       args.channel = `D${String(args.channel)}`;
-    this.calls.push({ method, token, args });
+    this.calls.push({ method, token, args, at: performance.now() });
     const answer = this.answer(method, args, token);
     res
       .writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers })

@@ -18,6 +18,31 @@ export interface HomeSources {
   policy?: Pick<PolicyStore, 'exemptions' | 'lastRuns'>;
   policies: readonly Policy[];
   now: Date;
+  /** Reads every Home shares (requests, posture, exemptions, runs), kept for a few seconds across Homes. */
+  shared?: SharedReads;
+}
+
+/**
+ * The parts of a Home that are the same for everyone, read once for a burst of people opening it together (a
+ * channel announcement, Monday morning) instead of once each. Kept `ttlMs`; a Home published right after someone
+ * acted reads afresh.
+ */
+export class SharedReads {
+  private readonly cached = new Map<string, { at: number; value: Promise<unknown> }>();
+
+  constructor(
+    private readonly now: () => number,
+    private readonly ttlMs = 5_000,
+  ) {}
+
+  get<T>(key: string, read: () => Promise<T>): Promise<T> {
+    const hit = this.cached.get(key);
+    if (hit && this.now() - hit.at < this.ttlMs) return hit.value as Promise<T>;
+    const value = read();
+    this.cached.set(key, { at: this.now(), value });
+    value.catch(() => this.cached.delete(key));
+    return value;
+  }
 }
 
 export interface HomeData {
@@ -40,6 +65,8 @@ export interface HomeData {
 const MAX_REQUESTS = 15;
 
 export async function homeData(sources: HomeSources, user: string): Promise<HomeData> {
+  const shared = <T>(key: string, read: () => Promise<T>) =>
+    sources.shared ? sources.shared.get(key, read) : read();
   const [admin, approver] = await Promise.all([
     sources.access.check(user, sources.admins, 'admins'),
     sources.access.check(user, sources.approvers, 'approvers'),
@@ -68,12 +95,14 @@ export async function homeData(sources: HomeSources, user: string): Promise<Home
     const requests = sources.requests;
     tasks.push(
       (async () => {
-        const open = (await requests.listOpen())
-          .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
-          .slice(0, MAX_REQUESTS * 2);
-        const full = (await Promise.all(open.map((r) => requests.get(r.id)))).filter(
-          (r): r is RevocationRequest => r !== undefined,
-        );
+        const full = await shared('requests', async () => {
+          const open = (await requests.listOpen())
+            .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+            .slice(0, MAX_REQUESTS * 2);
+          return (await Promise.all(open.map((r) => requests.get(r.id)))).filter(
+            (r): r is RevocationRequest => r !== undefined,
+          );
+        });
         data.mine = full.filter((r) => r.requester === user).slice(0, MAX_REQUESTS);
         if (isApprover) {
           data.waiting = full
@@ -92,20 +121,20 @@ export async function homeData(sources: HomeSources, user: string): Promise<Home
   }
   if (isAdmin) {
     tasks.push(
-      sources.home.posture(6).then((p) => {
+      shared('posture', () => sources.home.posture(6)).then((p) => {
         data.posture = p;
       }),
     );
     if (sources.policy) {
       const policy = sources.policy;
       tasks.push(
-        policy.exemptions().then((all) => {
+        shared('exemptions', () => policy.exemptions()).then((all) => {
           const soon = now.getTime() + 14 * DAY_MS;
           data.expiring = all
             .filter((e) => Date.parse(e.until) > now.getTime() && Date.parse(e.until) <= soon)
             .sort((a, b) => a.until.localeCompare(b.until));
         }),
-        policy.lastRuns(10).then((r) => {
+        shared('runs', () => policy.lastRuns(10)).then((r) => {
           data.runs = r;
         }),
       );

@@ -34,6 +34,7 @@ export async function publishHome(deps: ListenerDeps, user: string): Promise<voi
       policy: home.policy,
       policies: home.policies,
       now: deps.clock.now(),
+      shared: home.shared,
     },
     user,
   );
