@@ -1,6 +1,6 @@
 import { runCli } from './run.js';
 import { runServe } from './serve.js';
-import { runTrySlack } from './try-slack.js';
+import { runTryHome, runTrySlack } from './try-slack.js';
 
 /** `keywarden` entry point: wires the real process to runCli and sets the exit code. */
 const argv = process.argv.slice(2);
@@ -17,6 +17,8 @@ const io = {
 };
 if (argv[0] === 'serve') {
   await runServe(io);
+} else if (argv[0] === 'slack' && argv[1] === '--home') {
+  process.exitCode = await runTryHome(argv.slice(2), io);
 } else if (argv[0] === 'slack') {
   process.exitCode = await runTrySlack(argv.slice(1).join(' '), io);
 } else {

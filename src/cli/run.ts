@@ -57,6 +57,7 @@ export function cliUsage(vendors: VendorCatalog): string {
     '  keywarden user lookup <email|id|name> [--json]',
     '  keywarden digest [--json]               the weekly digest for the last 7 full days',
     '  keywarden slack "/keys stale 90"      a slash command through the local bot, without Slack',
+    '  keywarden slack --home [USER] [--email EMAIL]   what the App Home would show that person, without Slack',
     '  keywarden policy check [--file PATH] [--json]   checks the policy file (KEYWARDEN_POLICIES_FILE)',
     '  keywarden policy run [--dry-run] [--policy NAME]   runs the policies now and prints the plan and what it did',
     '  keywarden help',

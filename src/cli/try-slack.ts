@@ -4,6 +4,7 @@ import type { Block } from '../blocks/limits.js';
 import { userMessage } from '../http/errors.js';
 import { startLocalBot } from '../local/bot.js';
 import { jsonLogger } from '../log.js';
+import { type SlackApi, SlackApiError } from '../slack/api.js';
 import { signSlackRequest } from '../slack/verify.js';
 import { terminalLines, terminalText } from '../util/text-safety.js';
 import { type CliIo, redactingIo } from './run.js';
@@ -113,4 +114,98 @@ export async function runTrySlack(commandLine: string, terminal: CliIo): Promise
     await bot?.close();
     await new Promise<void>((resolve) => hook.close(() => resolve()));
   }
+}
+
+/**
+ * `keywarden slack --home [USER] [--email EMAIL]`: what Keywarden would publish on that person's Home tab, with no
+ * Slack. The bot starts on its sandboxes; the person is an admin and approver when no USER is given (the local
+ * admin), anyone else otherwise; their email (for *My keys*) is EMAIL, by default the sandbox's first user's.
+ */
+export async function runTryHome(args: string[], terminal: CliIo): Promise<number> {
+  let io = terminal;
+  const emailAt = args.indexOf('--email');
+  const email = emailAt >= 0 ? args[emailAt + 1] : undefined;
+  const positional = args.filter((_, i) => emailAt < 0 || (i !== emailAt && i !== emailAt + 1));
+  const user = positional[0] ?? ADMIN;
+  if (!/^[UW][A-Z0-9]{2,}$/.test(user)) {
+    io.stderr('keywarden: --home takes a Slack user id such as U012ABCDEF\n');
+    return 2;
+  }
+  const published: Array<Record<string, unknown>> = [];
+  let bot: Awaited<ReturnType<typeof startLocalBot>> | undefined;
+  try {
+    const who = email ?? 'alice@acme.example';
+    bot = await startLocalBot({
+      env: {
+        ...io.env,
+        SLACK_SIGNING_SECRET: undefined,
+        KEYWARDEN_ADMINS: ADMIN,
+        KEYWARDEN_APPROVERS: ADMIN,
+      },
+      port: 0,
+      dataDir: null,
+      logger: jsonLogger({ level: 'error', write: () => {} }),
+      slack: homeOnlySlack(user, who, (view) => published.push(view)),
+      sweepEveryMs: 0,
+      policyCheckEveryMs: 0,
+    });
+    io = redactingIo(terminal, bot.redactor);
+    const body = JSON.stringify({
+      type: 'event_callback',
+      event_id: `EvLocal${Date.now()}`,
+      event: { type: 'app_home_opened', user, channel: `D${user}`, tab: 'home', event_ts: '1.0' },
+    });
+    const ts = Math.floor(Date.now() / 1000);
+    const res = await fetch(`${bot.url}/slack/events`, {
+      method: 'POST',
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'x-slack-request-timestamp': String(ts),
+        'x-slack-signature': signSlackRequest(bot.signingSecret, ts, body),
+      },
+    });
+    await res.text();
+    await bot.queue.idle();
+    const last = published.at(-1);
+    if (!last) {
+      io.stderr('keywarden: nothing was published\n');
+      return 1;
+    }
+    io.stdout(
+      `Home of ${user} (${who}), as published ${published.length} time(s):\n${blocksToText((last.blocks ?? []) as Block[])}\n`,
+    );
+    return 0;
+  } catch (err) {
+    io.stderr(`keywarden: ${terminalText(userMessage(err))}\n`);
+    return 1;
+  } finally {
+    await bot?.close();
+  }
+}
+
+/** A Slack port that knows one person and keeps what is published for them; every other call is refused. */
+function homeOnlySlack(
+  user: string,
+  email: string,
+  onPublish: (view: Record<string, unknown>) => void,
+): SlackApi {
+  const refuse = async (): Promise<never> => {
+    throw new SlackApiError('not_configured', 'this local preview talks to no Slack');
+  };
+  return {
+    respond: refuse,
+    postMessage: refuse,
+    postEphemeral: refuse,
+    update: refuse,
+    openDm: refuse,
+    uploadFile: refuse,
+    userGroupMembers: refuse,
+    openView: refuse,
+    updateView: refuse,
+    listUsers: async () => ({ members: [{ id: user, email, deleted: false, isBot: false }] }),
+    userEmail: async (id) => (id === user ? email : undefined),
+    publishView: async (_user, view) => onPublish(view),
+    trustsResponseUrl: () => false,
+  };
 }
