@@ -4,7 +4,6 @@ import { promisify } from 'node:util';
 import type { Clock } from '../src/domain/clock.js';
 import { startLocalBot } from '../src/local/bot.js';
 import { jsonLogger } from '../src/log.js';
-import { signSlackRequest } from '../src/slack/verify.js';
 import { FakeSlack } from '../test/helpers/fake-slack.js';
 import { median, ms, percentile, type Section } from './lib.js';
 
