@@ -84,6 +84,8 @@ export interface RevocationRequest {
   approvedAt?: string;
   deniedBy?: string;
   deniedAt?: string;
+  /** Why the approver denied it, as they typed it. */
+  denyReason?: string;
   expiredAt?: string;
   attempt: number;
   leaseUntil?: number;
@@ -127,7 +129,7 @@ export interface RevocationStore {
   keys(id: string): Promise<RequestedKey[]>;
   setMessage(id: string, message: { channel: string; ts: string }): Promise<void>;
   approve(id: string, approver: string): Promise<Transition>;
-  deny(id: string, denier: string): Promise<Transition>;
+  deny(id: string, denier: string, reason?: string): Promise<Transition>;
   expire(id: string): Promise<Transition>;
   claimExecution(id: string): Promise<Transition>;
   renewLease(id: string, attempt: number): Promise<boolean>;

@@ -11,6 +11,14 @@ export const ACTION_RETRY = 'approval_retry';
 /** Keys listed one by one in a message; more than that are counted, and the outcome goes out as a CSV. */
 export const MAX_LISTED_KEYS = 10;
 
+/** The longest reason a person may give for a request or a denial; every message shows it whole. */
+export const MAX_REASON = 500;
+
+/** A reason as people typed it, made literal for mrkdwn like any other user string. */
+function reasonText(reason: string): string {
+  return field(reason, MAX_REASON);
+}
+
 export interface ApproverView {
   users: readonly string[];
   group?: string;
@@ -153,7 +161,7 @@ export function approvalMessage(
         ':test_tube: *DRY RUN*: Keywarden will do everything except the DELETE calls. Nothing will be revoked.',
       ),
     );
-  const reason = r.reason ? `\nReason: ${field(r.reason, 500)}` : '';
+  const reason = r.reason ? `\nReason: ${reasonText(r.reason)}` : '';
   blocks.push(
     section(`${requesterText(r)} to revoke *${plural(r.keyCount, 'key')}* ${criterionText(r)}.${reason}`),
   );
@@ -217,7 +225,9 @@ export function approvalMessage(
       break;
     case 'denied':
       blocks.push(
-        section(`:no_entry_sign: Denied by ${mention(r.deniedBy)} ${when(r.deniedAt)}. Nothing was revoked.`),
+        section(
+          `:no_entry_sign: Denied by ${mention(r.deniedBy)} ${when(r.deniedAt)}. Nothing was revoked.${denyReasonLine(r)}`,
+        ),
       );
       break;
     case 'expired':
@@ -230,6 +240,11 @@ export function approvalMessage(
   return { text: `Revocation request ${r.id}${dry}: ${plural(r.keyCount, 'key')}, ${r.state}`, blocks };
 }
 
+/** The approver's reason for denying, on a line of its own; empty when there is none. */
+function denyReasonLine(r: RevocationRequest): string {
+  return r.state === 'denied' && r.denyReason ? `\nReason for denying: ${reasonText(r.denyReason)}` : '';
+}
+
 /** Told to the requester in the request's thread. */
 export function requesterNotice(r: RevocationRequest, keys: readonly RequestedKey[]): Message {
   const dry = r.dryRun ? ' DRY RUN:' : '';
@@ -239,7 +254,7 @@ export function requesterNotice(r: RevocationRequest, keys: readonly RequestedKe
       text = `${mention(r.requester)}${dry} your request ${r.id} was approved by ${approvedBy(r)} and carried out: ${summaryText(r.summary ?? countOutcomes(keys)) || 'nothing to do'}.`;
       break;
     case 'denied':
-      text = `${mention(r.requester)}${dry} your request ${r.id} was denied by ${mention(r.deniedBy)}. Nothing was revoked.`;
+      text = `${mention(r.requester)}${dry} your request ${r.id} was denied by ${mention(r.deniedBy)}. Nothing was revoked.${denyReasonLine(r)}`;
       break;
     case 'expired':
       text = `${mention(r.requester)}${dry} your request ${r.id} expired without approval. Nothing was revoked.`;
@@ -250,7 +265,7 @@ export function requesterNotice(r: RevocationRequest, keys: readonly RequestedKe
   return { text, blocks: [section(text)] };
 }
 
-/** One line for the audit channel. */
+/** One line for the audit channel, then the reasons given: the requester's, and the approver's for a denial. */
 export function auditLine(r: RevocationRequest, keys: readonly RequestedKey[]): Message {
   const dry = r.dryRun ? ' [DRY RUN]' : '';
   const by =
@@ -261,7 +276,9 @@ export function auditLine(r: RevocationRequest, keys: readonly RequestedKey[]): 
         : `approved by ${approvedBy(r)}`;
   const outcome =
     r.state === 'done' ? `: ${summaryText(r.summary ?? countOutcomes(keys)) || 'nothing to do'}` : '';
-  const text = `${r.id}${dry}: ${mention(r.requester)} asked to revoke ${plural(r.keyCount, 'key')} ${criterionText(r)}; ${by}${outcome}.`;
+  const line = `${r.id}${dry}: ${mention(r.requester)} asked to revoke ${plural(r.keyCount, 'key')} ${criterionText(r)}; ${by}${outcome}.`;
+  const reason = r.reason ? `\nReason: ${reasonText(r.reason)}` : '';
+  const text = `${line}${reason}${denyReasonLine(r)}`;
   return { text, blocks: [section(text)] };
 }
 
@@ -271,8 +288,8 @@ export function ownerRevokedNotice(request: RevocationRequest, keys: readonly Re
   const more = keys.length > 10 ? `\n…and ${keys.length - 10} more.` : '';
   const who = request.selfService ? 'you gave it up yourself' : `approved by ${approvedBy(request)}`;
   const why = request.policy
-    ? `Policy *${field(request.policy, 60)}*: ${field(request.reason ?? 'unused keys', 300)}`
-    : field(request.reason ?? `requested by an admin (${request.id})`, 300);
+    ? `Policy *${field(request.policy, 60)}*: ${reasonText(request.reason ?? 'unused keys')}`
+    : reasonText(request.reason ?? `requested by an admin (${request.id})`);
   return {
     text: `Keywarden revoked ${plural(keys.length, 'key')} of yours`,
     blocks: [

@@ -173,7 +173,13 @@ export async function runDecide(job: DecideJob, deps: WorkerDeps, replier: Repli
     await replier.send(errorMessage(`You cannot ${verb} ${job.requestId}: ${allowed.reason}`), ephemeralOnly);
     return;
   }
-  const d = await decide(r.store, job.requestId, actor, job.decision);
+  const d = await decide(
+    r.store,
+    job.requestId,
+    actor,
+    job.decision,
+    job.decision === 'deny' ? job.reason : undefined,
+  );
   if (d.kind === 'refused') {
     const request = d.request;
     if (d.why === 'expired' && request) {

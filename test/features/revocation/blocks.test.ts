@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { blockLimitViolations } from '../../../src/blocks/limits.js';
 import type { RequestedKey, RevocationRequest } from '../../../src/domain/revocation.js';
-import { approvalMessage, auditLine, requesterNotice } from '../../../src/features/revocation/blocks.js';
+import {
+  approvalMessage,
+  auditLine,
+  ownerRevokedNotice,
+  requesterNotice,
+} from '../../../src/features/revocation/blocks.js';
 
 const NOW = new Date('2026-11-23T12:00:00.000Z');
 const text = (v: unknown) => JSON.stringify(v);
@@ -59,5 +65,54 @@ describe('approval messages in dry run', () => {
   it('say nothing of a dry run when it is not one', () => {
     const message = approvalMessage(request(), keys, { users: ['UAPP'] }, NOW);
     expect(text(message)).not.toMatch(/DRY RUN|dry run/);
+  });
+});
+
+describe('reasons', () => {
+  const hostile = '<!channel> see https://evil.example *now* & `run`';
+  const shown = '&lt;!channel&gt; see https∶//evil․example ∗now∗ &amp; ˋrunˋ';
+  const denied = request({
+    state: 'denied',
+    reason: 'left the company',
+    deniedBy: 'UAPP',
+    deniedAt: NOW.toISOString(),
+    denyReason: hostile,
+  });
+
+  it('show why a request was denied in the approval message, the requester’s notice and the audit line, escaped', () => {
+    const approval = text(approvalMessage(denied, keys, { users: ['UAPP'] }, NOW).blocks);
+    expect(approval).toContain('Reason: left the company');
+    expect(approval).toContain(`Reason for denying: ${shown}`);
+    const notice = requesterNotice(denied, keys);
+    expect(notice.text).toContain('was denied by <@UAPP>. Nothing was revoked.');
+    expect(notice.text).toContain(`Reason for denying: ${shown}`);
+    const audit = auditLine(denied, keys);
+    expect(audit.text).toContain('denied by <@UAPP>');
+    expect(audit.text).toContain('Reason: left the company');
+    expect(audit.text).toContain(`Reason for denying: ${shown}`);
+    for (const message of [notice, audit]) {
+      expect(text(message)).not.toContain('<!channel>');
+      expect(blockLimitViolations(message.blocks)).toEqual([]);
+    }
+  });
+
+  it('show the request’s reason in the audit line and, whole, in the owner’s notice', () => {
+    const long = `${'a'.repeat(450)} ${'b'.repeat(49)}`;
+    const done = request({
+      state: 'done',
+      approver: 'UAPP',
+      reason: long,
+      summary: { deleted: 1 } as never,
+    });
+    expect(auditLine(done, keys).text).toContain(`Reason: ${long}`);
+    expect(text(ownerRevokedNotice(done, keys).blocks)).toContain(`Why: ${long}`);
+    expect(text(ownerRevokedNotice({ ...done, reason: hostile }, keys).blocks)).toContain(`Why: ${shown}`);
+  });
+
+  it('say nothing of a reason when none was given', () => {
+    const plainDenial = request({ state: 'denied', deniedBy: 'UAPP', deniedAt: NOW.toISOString() });
+    expect(text(approvalMessage(plainDenial, keys, { users: ['UAPP'] }, NOW))).not.toContain('Reason');
+    expect(requesterNotice(plainDenial, keys).text).not.toContain('Reason');
+    expect(auditLine(plainDenial, keys).text).not.toContain('Reason');
   });
 });
