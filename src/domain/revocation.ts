@@ -18,6 +18,9 @@ export type RequestCriterion =
   | 'created'
   /** No idle claim: a key picked by hand (from a user lookup); only its existence is checked. */
   | 'exists';
+/** The longest reason a person may give for a request or a denial; every message shows it whole. */
+export const MAX_REASON_LENGTH = 500;
+
 /** Outcomes after which a key is never touched again. */
 export const FINAL_OUTCOMES: readonly KeyOutcome[] = [
   'deleted',

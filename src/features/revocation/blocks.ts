@@ -2,21 +2,27 @@ import { actions, button, context, divider, header, type Message, section } from
 import type { Block } from '../../blocks/limits.js';
 import { field } from '../../blocks/mrkdwn.js';
 import { DAY_MS } from '../../domain/clock.js';
-import type { KeyOutcome, RequestedKey, RevocationRequest } from '../../domain/revocation.js';
+import {
+  type KeyOutcome,
+  MAX_REASON_LENGTH,
+  type RequestedKey,
+  type RevocationRequest,
+} from '../../domain/revocation.js';
 import { keyUseText, plural } from '../../util/time.js';
 
 export const ACTION_APPROVE = 'approval_approve';
 export const ACTION_DENY = 'approval_deny';
 export const ACTION_RETRY = 'approval_retry';
+/** The modal Deny opens: the approver's reason. */
+export const VIEW_DENY = 'approval_deny_modal';
+/** A denial's reason is at least this long: a word or two, not a stray key. */
+export const MIN_DENY_REASON_LENGTH = 3;
 /** Keys listed one by one in a message; more than that are counted, and the outcome goes out as a CSV. */
 export const MAX_LISTED_KEYS = 10;
 
-/** The longest reason a person may give for a request or a denial; every message shows it whole. */
-export const MAX_REASON = 500;
-
 /** A reason as people typed it, made literal for mrkdwn like any other user string. */
 function reasonText(reason: string): string {
-  return field(reason, MAX_REASON);
+  return field(reason, MAX_REASON_LENGTH);
 }
 
 export interface ApproverView {
@@ -297,6 +303,37 @@ export function ownerRevokedNotice(request: RevocationRequest, keys: readonly Re
         `:wastebasket: ${plural(keys.length, 'key')} of yours ${keys.length === 1 ? 'was' : 'were'} revoked (${request.id}, ${who}):\n${names.join('\n')}${more}`,
       ),
       context(`Why: ${why}`),
+    ],
+  };
+}
+
+/** The modal Deny opens: a reason is required. `metadata` carries the request and the channel to answer in. */
+export function denyModal(requestId: string, metadata: string): Record<string, unknown> {
+  return {
+    type: 'modal',
+    callback_id: VIEW_DENY,
+    private_metadata: metadata,
+    title: { type: 'plain_text', text: `Deny ${requestId}`.slice(0, 24) },
+    submit: { type: 'plain_text', text: 'Deny' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      section(`Deny *${requestId}*? Nothing will be revoked.`),
+      {
+        type: 'input',
+        block_id: 'reason',
+        label: { type: 'plain_text', text: 'Why do you deny it?' },
+        hint: {
+          type: 'plain_text',
+          text: 'The requester, the approvals channel and the audit channel see this.',
+        },
+        element: {
+          type: 'plain_text_input',
+          action_id: 'value',
+          multiline: true,
+          min_length: MIN_DENY_REASON_LENGTH,
+          max_length: MAX_REASON_LENGTH,
+        },
+      },
     ],
   };
 }
