@@ -4,6 +4,7 @@ import { FakeSlack } from '../test/helpers/fake-slack.js';
 import {
   type Button,
   buttons,
+  pressAndSubmit,
   pressBody,
   signedHeaders,
   slashCommandBody,
@@ -60,7 +61,16 @@ export async function benchApprovals(): Promise<Section> {
       slashCommandBody({ command: '/keys', text: 'stale 90', user_id: 'UADMIN1', response_url: listUrl }),
     );
     await slack.waitFor(() => slack.postsTo(listUrl).length > 0, 60_000);
-    await press('UADMIN1', findButton(slack.postsTo(listUrl)[0]?.blocks, 'revoke_stale'), 'C0ADMINS');
+    await pressAndSubmit({
+      url: bot.url,
+      secret: SECRET,
+      slack,
+      user: 'UADMIN1',
+      button: findButton(slack.postsTo(listUrl)[0]?.blocks, 'revoke_stale'),
+      channel: 'C0ADMINS',
+      triggerId: `bench-${++trigger}`,
+      reason: 'every stale key, for the approvals bench',
+    });
     await slack.waitFor(
       () => slack.callsOf('chat.postMessage').some((c) => c.args.channel === 'CAPPROVALS'),
       60_000,

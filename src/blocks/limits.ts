@@ -126,3 +126,73 @@ export function blockLimitViolations(
   });
   return problems;
 }
+
+/** Slack's limits on a modal (https://api.slack.com/reference/surfaces/views). */
+export const VIEW_LIMITS = {
+  blocks: 100,
+  titleText: 24,
+  buttonText: 24,
+  privateMetadata: 3000,
+  callbackId: 255,
+  label: 2000,
+  hint: 2000,
+  inputLength: 3000,
+  options: 100,
+  optionText: 75,
+  optionValue: 150,
+} as const;
+
+/** Every way a modal breaks Slack's limits; empty when `views.open` would take it. */
+export function viewLimitViolations(view: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  const check = (ok: boolean, what: string) => {
+    if (!ok) problems.push(what);
+  };
+  const textOf = (v: unknown) => (v as TextObject | undefined)?.text;
+  const title = textOf(view.title);
+  check(
+    typeof title === 'string' && title.length > 0 && title.length <= VIEW_LIMITS.titleText,
+    'title (1 to 24 chars)',
+  );
+  for (const k of ['submit', 'close']) {
+    const t = textOf(view[k]);
+    check(t === undefined || t.length <= VIEW_LIMITS.buttonText, `${k} text`);
+  }
+  if (typeof view.private_metadata === 'string')
+    check(view.private_metadata.length <= VIEW_LIMITS.privateMetadata, 'private_metadata too long');
+  if (typeof view.callback_id === 'string')
+    check(view.callback_id.length <= VIEW_LIMITS.callbackId, 'callback_id too long');
+  const blocks = (view.blocks ?? []) as Block[];
+  check(blocks.length <= VIEW_LIMITS.blocks, `${blocks.length} blocks (max ${VIEW_LIMITS.blocks})`);
+  blocks.forEach((block, i) => {
+    const where = `block ${i} (${String(block.type)})`;
+    if (block.type !== 'input') {
+      for (const p of blockLimitViolations([block])) problems.push(p.replace(/^block 0/, `block ${i}`));
+      return;
+    }
+    if (typeof block.block_id === 'string')
+      check(block.block_id.length <= LIMITS.blockId, `${where}: block_id too long`);
+    const label = textOf(block.label);
+    check(typeof label === 'string' && label.length <= VIEW_LIMITS.label, `${where}: label`);
+    const hint = textOf(block.hint);
+    check(hint === undefined || hint.length <= VIEW_LIMITS.hint, `${where}: hint`);
+    const el = (block.element ?? {}) as Record<string, unknown>;
+    if (typeof el.action_id === 'string')
+      check(el.action_id.length <= LIMITS.actionId, `${where}: action_id too long`);
+    if (el.type === 'plain_text_input') {
+      const min = (el.min_length as number | undefined) ?? 0;
+      const max = (el.max_length as number | undefined) ?? VIEW_LIMITS.inputLength;
+      check(min >= 0 && min <= max && max <= VIEW_LIMITS.inputLength, `${where}: input length`);
+    }
+    if (Array.isArray(el.options)) {
+      const options = el.options as Array<{ text: TextObject; value: string }>;
+      check(options.length <= VIEW_LIMITS.options, `${where}: ${options.length} options`);
+      for (const o of options)
+        check(
+          o.text.text.length <= VIEW_LIMITS.optionText && o.value.length <= VIEW_LIMITS.optionValue,
+          `${where}: option too long`,
+        );
+    }
+  });
+  return problems;
+}

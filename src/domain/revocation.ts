@@ -18,6 +18,9 @@ export type RequestCriterion =
   | 'created'
   /** No idle claim: a key picked by hand (from a user lookup); only its existence is checked. */
   | 'exists';
+/** The longest reason a person may give for a request or a denial; every message shows it whole. */
+export const MAX_REASON_LENGTH = 500;
+
 /** Outcomes after which a key is never touched again. */
 export const FINAL_OUTCOMES: readonly KeyOutcome[] = [
   'deleted',
@@ -84,6 +87,8 @@ export interface RevocationRequest {
   approvedAt?: string;
   deniedBy?: string;
   deniedAt?: string;
+  /** Why the approver denied it, as they typed it. */
+  denyReason?: string;
   expiredAt?: string;
   attempt: number;
   leaseUntil?: number;
@@ -127,7 +132,7 @@ export interface RevocationStore {
   keys(id: string): Promise<RequestedKey[]>;
   setMessage(id: string, message: { channel: string; ts: string }): Promise<void>;
   approve(id: string, approver: string): Promise<Transition>;
-  deny(id: string, denier: string): Promise<Transition>;
+  deny(id: string, denier: string, reason?: string): Promise<Transition>;
   expire(id: string): Promise<Transition>;
   claimExecution(id: string): Promise<Transition>;
   renewLease(id: string, attempt: number): Promise<boolean>;

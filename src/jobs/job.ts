@@ -92,13 +92,15 @@ export const jobSchema = z.discriminatedUnion('kind', [
     ]),
     reason: z.string().max(500).optional(),
   }),
-  /** Approve or Deny pressed on an approval message. */
+  /** Approve pressed, or the Deny modal submitted, on an approval message. */
   z.object({
     kind: z.literal('revoke.decide'),
     id: z.string().min(8).max(128),
     origin,
     requestId: z.string().regex(REQUEST_ID),
     decision: z.enum(['approve', 'deny']),
+    /** Why the approver denied it (the Deny modal asks). */
+    reason: z.string().max(500).optional(),
   }),
   /** "Retry now" on a request that stopped part-way, or whose execution was interrupted. */
   z.object({

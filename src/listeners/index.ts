@@ -31,9 +31,20 @@ import {
   VIEW_EXEMPT,
   VIEW_KEEP,
 } from '../features/policy/blocks.js';
-import { approvalAction, revokeKeyAction, revokeStaleAction } from '../features/revocation/actions.js';
-import { ACTION_APPROVE, ACTION_DENY, ACTION_RETRY } from '../features/revocation/blocks.js';
-import { ACTION_REVOKE_KEY, ACTION_REVOKE_STALE } from '../features/revocation/request-blocks.js';
+import {
+  approvalAction,
+  denyAction,
+  denySubmission,
+  requestSubmission,
+  revokeKeyAction,
+  revokeStaleAction,
+} from '../features/revocation/actions.js';
+import { ACTION_APPROVE, ACTION_DENY, ACTION_RETRY, VIEW_DENY } from '../features/revocation/blocks.js';
+import {
+  ACTION_REVOKE_KEY,
+  ACTION_REVOKE_STALE,
+  VIEW_REQUEST,
+} from '../features/revocation/request-blocks.js';
 import { stalePageAction } from '../features/stale/actions.js';
 import { ACTION_STALE_CSV, ACTION_STALE_NEXT } from '../features/stale/blocks.js';
 import { keysCommand } from '../features/stale/command.js';
@@ -48,8 +59,10 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   app.action({ action_id: new RegExp(`^${ACTION_DIGEST_REVIEW}`) }, stalePageAction(deps, 'report', 'new'));
   app.action({ action_id: ACTION_REVOKE_KEY }, revokeKeyAction(deps));
   app.action({ action_id: ACTION_REVOKE_STALE }, revokeStaleAction(deps));
+  app.view(VIEW_REQUEST, requestSubmission(deps));
   app.action({ action_id: ACTION_APPROVE }, approvalAction(deps, 'approve'));
-  app.action({ action_id: ACTION_DENY }, approvalAction(deps, 'deny'));
+  app.action({ action_id: ACTION_DENY }, denyAction(deps));
+  app.view(VIEW_DENY, denySubmission(deps));
   app.action({ action_id: ACTION_RETRY }, approvalAction(deps, 'retry'));
   app.action({ action_id: ACTION_KEEP }, keepAction(deps));
   app.action({ action_id: ACTION_SELF_REVOKE }, selfRevokeAction(deps));

@@ -261,15 +261,21 @@ export type Decision =
       request?: RevocationRequest;
     };
 
-/** Approve or deny. Permission (approver list or group) is the caller's check; the requester is refused here. */
+/**
+ * Approve or deny (a denial records the approver's reason). Permission (approver list or group) is the caller's
+ * check; the requester is refused here.
+ */
 export async function decide(
   store: RevocationStore,
   requestId: string,
   actor: string,
   decision: 'approve' | 'deny',
+  reason?: string,
 ): Promise<Decision> {
   const t =
-    decision === 'approve' ? await store.approve(requestId, actor) : await store.deny(requestId, actor);
+    decision === 'approve'
+      ? await store.approve(requestId, actor)
+      : await store.deny(requestId, actor, reason);
   if (t.ok) {
     if (decision === 'approve' && t.request.state === 'pending')
       return { kind: 'first_approval', request: t.request };

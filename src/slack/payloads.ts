@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { MAX_DAYS, MIN_DAYS } from '../commands/grammar.js';
+import { MAX_REASON_LENGTH } from '../domain/revocation.js';
 import { KEY_TYPE_PATTERN, VENDOR_ID_PATTERN } from '../domain/vendors.js';
 import { isUnsafeId } from '../http/path.js';
 import { REQUEST_ID } from '../jobs/job.js';
@@ -55,6 +56,8 @@ export const revokeKeyRefSchema = z.object({
     .refine((v) => !isUnsafeId(v), { message: 'is not a valid id' }),
   o: z.string().min(1).max(200).optional(),
   d: z.number().int().min(MIN_DAYS).max(MAX_DAYS).optional(),
+  /** The key's name, for the modal to show; nothing is decided on it. */
+  n: z.string().max(60).optional(),
 });
 
 /** The value of "Request revocation of all N". */
@@ -62,6 +65,11 @@ export const revokeStaleRefSchema = z.object({
   days: z.number().int().min(MIN_DAYS).max(MAX_DAYS),
   type: keyTypeName.optional(),
   vendor: vendorName.optional(),
+  /** Each vendor's count as the list showed it, for the modal to show; the worker scans again. */
+  n: z
+    .array(z.tuple([vendorName, z.number().int().min(0).max(10_000_000)]))
+    .max(20)
+    .optional(),
 });
 
 /** The value of an owner's Keep it / Revoke it now / Not mine: the policy, the vendor, the key and the run. */
@@ -139,6 +147,36 @@ export const exemptSubmissionSchema = z.looseObject({
 
 /** The value of Approve / Deny / Retry. */
 export const requestRefSchema = z.object({ r: z.string().regex(REQUEST_ID) });
+
+/** A modal with one `reason` input submitted (the request and Deny modals). */
+export const reasonSubmissionSchema = z.looseObject({
+  type: z.literal('view_submission'),
+  user: z.looseObject({ id: z.string().min(1) }),
+  team: z.looseObject({ id: z.string() }).nullish(),
+  view: z.looseObject({
+    id: z.string().min(1),
+    private_metadata: z.string().max(3000),
+    state: z.looseObject({
+      values: z.looseObject({
+        reason: z.looseObject({ value: z.looseObject({ value: z.string().nullish() }) }),
+      }),
+    }),
+  }),
+});
+
+/** The request modal's metadata: the button's value, which button it was, and the channel to answer in. */
+export const requestMetadataSchema = z.discriminatedUnion('k', [
+  z.object({ k: z.literal('key'), ref: revokeKeyRefSchema, c: channel }),
+  z.object({ k: z.literal('stale'), ref: revokeStaleRefSchema, c: channel }),
+]);
+
+/** The Deny modal's metadata: the request and the channel to answer in. */
+export const denyMetadataSchema = requestRefSchema.extend({ c: channel });
+
+/** A reason typed in a modal: surrounding blanks dropped, `min` to 500 characters. */
+export function reasonSchema(min: number) {
+  return z.string().trim().min(min).max(MAX_REASON_LENGTH);
+}
 
 export function parseJsonValue<T>(schema: z.ZodType<T>, value: string | undefined): T | undefined {
   if (value === undefined) return undefined;

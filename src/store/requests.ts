@@ -243,16 +243,25 @@ export class RequestStore implements RevocationStore {
     );
   }
 
-  /** pending → denied, by someone other than the requester, before `validUntil`. */
-  async deny(id: string, denier: string): Promise<Transition> {
+  /**
+   * pending → denied, by someone other than the requester, before `validUntil`, with the approver's reason (written
+   * in the same conditional write, so a denied request always carries the reason it was denied with).
+   */
+  async deny(id: string, denier: string, reason?: string): Promise<Transition> {
     const at = new Date(this.now()).toISOString();
     return this.transition(
       id,
       {
-        UpdateExpression: 'SET #state = :denied, deniedBy = :who, deniedAt = :at REMOVE gsi1pk',
+        UpdateExpression: `SET #state = :denied, deniedBy = :who, deniedAt = :at${reason ? ', denyReason = :reason' : ''} REMOVE gsi1pk`,
         ConditionExpression: '#state = :pending AND requester <> :who AND validUntil > :at',
         ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: { ':denied': 'denied', ':pending': 'pending', ':who': denier, ':at': at },
+        ExpressionAttributeValues: {
+          ':denied': 'denied',
+          ':pending': 'pending',
+          ':who': denier,
+          ':at': at,
+          ...(reason ? { ':reason': reason } : {}),
+        },
       },
       denier,
     );

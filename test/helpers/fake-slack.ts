@@ -1,12 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parse as parseQuery } from 'node:querystring';
-import { type Block, blockLimitViolations } from '../../src/blocks/limits.js';
+import { type Block, blockLimitViolations, viewLimitViolations } from '../../src/blocks/limits.js';
 
 /**
  * A fake Slack on loopback: the Web API methods Keywarden calls, response_url endpoints with Slack's limits
  * (5 uses, 30 minutes), file uploads, a workspace directory (`users`) and modals (`views`). Every message is checked against Block Kit limits and refused with
- * `invalid_blocks` as Slack would. Calls are recorded; tests wait for them by predicate, not by sleeping.
+ * `invalid_blocks` as Slack would, and every modal against Slack's view limits (`invalid_arguments`). Calls are
+ * recorded; tests wait for them by predicate, not by sleeping.
  */
 export interface SlackCall {
   method: string;
@@ -49,6 +50,8 @@ export class FakeSlack {
   readonly homes = new Map<string, Record<string, unknown>>();
   /** Open modals by view id, as last opened or updated. */
   readonly views = new Map<string, Record<string, unknown>>();
+  /** The view each trigger_id opened. */
+  private viewByTrigger = new Map<string, string>();
   private hookUses = new Map<string, number>();
   private expiredHooks = new Set<string>();
   private failures: Array<{ method: string; error: string; times: number; retryAfter?: number }> = [];
@@ -113,6 +116,13 @@ export class FakeSlack {
 
   callsOf(method: string): SlackCall[] {
     return this.calls.filter((c) => c.method === method);
+  }
+
+  /** The modal a press opened, by the press's trigger_id: its id and the view as sent. */
+  viewOpenedBy(triggerId: string): { id: string; view: Record<string, unknown> } | undefined {
+    const id = this.viewByTrigger.get(triggerId);
+    const view = id === undefined ? undefined : this.views.get(id);
+    return id === undefined || view === undefined ? undefined : { id, view };
   }
 
   postsTo(responseUrl: string): Record<string, unknown>[] {
@@ -275,14 +285,18 @@ export class FakeSlack {
       case 'views.open': {
         if (!args.trigger_id) return error('invalid_trigger_id');
         if (!isObject(args.view)) return error('invalid_arguments');
+        const problems = viewLimitViolations(args.view);
+        if (problems.length) return error('invalid_arguments', { problems });
         const id = `V${String(this.nextTs++).padStart(8, '0')}`;
         this.views.set(id, args.view);
+        this.viewByTrigger.set(String(args.trigger_id), id);
         return ok({ view: { ...args.view, id } });
       }
       case 'views.update': {
         const id = String(args.view_id ?? '');
         if (!this.views.has(id)) return error('not_found');
         if (!isObject(args.view)) return error('invalid_arguments');
+        if (viewLimitViolations(args.view).length) return error('invalid_arguments');
         this.views.set(id, args.view);
         return ok({ view: { ...args.view, id } });
       }

@@ -13,6 +13,7 @@ import {
   type Button,
   buttons,
   post,
+  pressAndSubmit,
   pressBody,
   signedHeaders,
   slashCommandBody,
@@ -108,7 +109,16 @@ describe('a revocation interrupted by a killed process is finished after restart
       (b) => b.action_id === 'revoke_stale',
     );
     if (!all) throw new Error('no "Request revocation of all" button');
-    await press(url, 'UADMIN1', all, 'C0ADMINS');
+    await pressAndSubmit({
+      url,
+      secret: SECRET,
+      slack,
+      user: 'UADMIN1',
+      button: all,
+      channel: 'C0ADMINS',
+      triggerId: `crash-trigger-${++trigger}`,
+      reason: 'every idle key goes before the audit',
+    });
     await slack.waitFor(
       () => slack.callsOf('chat.postMessage').some((c) => c.args.channel === 'CAPPROVALS'),
       20_000,

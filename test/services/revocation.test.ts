@@ -121,13 +121,14 @@ describe('revocation (service, IDmelon sandbox, dynalite)', () => {
     expect(h.sandbox.routes.deletions).toEqual([]);
   });
 
-  it('denies: nothing runs afterwards', async () => {
+  it('denies with the approver’s reason: nothing runs afterwards', async () => {
     await setup({ users: 20, keys: 60, logs: 0 });
     const { request } = await requestFirstKey();
-    expect(await decide(store, request.id, 'UAPP', 'deny')).toMatchObject({
+    expect(await decide(store, request.id, 'UAPP', 'deny', 'the owner still uses it')).toMatchObject({
       kind: 'denied',
-      request: { deniedBy: 'UAPP' },
+      request: { deniedBy: 'UAPP', denyReason: 'the owner still uses it' },
     });
+    expect(await store.get(request.id)).toMatchObject({ denyReason: 'the owner still uses it' });
     expect(await decide(store, request.id, 'UOTHER', 'approve')).toMatchObject({
       kind: 'refused',
       why: 'already',

@@ -5,7 +5,7 @@ import { ResponseUrlError } from '../../src/slack/api.js';
 import { webApiSlack } from '../../src/slack/web-api.js';
 import { FakeSlack } from '../helpers/fake-slack.js';
 import { clock } from '../helpers/idmelon.js';
-import { blockActionBody, post, signedHeaders } from '../helpers/slack-requests.js';
+import { pressAndSubmit } from '../helpers/slack-requests.js';
 
 const message = { text: 'hello', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'hello' } }] };
 
@@ -74,23 +74,25 @@ describe('Slack faults', () => {
     it('tells the requester the request is recorded but could not be posted', async () => {
       const key = bot.sandbox?.workspace.keys[0];
       slack.fail('chat.postMessage', 'invalid_blocks', 3);
-      const responseUrl = slack.responseUrl();
-      const body = blockActionBody({
-        type: 'block_actions',
-        user: { id: 'UADMIN1' },
-        channel: { id: 'C0ADMINS' },
-        response_url: responseUrl,
-        trigger_id: 'trigger-faults-1',
-        actions: [
-          { action_id: 'revoke_key', value: JSON.stringify({ v: 'idmelon', id: key?._id, o: key?.ownerId }) },
-        ],
+      await pressAndSubmit({
+        url: bot.url,
+        secret: 'faults-signing-secret-0123456789',
+        slack,
+        user: 'UADMIN1',
+        button: {
+          action_id: 'revoke_key',
+          value: JSON.stringify({ v: 'idmelon', id: key?._id, o: key?.ownerId }),
+        },
+        channel: 'C0ADMINS',
+        triggerId: 'trigger-faults-1',
+        reason: null,
       });
-      expect(
-        (await post(bot.url, body, signedHeaders('faults-signing-secret-0123456789', body))).status,
-      ).toBe(200);
       await bot.queue.idle();
       slack.clearFailures();
-      expect(JSON.stringify(slack.postsTo(responseUrl)[0]?.blocks)).toMatch(
+      const told = slack
+        .callsOf('chat.postEphemeral')
+        .filter((c) => c.args.user === 'UADMIN1' && c.args.channel === 'C0ADMINS');
+      expect(JSON.stringify(told.map((c) => c.args.blocks))).toMatch(
         /R-[0-9A-Z]{8} was recorded, but Keywarden could not post it in the approvals channel/,
       );
       expect(bot.sandbox?.routes.deletions).toEqual([]);

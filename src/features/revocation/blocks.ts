@@ -2,14 +2,28 @@ import { actions, button, context, divider, header, type Message, section } from
 import type { Block } from '../../blocks/limits.js';
 import { field } from '../../blocks/mrkdwn.js';
 import { DAY_MS } from '../../domain/clock.js';
-import type { KeyOutcome, RequestedKey, RevocationRequest } from '../../domain/revocation.js';
+import {
+  type KeyOutcome,
+  MAX_REASON_LENGTH,
+  type RequestedKey,
+  type RevocationRequest,
+} from '../../domain/revocation.js';
 import { keyUseText, plural } from '../../util/time.js';
 
 export const ACTION_APPROVE = 'approval_approve';
 export const ACTION_DENY = 'approval_deny';
 export const ACTION_RETRY = 'approval_retry';
+/** The modal Deny opens: the approver's reason. */
+export const VIEW_DENY = 'approval_deny_modal';
+/** A denial's reason is at least this long: a word or two, not a stray key. */
+export const MIN_DENY_REASON_LENGTH = 3;
 /** Keys listed one by one in a message; more than that are counted, and the outcome goes out as a CSV. */
 export const MAX_LISTED_KEYS = 10;
+
+/** A reason as people typed it, made literal for mrkdwn like any other user string. */
+function reasonText(reason: string): string {
+  return field(reason, MAX_REASON_LENGTH);
+}
 
 export interface ApproverView {
   users: readonly string[];
@@ -153,7 +167,7 @@ export function approvalMessage(
         ':test_tube: *DRY RUN*: Keywarden will do everything except the DELETE calls. Nothing will be revoked.',
       ),
     );
-  const reason = r.reason ? `\nReason: ${field(r.reason, 500)}` : '';
+  const reason = r.reason ? `\nReason: ${reasonText(r.reason)}` : '';
   blocks.push(
     section(`${requesterText(r)} to revoke *${plural(r.keyCount, 'key')}* ${criterionText(r)}.${reason}`),
   );
@@ -217,7 +231,9 @@ export function approvalMessage(
       break;
     case 'denied':
       blocks.push(
-        section(`:no_entry_sign: Denied by ${mention(r.deniedBy)} ${when(r.deniedAt)}. Nothing was revoked.`),
+        section(
+          `:no_entry_sign: Denied by ${mention(r.deniedBy)} ${when(r.deniedAt)}. Nothing was revoked.${denyReasonLine(r)}`,
+        ),
       );
       break;
     case 'expired':
@@ -230,6 +246,11 @@ export function approvalMessage(
   return { text: `Revocation request ${r.id}${dry}: ${plural(r.keyCount, 'key')}, ${r.state}`, blocks };
 }
 
+/** The approver's reason for denying, on a line of its own; empty when there is none. */
+function denyReasonLine(r: RevocationRequest): string {
+  return r.state === 'denied' && r.denyReason ? `\nReason for denying: ${reasonText(r.denyReason)}` : '';
+}
+
 /** Told to the requester in the request's thread. */
 export function requesterNotice(r: RevocationRequest, keys: readonly RequestedKey[]): Message {
   const dry = r.dryRun ? ' DRY RUN:' : '';
@@ -239,7 +260,7 @@ export function requesterNotice(r: RevocationRequest, keys: readonly RequestedKe
       text = `${mention(r.requester)}${dry} your request ${r.id} was approved by ${approvedBy(r)} and carried out: ${summaryText(r.summary ?? countOutcomes(keys)) || 'nothing to do'}.`;
       break;
     case 'denied':
-      text = `${mention(r.requester)}${dry} your request ${r.id} was denied by ${mention(r.deniedBy)}. Nothing was revoked.`;
+      text = `${mention(r.requester)}${dry} your request ${r.id} was denied by ${mention(r.deniedBy)}. Nothing was revoked.${denyReasonLine(r)}`;
       break;
     case 'expired':
       text = `${mention(r.requester)}${dry} your request ${r.id} expired without approval. Nothing was revoked.`;
@@ -250,7 +271,7 @@ export function requesterNotice(r: RevocationRequest, keys: readonly RequestedKe
   return { text, blocks: [section(text)] };
 }
 
-/** One line for the audit channel. */
+/** One line for the audit channel, then the reasons given: the requester's, and the approver's for a denial. */
 export function auditLine(r: RevocationRequest, keys: readonly RequestedKey[]): Message {
   const dry = r.dryRun ? ' [DRY RUN]' : '';
   const by =
@@ -261,7 +282,9 @@ export function auditLine(r: RevocationRequest, keys: readonly RequestedKey[]): 
         : `approved by ${approvedBy(r)}`;
   const outcome =
     r.state === 'done' ? `: ${summaryText(r.summary ?? countOutcomes(keys)) || 'nothing to do'}` : '';
-  const text = `${r.id}${dry}: ${mention(r.requester)} asked to revoke ${plural(r.keyCount, 'key')} ${criterionText(r)}; ${by}${outcome}.`;
+  const line = `${r.id}${dry}: ${mention(r.requester)} asked to revoke ${plural(r.keyCount, 'key')} ${criterionText(r)}; ${by}${outcome}.`;
+  const reason = r.reason ? `\nReason: ${reasonText(r.reason)}` : '';
+  const text = `${line}${reason}${denyReasonLine(r)}`;
   return { text, blocks: [section(text)] };
 }
 
@@ -271,8 +294,8 @@ export function ownerRevokedNotice(request: RevocationRequest, keys: readonly Re
   const more = keys.length > 10 ? `\n…and ${keys.length - 10} more.` : '';
   const who = request.selfService ? 'you gave it up yourself' : `approved by ${approvedBy(request)}`;
   const why = request.policy
-    ? `Policy *${field(request.policy, 60)}*: ${field(request.reason ?? 'unused keys', 300)}`
-    : field(request.reason ?? `requested by an admin (${request.id})`, 300);
+    ? `Policy *${field(request.policy, 60)}*: ${reasonText(request.reason ?? 'unused keys')}`
+    : reasonText(request.reason ?? `requested by an admin (${request.id})`);
   return {
     text: `Keywarden revoked ${plural(keys.length, 'key')} of yours`,
     blocks: [
@@ -280,6 +303,37 @@ export function ownerRevokedNotice(request: RevocationRequest, keys: readonly Re
         `:wastebasket: ${plural(keys.length, 'key')} of yours ${keys.length === 1 ? 'was' : 'were'} revoked (${request.id}, ${who}):\n${names.join('\n')}${more}`,
       ),
       context(`Why: ${why}`),
+    ],
+  };
+}
+
+/** The modal Deny opens: a reason is required. `metadata` carries the request and the channel to answer in. */
+export function denyModal(requestId: string, metadata: string): Record<string, unknown> {
+  return {
+    type: 'modal',
+    callback_id: VIEW_DENY,
+    private_metadata: metadata,
+    title: { type: 'plain_text', text: `Deny ${requestId}`.slice(0, 24) },
+    submit: { type: 'plain_text', text: 'Deny' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      section(`Deny *${requestId}*? Nothing will be revoked.`),
+      {
+        type: 'input',
+        block_id: 'reason',
+        label: { type: 'plain_text', text: 'Why do you deny it?' },
+        hint: {
+          type: 'plain_text',
+          text: 'The requester, the approvals channel and the audit channel see this.',
+        },
+        element: {
+          type: 'plain_text_input',
+          action_id: 'value',
+          multiline: true,
+          min_length: MIN_DENY_REASON_LENGTH,
+          max_length: MAX_REASON_LENGTH,
+        },
+      },
     ],
   };
 }

@@ -183,7 +183,13 @@ async function decideAndReport(job: DecideJob, deps: WorkerDeps, replier: Replie
     await replier.send(errorMessage(`You cannot ${verb} ${job.requestId}: ${allowed.reason}`), ephemeralOnly);
     return;
   }
-  const d = await decide(r.store, job.requestId, actor, job.decision);
+  const d = await decide(
+    r.store,
+    job.requestId,
+    actor,
+    job.decision,
+    job.decision === 'deny' ? job.reason : undefined,
+  );
   if (d.kind === 'refused') {
     const request = d.request;
     if (d.why === 'expired' && request) {

@@ -14,6 +14,7 @@ import {
   blockActionBody,
   buttons,
   post,
+  pressAndSubmit,
   pressBody,
   signedHeaders,
   slashCommandBody,
@@ -425,7 +426,17 @@ describe('exemptions granted by admins', () => {
     const again = await staleList(w);
     expect(text(again)).toContain('exempt until');
     const all = buttons(again).find((b) => b.action_id === 'revoke_stale') as Button;
-    await press(w, 'UADMIN1', all, 'C0ADMINS');
+    await pressAndSubmit({
+      url: w.bot.url,
+      secret: SECRET,
+      slack: w.slack,
+      user: 'UADMIN1',
+      button: all,
+      channel: 'C0ADMINS',
+      triggerId: `trigger-policy-${++presses}`,
+      reason: 'idle keys nobody kept',
+    });
+    await w.bot.queue.idle();
     const created = await w.bot.requests.listOpen();
     const keys = (await Promise.all(created.map((r) => w.bot.requests.keys(r.id)))).flat();
     expect(keys.length).toBeGreaterThan(0);

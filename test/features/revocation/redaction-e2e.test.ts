@@ -10,6 +10,7 @@ import {
   type Button,
   buttons,
   post,
+  pressAndSubmit,
   pressBody,
   signedHeaders,
   slashCommandBody,
@@ -80,7 +81,16 @@ describe('a vendor error that echoes the Admin API key, through an approved revo
     );
     const button = rows[row] as Button;
     const before = slack.callsOf('chat.postMessage').length;
-    await press('UADMIN1', button, 'C0ADMINS');
+    await pressAndSubmit({
+      url: bot.url,
+      secret: SECRET,
+      slack,
+      user: 'UADMIN1',
+      button,
+      channel: 'C0ADMINS',
+      triggerId: `trigger-${++trigger}-request`,
+      reason: null,
+    });
     await slack.waitFor(() =>
       slack
         .callsOf('chat.postMessage')
