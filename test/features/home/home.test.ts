@@ -10,7 +10,7 @@ import {
   type Button,
   buttons,
   post,
-  pressBody,
+  pressAndSubmit,
   signedHeaders,
   slashCommandBody,
 } from '../../helpers/slack-requests.js';
@@ -84,14 +84,6 @@ async function openHome(w: World, user: string, eventId?: string, retry?: number
 const homeOf = (w: World, user: string) => w.slack.homes.get(user) as { blocks: Block[] } | undefined;
 const text = (v: unknown) => JSON.stringify(v);
 
-async function press(w: World, user: string, button: Button, channel?: string) {
-  const responseUrl = w.slack.responseUrl();
-  const body = pressBody(user, button, channel ?? 'C0ADMINS', responseUrl, `trigger-home-${++n}`);
-  expect((await post(w.bot.url, body, signedHeaders(SECRET, body))).status).toBe(200);
-  await w.bot.queue.idle();
-  return responseUrl;
-}
-
 /** A press on the Home tab: no channel, the container is the view. */
 async function pressOnHome(w: World, user: string, button: Button) {
   const payload = {
@@ -120,7 +112,17 @@ async function requestOne(w: World): Promise<string> {
   await w.bot.queue.idle();
   const list = (w.slack.postsTo(hook).at(-1)?.blocks ?? []) as Block[];
   const row = buttons(list).find((b) => b.action_id === 'revoke_key') as Button;
-  await press(w, 'UADMIN1', row);
+  await pressAndSubmit({
+    url: w.bot.url,
+    secret: SECRET,
+    slack: w.slack,
+    user: 'UADMIN1',
+    button: row,
+    channel: 'C0ADMINS',
+    triggerId: `trigger-home-${++n}`,
+    reason: 'left the company',
+  });
+  await w.bot.queue.idle();
   const open = await w.bot.requests.listOpen();
   expect(open).toHaveLength(1);
   return open[0]?.id as string;
