@@ -210,6 +210,9 @@ async function approverRefusal(
 ): Promise<string | undefined> {
   const allowed = await deps.access.check(user, deps.approvers, 'approvers');
   if (allowed.allowed) return undefined;
+  // A policy may name its own approvers for its requests: they may act on those (the worker checks again).
+  const request = await deps.home?.requests?.get(requestId).catch(() => undefined);
+  if (request?.approvers?.includes(user)) return undefined;
   deps.logger.warn('refused a revocation button press from a user who is not an approver', {
     requestId,
     user,

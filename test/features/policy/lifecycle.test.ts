@@ -217,6 +217,26 @@ describe('the hygiene lifecycle', () => {
     expect(group.keys.length).toBeGreaterThan(0);
   });
 
+  it('lets the approvers a policy names decide its requests, and only them', async () => {
+    const w = await start({ policy: { approvers: ['UPOLICY1', 'UPOLICY2'] } });
+    await firstNotice(w);
+    w.clock.advance(15);
+    const [run] = await w.bot.runPolicies();
+    const id = run?.requests[0]?.request.id as string;
+    const posted = w.slack.callsOf('chat.postMessage').find((c) => c.args.channel === 'CAPPROVALS');
+    const approve = buttons(blocksOf(posted)).find((b) => b.action_id === 'approval_approve') as Button;
+    // A configured approver the policy does not name is refused by the worker; nothing changes.
+    await press(w, 'UADMIN2', approve, 'CAPPROVALS');
+    expect((await w.bot.requests.get(id))?.firstApprover).toBeUndefined();
+    await press(w, 'UPOLICY1', approve, 'CAPPROVALS');
+    await press(w, 'UPOLICY2', approve, 'CAPPROVALS');
+    expect(await w.bot.requests.get(id)).toMatchObject({
+      state: 'done',
+      firstApprover: 'UPOLICY1',
+      approver: 'UPOLICY2',
+    });
+  });
+
   it('a key used during its grace period is cleared, and nothing is escalated', async () => {
     const w = await start();
     const { group } = await firstNotice(w);
