@@ -1,4 +1,14 @@
-import { actions, button, context, divider, header, section } from '../../blocks/kit.js';
+import {
+  actions,
+  button,
+  context,
+  divider,
+  header,
+  homeTab,
+  input,
+  modal,
+  section,
+} from '../../blocks/kit.js';
 import type { Block } from '../../blocks/limits.js';
 import { escapeMrkdwn, field } from '../../blocks/mrkdwn.js';
 import type { PostureSnapshot } from '../../domain/home.js';
@@ -199,19 +209,18 @@ export function homeView(data: HomeData): Record<string, unknown> {
     blocks.push(context(`As of ${when(mk.at)}.`));
   }
   blocks.push(actions([button('Refresh', ACTION_HOME_REFRESH, 'refresh')], 'home_refresh'));
-  return { type: 'home', blocks: blocks.slice(0, MAX_HOME_BLOCKS) };
+  return homeTab({ blocks: blocks.slice(0, MAX_HOME_BLOCKS) });
 }
 
 /** "Scan for stale keys…": how many days. */
 export function scanModal(): Record<string, unknown> {
-  return {
-    type: 'modal',
+  return modal({
     callback_id: VIEW_HOME_SCAN,
     title: { type: 'plain_text', text: 'Scan for stale keys' },
     submit: { type: 'plain_text', text: 'Scan' },
     close: { type: 'plain_text', text: 'Cancel' },
     blocks: [
-      {
+      input({
         type: 'input',
         block_id: 'days',
         label: { type: 'plain_text', text: 'Keys unused for at least (days)' },
@@ -223,26 +232,25 @@ export function scanModal(): Record<string, unknown> {
           max_value: '3650',
           initial_value: '90',
         },
-      },
+      }),
     ],
-  };
+  });
 }
 
 /** "Look someone up…": an email, an id or a name. */
 export function lookupModal(): Record<string, unknown> {
-  return {
-    type: 'modal',
+  return modal({
     callback_id: VIEW_HOME_LOOKUP,
     title: { type: 'plain_text', text: 'Look someone up' },
     submit: { type: 'plain_text', text: 'Look up' },
     close: { type: 'plain_text', text: 'Cancel' },
     blocks: [
-      {
+      input({
         type: 'input',
         block_id: 'query',
         label: { type: 'plain_text', text: 'Email, user id or name' },
         element: { type: 'plain_text_input', action_id: 'value', max_length: 200 },
-      },
+      }),
     ],
-  };
+  });
 }

@@ -1,4 +1,14 @@
-import { actions, button, context, divider, header, type Message, section } from '../../blocks/kit.js';
+import {
+  actions,
+  button,
+  context,
+  divider,
+  header,
+  input,
+  type Message,
+  modal,
+  section,
+} from '../../blocks/kit.js';
 import type { Block } from '../../blocks/limits.js';
 import { escapeMrkdwn, field } from '../../blocks/mrkdwn.js';
 import type { Exemption, KeyCycle, Policy } from '../../domain/policy.js';
@@ -126,8 +136,7 @@ export function ownerNotice(input: {
 
 /** The modal "Keep it" opens: a reason and a period. */
 export function keepModal(ref: OwnerKeyRef & { c: string }, keyName: string): Record<string, unknown> {
-  return {
-    type: 'modal',
+  return modal({
     callback_id: VIEW_KEEP,
     private_metadata: JSON.stringify(ref),
     title: { type: 'plain_text', text: 'Keep this key' },
@@ -137,13 +146,13 @@ export function keepModal(ref: OwnerKeyRef & { c: string }, keyName: string): Re
       section(
         `You are keeping *${field(keyName, 80)}*. Keywarden will not ask about it again until the period ends.`,
       ),
-      {
+      input({
         type: 'input',
         block_id: 'reason',
         label: { type: 'plain_text', text: 'Why do you still need it?' },
         element: { type: 'plain_text_input', action_id: 'value', min_length: 3, max_length: 300 },
-      },
-      {
+      }),
+      input({
         type: 'input',
         block_id: 'days',
         label: { type: 'plain_text', text: 'For how long?' },
@@ -156,9 +165,9 @@ export function keepModal(ref: OwnerKeyRef & { c: string }, keyName: string): Re
             value: String(d),
           })),
         },
-      },
+      }),
     ],
-  };
+  });
 }
 
 /** Someone says a key registered to them is not theirs: a possible rogue authenticator. */
@@ -288,15 +297,14 @@ export function exemptModal(
   entries: ReadonlyArray<readonly [string, string, string]>,
   channel: string,
 ): Record<string, unknown> {
-  return {
-    type: 'modal',
+  return modal({
     callback_id: VIEW_EXEMPT,
     private_metadata: JSON.stringify({ c: channel }),
     title: { type: 'plain_text', text: 'Exempt a key' },
     submit: { type: 'plain_text', text: 'Exempt' },
     close: { type: 'plain_text', text: 'Cancel' },
     blocks: [
-      {
+      input({
         type: 'input',
         block_id: 'key',
         label: { type: 'plain_text', text: 'Key' },
@@ -308,8 +316,8 @@ export function exemptModal(
             value: `${vendor}#${id}`.slice(0, 150),
           })),
         },
-      },
-      {
+      }),
+      input({
         type: 'input',
         block_id: 'days',
         label: { type: 'plain_text', text: 'For how long?' },
@@ -322,13 +330,13 @@ export function exemptModal(
             value: String(d),
           })),
         },
-      },
-      {
+      }),
+      input({
         type: 'input',
         block_id: 'reason',
         label: { type: 'plain_text', text: 'Why does it stay?' },
         element: { type: 'plain_text_input', action_id: 'value', min_length: 3, max_length: 300 },
-      },
+      }),
     ],
-  };
+  });
 }

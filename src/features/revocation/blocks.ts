@@ -1,4 +1,14 @@
-import { actions, button, context, divider, header, type Message, section } from '../../blocks/kit.js';
+import {
+  actions,
+  button,
+  context,
+  divider,
+  header,
+  input,
+  type Message,
+  modal,
+  section,
+} from '../../blocks/kit.js';
 import type { Block } from '../../blocks/limits.js';
 import { field } from '../../blocks/mrkdwn.js';
 import { DAY_MS } from '../../domain/clock.js';
@@ -309,8 +319,7 @@ export function ownerRevokedNotice(request: RevocationRequest, keys: readonly Re
 
 /** The modal Deny opens: a reason is required. `metadata` carries the request and the channel to answer in. */
 export function denyModal(requestId: string, metadata: string): Record<string, unknown> {
-  return {
-    type: 'modal',
+  return modal({
     callback_id: VIEW_DENY,
     private_metadata: metadata,
     title: { type: 'plain_text', text: `Deny ${requestId}`.slice(0, 24) },
@@ -318,7 +327,7 @@ export function denyModal(requestId: string, metadata: string): Record<string, u
     close: { type: 'plain_text', text: 'Cancel' },
     blocks: [
       section(`Deny *${requestId}*? Nothing will be revoked.`),
-      {
+      input({
         type: 'input',
         block_id: 'reason',
         label: { type: 'plain_text', text: 'Why do you deny it?' },
@@ -333,7 +342,7 @@ export function denyModal(requestId: string, metadata: string): Record<string, u
           min_length: MIN_DENY_REASON_LENGTH,
           max_length: MAX_REASON_LENGTH,
         },
-      },
+      }),
     ],
-  };
+  });
 }

@@ -1,4 +1,4 @@
-import { button, section } from '../../blocks/kit.js';
+import { button, input, modal, section } from '../../blocks/kit.js';
 import type { Block } from '../../blocks/limits.js';
 import { escapeMrkdwn, field } from '../../blocks/mrkdwn.js';
 import type { Key } from '../../domain/provider.js';
@@ -87,8 +87,7 @@ function subjectText(s: RequestSubject): string {
  */
 export function requestModal(subject: RequestSubject, metadata: string): Record<string, unknown> {
   const required = subject.kind === 'stale';
-  return {
-    type: 'modal',
+  return modal({
     callback_id: VIEW_REQUEST,
     private_metadata: metadata,
     title: { type: 'plain_text', text: 'Request revocation' },
@@ -98,7 +97,7 @@ export function requestModal(subject: RequestSubject, metadata: string): Record<
       section(
         `${subjectText(subject)}\n${required ? 'Each key is' : 'The key is'} read again first. Nothing is revoked until a second admin approves.`,
       ),
-      {
+      input({
         type: 'input',
         block_id: 'reason',
         optional: !required,
@@ -117,7 +116,7 @@ export function requestModal(subject: RequestSubject, metadata: string): Record<
           max_length: MAX_REASON_LENGTH,
           ...(required ? { min_length: 1 } : {}),
         },
-      },
+      }),
     ],
-  };
+  });
 }
