@@ -31,12 +31,10 @@ export const section = (mrkdwn: string, accessory?: Block): Block =>
 export const context = (...mrkdwn: string[]): Block =>
   ({
     type: 'context',
-    elements: mrkdwn
-      .slice(0, 10)
-      .map((text) => ({
-        type: 'mrkdwn' as const,
-        text: text.length > 2000 ? `${text.slice(0, 1999)}…` : text,
-      })),
+    elements: mrkdwn.slice(0, 10).map((text) => ({
+      type: 'mrkdwn' as const,
+      text: text.length > 2000 ? `${text.slice(0, 1999)}…` : text,
+    })),
   }) satisfies ContextBlock;
 export const divider = (): Block => ({ type: 'divider' }) satisfies DividerBlock;
 export const actions = (elements: Block[], blockId?: string): Block =>
