@@ -1,6 +1,7 @@
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { jobSchema } from '../src/jobs/job.js';
 import { runJob } from '../src/jobs/worker.js';
+import { invocation } from '../src/runtime/invocation.js';
 import { workerRuntime } from '../src/runtime/worker.js';
 
 const deps = workerRuntime(process.env);
@@ -10,26 +11,27 @@ const deps = workerRuntime(process.env);
  * queue (and to the dead-letter queue after maxReceiveCount); the others are not redone. A message that is not a
  * valid job is failed too, so it ends in the dead-letter queue for someone to read instead of vanishing.
  */
-export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
-  const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
-  for (const record of event.Records) {
-    let job: ReturnType<typeof jobSchema.parse>;
-    try {
-      job = jobSchema.parse(JSON.parse(record.body));
-    } catch (err) {
-      deps.logger.error('an SQS message is not a valid job; it will end in the dead-letter queue', {
-        messageId: record.messageId,
-        err,
-      });
-      batchItemFailures.push({ itemIdentifier: record.messageId });
-      continue;
+export const handler = async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> =>
+  invocation(context, async () => {
+    const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
+    for (const record of event.Records) {
+      let job: ReturnType<typeof jobSchema.parse>;
+      try {
+        job = jobSchema.parse(JSON.parse(record.body));
+      } catch (err) {
+        deps.logger.error('an SQS message is not a valid job; it will end in the dead-letter queue', {
+          messageId: record.messageId,
+          err,
+        });
+        batchItemFailures.push({ itemIdentifier: record.messageId });
+        continue;
+      }
+      try {
+        await runJob(job, deps);
+      } catch (err) {
+        deps.logger.error('job will be retried by SQS', { messageId: record.messageId, jobId: job.id, err });
+        batchItemFailures.push({ itemIdentifier: record.messageId });
+      }
     }
-    try {
-      await runJob(job, deps);
-    } catch (err) {
-      deps.logger.error('job will be retried by SQS', { messageId: record.messageId, jobId: job.id, err });
-      batchItemFailures.push({ itemIdentifier: record.messageId });
-    }
-  }
-  return { batchItemFailures };
-};
+    return { batchItemFailures };
+  });

@@ -1,8 +1,7 @@
 import { App, type Receiver } from '@slack/bolt';
-import { LogLevel, type Logger as SlackLogger } from '@slack/logger';
 import type { ListenerDeps } from './listeners/deps.js';
 import { registerListeners } from './listeners/index.js';
-import type { Logger } from './log.js';
+import { slackLogger } from './slack/slack-logger.js';
 
 export interface AppOptions {
   deps: ListenerDeps;
@@ -12,22 +11,6 @@ export interface AppOptions {
   /** Read per event, so a rotated token is used at once; may be absent locally. */
   botToken: () => Promise<string | undefined>;
   slackApiUrl?: string;
-}
-
-/** Bolt's logger interface over ours, so Bolt's messages are JSON lines and pass through the secret redactor. */
-function boltLogger(logger: Logger): SlackLogger {
-  let level = LogLevel.INFO;
-  return {
-    debug: (...m: unknown[]) => logger.debug(m.map(String).join(' '), { source: 'bolt' }),
-    info: (...m: unknown[]) => logger.info(m.map(String).join(' '), { source: 'bolt' }),
-    warn: (...m: unknown[]) => logger.warn(m.map(String).join(' '), { source: 'bolt' }),
-    error: (...m: unknown[]) => logger.error(m.map(String).join(' '), { source: 'bolt' }),
-    setLevel: (l: LogLevel) => {
-      level = l;
-    },
-    getLevel: () => level,
-    setName: () => {},
-  };
 }
 
 /**
@@ -43,7 +26,7 @@ export function createApp(options: AppOptions): App {
       const botToken = await options.botToken();
       return botToken ? { botToken } : {};
     },
-    logger: boltLogger(options.deps.logger),
+    logger: slackLogger(options.deps.logger, 'bolt'),
     clientOptions: options.slackApiUrl ? { slackApiUrl: options.slackApiUrl } : undefined,
   });
   registerListeners(app, options.deps);

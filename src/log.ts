@@ -5,6 +5,9 @@
 import type { LogFields, Logger, LogLevel, Redactor } from './domain/logger.js';
 
 export { silentLogger } from './domain/logger.js';
+
+import { logContext } from './util/log-context.js';
+
 export type { LogFields, Logger, LogLevel, Redactor };
 
 const order: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -106,7 +109,14 @@ export function jsonLogger(options: JsonLoggerOptions = {}): Logger {
   const redactor = options.redactor ?? new SecretRedactor();
   const emit = (level: LogLevel, msg: string, fields?: LogFields) => {
     if (order[level] < min) return;
-    const record = { level, time: new Date().toISOString(), msg, ...options.base, ...fields };
+    const record = {
+      level,
+      time: new Date().toISOString(),
+      msg,
+      ...options.base,
+      ...logContext(),
+      ...fields,
+    };
     const line = JSON.stringify(record, (_key, value) =>
       value instanceof Error ? serialiseError(value) : value,
     );

@@ -9,7 +9,7 @@ import type { ScheduledDigestDeps } from '../features/digest/scheduled.js';
 import { SharedReads } from '../features/home/data.js';
 import type { SweepDeps } from '../features/revocation/sweep.js';
 import type { WorkerDeps } from '../jobs/deps.js';
-import type { JobQueue } from '../jobs/job.js';
+import { correlating, type JobQueue } from '../jobs/job.js';
 import type { ListenerDeps } from '../listeners/deps.js';
 import { jsonLogger, type Logger, type SecretRedactor } from '../log.js';
 import type { SlackApi } from '../slack/api.js';
@@ -91,7 +91,7 @@ export function listenerDeps(
     access: parts.access ?? new AccessPolicy(core.slack, core.logger),
     admins: { users: s.admins, group: s.adminGroup },
     approvers: { users: s.approvers, group: s.approverGroup },
-    queue: parts.queue,
+    queue: correlating(parts.queue),
     limits: parts.limits,
     slack: core.slack,
     logger: core.logger,
@@ -126,7 +126,7 @@ export function workerDeps(core: Core, parts: WorkerParts): WorkerDeps {
     clock: core.clock,
     logger: core.logger,
     progressAfterMs: parts.progressAfterMs,
-    queue: parts.queue,
+    queue: parts.queue ? correlating(parts.queue) : undefined,
     digest: { timeZone: s.timeZone, staleDays: s.staleDays },
     revocation: {
       store: parts.stores.requests,

@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { MAX_DAYS, MAX_QUERY_LENGTH, MIN_DAYS } from '../commands/grammar.js';
 import { KEY_TYPE_PATTERN, VENDOR_ID_PATTERN } from '../domain/vendors.js';
 import { isUnsafeId } from '../http/path.js';
+import { logContext } from '../util/log-context.js';
 
 /** A vendor or key type by name; whether Keywarden has it is checked where the work is done. */
 const vendorName = z.string().regex(VENDOR_ID_PATTERN);
@@ -37,6 +38,9 @@ const keyRef = z.object({
 
 export const REQUEST_ID = /^R-[0-9A-Z]{8}$/;
 
+/** The correlation id of the Slack request (or the run) that queued the job: its log lines carry it on. */
+const correlationId = z.string().min(1).max(64).optional();
+
 /** A key as an owner's button names it: the policy, the vendor, the key and the run that asked. */
 const ownerKeyRef = z.object({
   p: z.string().regex(/^[a-z0-9-]{1,40}$/),
@@ -49,6 +53,7 @@ export const jobSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('keys.stale'),
     id: z.string().min(8).max(128),
+    correlationId,
     origin,
     days: z.number().int().min(MIN_DAYS).max(MAX_DAYS),
     type: keyTypeName.optional(),
@@ -64,11 +69,13 @@ export const jobSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('digest.preview'),
     id: z.string().min(8).max(128),
+    correlationId,
     origin,
   }),
   z.object({
     kind: z.literal('user.lookup'),
     id: z.string().min(8).max(128),
+    correlationId,
     origin,
     query: z.string().min(1).max(MAX_QUERY_LENGTH),
   }),
@@ -76,6 +83,7 @@ export const jobSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('revoke.request'),
     id: z.string().min(8).max(128),
+    correlationId,
     origin,
     source: z.discriminatedUnion('kind', [
       z.object({
@@ -96,6 +104,7 @@ export const jobSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('revoke.decide'),
     id: z.string().min(8).max(128),
+    correlationId,
     origin,
     requestId: z.string().regex(REQUEST_ID),
     decision: z.enum(['approve', 'deny']),
@@ -106,6 +115,7 @@ export const jobSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('revoke.execute'),
     id: z.string().min(8).max(128),
+    correlationId,
     origin,
     requestId: z.string().regex(REQUEST_ID),
   }),
@@ -113,6 +123,7 @@ export const jobSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('policy.plan'),
     id: z.string().min(8).max(128),
+    correlationId,
     origin,
     policy: z.string().max(40).optional(),
   }),
@@ -120,6 +131,7 @@ export const jobSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('policy.keep'),
     id: z.string().min(8).max(128),
+    correlationId,
     origin,
     ref: ownerKeyRef,
     days: z.union([z.literal(30), z.literal(90), z.literal(180)]),
@@ -129,6 +141,7 @@ export const jobSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('policy.self_revoke'),
     id: z.string().min(8).max(128),
+    correlationId,
     origin,
     ref: ownerKeyRef,
   }),
@@ -136,6 +149,7 @@ export const jobSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('policy.not_mine'),
     id: z.string().min(8).max(128),
+    correlationId,
     origin,
     ref: ownerKeyRef,
   }),
@@ -143,6 +157,7 @@ export const jobSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('exempt.grant'),
     id: z.string().min(8).max(128),
+    correlationId,
     origin,
     vendor: vendorName,
     keyId: vendorId,
@@ -153,24 +168,28 @@ export const jobSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('exempt.list'),
     id: z.string().min(8).max(128),
+    correlationId,
     origin,
   }),
   /** Keywarden's own: run the policies (the schedule), or one of them. */
   z.object({
     kind: z.literal('policy.run'),
     id: z.string().min(8).max(128),
+    correlationId,
     policy: z.string().max(40).optional(),
   }),
   /** Keywarden's own: look up a person's keys and publish their Home again. */
   z.object({
     kind: z.literal('home.refresh'),
     id: z.string().min(8).max(128),
+    correlationId,
     user: z.string().regex(/^[UW][A-Z0-9]+$/),
   }),
   /** Keywarden's own: a batch of one run's owner notices, so a run of thousands of owners spans several jobs. */
   z.object({
     kind: z.literal('policy.notify'),
     id: z.string().min(8).max(128),
+    correlationId,
     policy: z.string().max(40),
     runId: z.string().min(1).max(80),
     owners: z
@@ -191,6 +210,7 @@ export const jobSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('revoke.resume'),
     id: z.string().min(8).max(128),
+    correlationId,
     requestId: z.string().regex(REQUEST_ID),
     why: z.enum(['continue', 'sweep']),
   }),
@@ -214,6 +234,16 @@ export function isSystemJob(job: Job): job is SystemJob {
  */
 export function jobIdFor(triggerId: string, kind: string): string {
   return createHash('sha256').update(`${kind}:${triggerId}`).digest('hex').slice(0, 32);
+}
+
+/** A queue that stamps each job with the current correlation id, so the worker's log lines carry it on. */
+export function correlating(queue: JobQueue): JobQueue {
+  return {
+    enqueue: (job) => {
+      const correlationId = job.correlationId ?? logContext()?.correlationId;
+      return queue.enqueue(correlationId ? { ...job, correlationId } : job);
+    },
+  };
 }
 
 /** Hands a job to whatever runs the worker. */

@@ -16,6 +16,7 @@ import { runDecide, runExecute, runResume, runRevocationRequest } from '../featu
 import { runStale } from '../features/stale/job.js';
 import { userMessage } from '../http/errors.js';
 import { Replier } from '../slack/replier.js';
+import { withLogContext } from '../util/log-context.js';
 import { JobBusyError, type JobOutcome, RetryJobError, type WorkerDeps } from './deps.js';
 import { isSystemJob, type Job, type PersonJob, type SystemJob } from './job.js';
 
@@ -27,6 +28,12 @@ export { JobBusyError, type JobOutcome, RetryJobError, type WorkerDeps } from '.
  * error rethrown, so the queue delivers it again.
  */
 export async function runJob(job: Job, deps: WorkerDeps): Promise<JobOutcome> {
+  return withLogContext({ correlationId: job.correlationId ?? job.id, jobId: job.id, kind: job.kind }, () =>
+    runJobInContext(job, deps),
+  );
+}
+
+async function runJobInContext(job: Job, deps: WorkerDeps): Promise<JobOutcome> {
   const claim = await deps.ledger.claim(job.id, job.kind);
   if (claim === 'done') {
     deps.logger.info('job already answered, skipping the redelivery', { jobId: job.id });

@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { parse as parseQuery } from 'node:querystring';
 import type { App, Receiver, ReceiverEvent } from '@slack/bolt';
 import { type Clock, systemClock } from '../domain/clock.js';
 import type { Logger } from '../log.js';
+import { withLogContext } from '../util/log-context.js';
 import { verifySlackRequest } from './verify.js';
 
 /** An HTTP request as both the Lambda handler and the local server see it: raw bytes, lower-cased headers. */
@@ -42,7 +44,12 @@ export class KeywardenReceiver implements Receiver {
   async start(): Promise<void> {}
   async stop(): Promise<void> {}
 
+  /** Handles one HTTP request from Slack under its own correlation id, which the jobs it queues carry on. */
   async handle(req: RawRequest): Promise<RawResponse> {
+    return withLogContext({ correlationId: randomUUID() }, () => this.handleRequest(req));
+  }
+
+  private async handleRequest(req: RawRequest): Promise<RawResponse> {
     const { logger } = this.options;
     let signingSecret: string;
     try {

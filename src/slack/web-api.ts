@@ -4,6 +4,7 @@ import type { Message } from '../blocks/kit.js';
 import { type Logger, type Redactor, redactDeep } from '../log.js';
 import { ResponseUrlError, type SlackApi, SlackApiError, type SlackMember } from './api.js';
 import { trustedResponseUrl, urlHost } from './response-url.js';
+import { slackLogger } from './slack-logger.js';
 
 export interface WebApiOptions {
   /** Read per call so a rotated token is picked up. */
@@ -61,7 +62,8 @@ export function webApiSlack(options: WebApiOptions): SlackApi {
     if (!c) {
       c = new WebClient(token, {
         slackApiUrl: options.slackApiUrl,
-        logLevel: LogLevel.ERROR,
+        logLevel: LogLevel.WARN,
+        logger: slackLogger(options.logger, 'web-api'),
         timeout: options.timeoutMs ?? 10_000,
         retryConfig: { retries: 3, factor: 2, minTimeout: 200, maxTimeout: 5000 },
       });
