@@ -62,6 +62,23 @@ module.exports = {
       from: { path: '^(src|functions)/', pathNot: '^src/(local|cli)/' },
       to: { path: '^sandbox/' },
     },
+    {
+      name: 'declared-dependencies-only',
+      severity: 'error',
+      comment:
+        'Every package the product imports is declared in package.json (not reached through another package).',
+      from: { path: '^(src|functions|sandbox)/' },
+      to: { dependencyTypes: ['npm-no-pkg', 'npm-unknown'] },
+    },
+    {
+      name: 'shipped-code-no-dev-dependencies',
+      severity: 'error',
+      comment:
+        'What a Lambda function bundles uses runtime dependencies only; tools for local runs (tsx, dynalite, level) ' +
+        'are dev dependencies, used by src/local, src/cli and the sandboxes.',
+      from: { path: '^(src|functions)/', pathNot: '^src/(local|cli)/' },
+      to: { dependencyTypes: ['npm-dev'] },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { type ParseResult, parseKeysCommand, parseUserCommand } from '../commands/grammar.js';
 import { type LocalConfig, loadLocalConfig } from '../composition/config.js';
 import { policyFilePath } from '../composition/policies.js';
@@ -8,6 +10,8 @@ import type { Progress, VendorId } from '../domain/provider.js';
 import type { VendorCatalog } from '../domain/vendors.js';
 import { digestText } from '../features/digest/blocks.js';
 import { planLines } from '../features/policy/blocks.js';
+import { staleRows } from '../features/stale/blocks.js';
+import { keysCsv } from '../features/stale/csv.js';
 import { userMessage } from '../http/errors.js';
 import { type Transport, undiciTransport } from '../http/transport.js';
 import { type LocalBot, startLocalBot } from '../local/bot.js';
@@ -61,7 +65,9 @@ export function cliUsage(vendors: VendorCatalog): string {
     '  keywarden policy check [--file PATH] [--json]   checks the policy file (KEYWARDEN_POLICIES_FILE)',
     '  keywarden policy run [--dry-run] [--policy NAME]   runs the policies now and prints the plan and what it did',
     '  keywarden help',
-    'Options: --json prints the structured result; --debug shows stack traces and debug logs.',
+    'Options: --json prints the structured result (each vendor with "source": "sandbox" or "vendor"); --csv the keys',
+    '  as CSV; --no-sandbox refuses to use an embedded sandbox; --debug shows stack traces and debug logs;',
+    '  --version prints the version.',
   ].join('\n');
 }
 
@@ -74,29 +80,71 @@ const VALUE_OPTIONS = {
 } as const;
 type ValueOption = keyof typeof VALUE_OPTIONS;
 
-type Flags = { json: boolean; debug: boolean; dryRun: boolean; words: string[] } & Partial<
-  Record<ValueOption, string>
->;
+type Flags = {
+  json: boolean;
+  csv: boolean;
+  debug: boolean;
+  dryRun: boolean;
+  noSandbox: boolean;
+  version: boolean;
+  words: string[];
+} & Partial<Record<ValueOption, string>>;
 
+const ARGS = {
+  json: { type: 'boolean' },
+  csv: { type: 'boolean' },
+  debug: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  'no-sandbox': { type: 'boolean' },
+  version: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  type: { type: 'string' },
+  vendor: { type: 'string' },
+  file: { type: 'string' },
+  policy: { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
+
+const NEGATIVE = '\u0000';
+
+/**
+ * The command line, read with `node:util` parseArgs (strict: an unknown option is a usage error, not ignored). Its
+ * own messages are replaced by ones that say what the option needs.
+ */
 function parseFlags(argv: string[], vendors: VendorCatalog): Flags | string {
-  const flags: Flags = { json: false, debug: false, dryRun: false, words: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    const option = Object.keys(VALUE_OPTIONS).find(
-      (name) => arg === `--${name}` || arg.startsWith(`--${name}=`),
-    ) as ValueOption | undefined;
-    if (arg === '--json') flags.json = true;
-    else if (arg === '--debug') flags.debug = true;
-    else if (arg === '--dry-run') flags.dryRun = true;
-    else if (option) {
-      const value = arg === `--${option}` ? argv[++i] : arg.slice(`--${option}=`.length);
-      if (!value) return VALUE_OPTIONS[option](vendors);
-      flags[option] = value;
-    } else if (arg === '--help' || arg === '-h') flags.words.unshift('help');
-    else if (arg.startsWith('--')) return `unknown option ${JSON.stringify(arg)}`;
-    else flags.words.push(arg);
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof ARGS; allowPositionals: true; strict: true }>>;
+  try {
+    // A negative number ("keys stale -3") is an argument, not a short option: it is refused by the grammar as a
+    // number out of range, with the number named.
+    const args = argv.map((a) => (/^-\d/.test(a) ? `${NEGATIVE}${a}` : a));
+    parsed = parseArgs({ args, options: ARGS, allowPositionals: true, strict: true });
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    const message = (err as Error).message;
+    const option = /'(-{1,2}[\w-]+)/.exec(message)?.[1] ?? /(--?[\w-]+)/.exec(message)?.[1] ?? '';
+    const name = option.replace(/^-+/, '') as ValueOption;
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && name in VALUE_OPTIONS)
+      return VALUE_OPTIONS[name](vendors);
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${JSON.stringify(option)}`;
+    return message;
   }
-  return flags;
+  const v = parsed.values;
+  for (const name of Object.keys(VALUE_OPTIONS) as ValueOption[])
+    if (v[name] === '') return VALUE_OPTIONS[name](vendors);
+  const words = parsed.positionals.map((w) => (w.startsWith(NEGATIVE) ? w.slice(NEGATIVE.length) : w));
+  if (v.help) words.unshift('help');
+  return {
+    json: v.json ?? false,
+    csv: v.csv ?? false,
+    debug: v.debug ?? false,
+    dryRun: v['dry-run'] ?? false,
+    noSandbox: v['no-sandbox'] ?? false,
+    version: v.version ?? false,
+    words,
+    type: v.type,
+    vendor: v.vendor,
+    file: v.file,
+    policy: v.policy,
+  };
 }
 
 /**
@@ -138,6 +186,19 @@ export function redactingIo(io: CliIo, redactor: Redactor): CliIo {
   };
 }
 
+/** Keywarden's version, from its package.json. */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version?: string;
+  };
+  return pkg.version ?? 'unknown';
+}
+
+/** CSV is data, but it reaches a terminal: control and bidi characters are escaped as they are for --json. */
+function escapeForTerminal(csv: string): string {
+  return escapeJsonForTerminal(csv);
+}
+
 export async function runCli(argv: string[], terminal: CliIo): Promise<number> {
   // Filled with the configured credentials below, and with each sandbox's and each token as they appear.
   const redactor = new SecretRedactor();
@@ -150,6 +211,12 @@ export async function runCli(argv: string[], terminal: CliIo): Promise<number> {
     return EXIT_USAGE;
   };
   if (typeof flags === 'string') return usageFail(flags);
+  if (flags.version) {
+    io.stdout(`keywarden ${packageVersion()}\n`);
+    return EXIT_OK;
+  }
+  if (flags.csv && flags.json)
+    return usageFail('--csv and --json are two ways to print the same thing; pick one');
   const [group, ...rest] = flags.words;
   let parsed: ParseResult;
   if (group === undefined || group === 'help') {
@@ -212,7 +279,23 @@ export async function runCli(argv: string[], terminal: CliIo): Promise<number> {
     now: clock.now(),
     // A scan of one vendor starts only that vendor's sandbox.
     only: command.kind === 'keys.stale' && command.vendor ? [command.vendor] : undefined,
-  });
+    requireReal: settings.requireReal || flags.noSandbox,
+  }).catch((err: unknown) => err as Error);
+  if (vendors instanceof Error) {
+    await ownTransport?.close();
+    io.stderr(`keywarden: ${clean(userMessage(vendors))}\n`);
+    return EXIT_FAILED;
+  }
+  // Sandbox data is never taken for real data: said first on stdout, and per vendor in --json.
+  const sandboxed = new Set(Object.keys(vendors.sandboxes));
+  const source = (vendor: string) => (sandboxed.has(vendor) ? 'sandbox' : 'vendor');
+  const sandboxLine = () => {
+    if (flags.json || flags.csv || sandboxed.size === 0) return '';
+    const labels = vendors.providers.filter((p) => sandboxed.has(p.vendor)).map((p) => p.label);
+    return labels.length
+      ? `SANDBOX DATA (not your vendors): ${labels.join(', ')}. Set their credentials, or use --no-sandbox to refuse.\n\n`
+      : '';
+  };
   for (const note of vendors.notes) io.stderr(`${note}\n`);
   const progress = progressReporter(io, clock);
   try {
@@ -228,8 +311,12 @@ export async function runCli(argv: string[], terminal: CliIo): Promise<number> {
       progress.done();
       const failed = report.sections.filter((s) => s.failure);
       // When every vendor failed there is nothing to show but the reason: one line on stderr.
-      if (flags.json || failed.length < report.sections.length) {
-        io.stdout(flags.json ? jsonOut(report) : formatStaleReport(report));
+      if (flags.json || flags.csv || failed.length < report.sections.length) {
+        const sections = report.sections.map((x) => ({ ...x, source: source(x.vendor) }));
+        if (flags.json) io.stdout(jsonOut({ ...report, sections }));
+        else if (flags.csv)
+          io.stdout(escapeForTerminal(keysCsv(staleRows(report), new Date(report.generatedAt))));
+        else io.stdout(sandboxLine() + formatStaleReport(report));
       }
       for (const s of failed) io.stderr(`keywarden: ${s.label}: ${clean(s.failure?.message)}\n`);
       return failed.length ? EXIT_FAILED : EXIT_OK;
@@ -242,7 +329,12 @@ export async function runCli(argv: string[], terminal: CliIo): Promise<number> {
         logger,
       });
       progress.done();
-      io.stdout(flags.json ? jsonOut(report) : digestText(report));
+      if (flags.csv) return usageFail('--csv applies to "keys stale" and "user lookup"');
+      io.stdout(
+        flags.json
+          ? jsonOut({ ...report, sections: report.sections.map((x) => ({ ...x, source: source(x.vendor) })) })
+          : sandboxLine() + digestText(report),
+      );
       return digestIsEmpty(report) ? EXIT_FAILED : EXIT_OK;
     }
     const report = await lookupUser(vendors.providers, command.query, {
@@ -251,8 +343,15 @@ export async function runCli(argv: string[], terminal: CliIo): Promise<number> {
     });
     progress.done();
     const failed = report.results.filter((r) => r.kind === 'failed');
-    if (flags.json || failed.length < report.results.length) {
-      io.stdout(flags.json ? jsonOut(report) : formatLookupReport(report, clock.now()));
+    if (flags.json || flags.csv || failed.length < report.results.length) {
+      if (flags.json)
+        io.stdout(
+          jsonOut({ ...report, results: report.results.map((x) => ({ ...x, source: source(x.vendor) })) }),
+        );
+      else if (flags.csv) {
+        const keys = report.results.flatMap((x) => (x.kind === 'found' ? x.profile.keys : []));
+        io.stdout(escapeForTerminal(keysCsv(keys, clock.now())));
+      } else io.stdout(sandboxLine() + formatLookupReport(report, clock.now()));
     }
     for (const r of failed)
       if (r.kind === 'failed') io.stderr(`keywarden: ${r.label}: ${clean(r.failure.message)}\n`);

@@ -63,6 +63,8 @@ export const settingsSchema = z.object({
   /** One line per decided request, when set. */
   KEYWARDEN_AUDIT_CHANNEL: channelId,
   KEYWARDEN_DRY_RUN: flag,
+  /** Locally: a vendor without credentials is an error instead of being served by its embedded sandbox. */
+  KEYWARDEN_REQUIRE_REAL: flag,
   KEYWARDEN_REQUEST_TTL_HOURS: optional(wholeNumber(1, 24 * 30)),
   KEYWARDEN_RETENTION_DAYS: optional(wholeNumber(1, 3650)),
   /** Where the weekly digest is posted. */
@@ -101,6 +103,7 @@ export interface Settings {
   auditChannel?: string;
   securityChannel?: string;
   dryRun: boolean;
+  requireReal: boolean;
   requestTtlHours: number;
   retentionDays: number;
   digestChannel?: string;
@@ -148,6 +151,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     auditChannel: e.KEYWARDEN_AUDIT_CHANNEL,
     securityChannel: e.KEYWARDEN_SECURITY_CHANNEL,
     dryRun: e.KEYWARDEN_DRY_RUN ?? false,
+    requireReal: e.KEYWARDEN_REQUIRE_REAL ?? false,
     requestTtlHours: e.KEYWARDEN_REQUEST_TTL_HOURS ?? 24,
     retentionDays: e.KEYWARDEN_RETENTION_DAYS ?? 400,
     digestChannel: e.KEYWARDEN_DIGEST_CHANNEL,

@@ -160,6 +160,7 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
       redactor,
       requestTimeoutMs: settings.httpTimeoutMs,
       now: clock.now(),
+      requireReal: settings.requireReal,
       only: options.vendors,
       sandboxOptions: { ...options.sandboxOptions, ...(options.sandbox ? { idmelon: options.sandbox } : {}) },
     });

@@ -1,6 +1,7 @@
 import { buildProviders } from '../composition/providers.js';
 import { readVendorConfig, type VendorConfig } from '../config/vendors.js';
 import type { Provider, VendorId } from '../domain/provider.js';
+import { ConfigError } from '../http/errors.js';
 import type { Transport } from '../http/transport.js';
 import type { Logger, SecretRedactor } from '../log.js';
 import type { VendorDescriptor } from '../providers/descriptor.js';
@@ -24,6 +25,8 @@ export interface LocalVendorDeps {
   only?: readonly VendorId[];
   sandboxOptions?: SandboxOptions;
   now?: Date;
+  /** A vendor without credentials is an error, not a sandbox (KEYWARDEN_REQUIRE_REAL, `--no-sandbox`). */
+  requireReal?: boolean;
 }
 
 /**
@@ -40,8 +43,13 @@ export async function startLocalVendors(
   const sandboxes: Record<string, unknown> = {};
   const notes: string[] = [];
   const fromSandboxes: Array<{ vendor: VendorDescriptor; fields: Record<string, string> }> = [];
+  const missing = config.unconfigured.filter(wanted);
+  if (deps.requireReal && missing.length)
+    throw new ConfigError(
+      `real vendors only, and ${missing.map((v) => `${v.label} has no ${v.required.join(' or ')}`).join('; ')} (KEYWARDEN_REQUIRE_REAL or --no-sandbox)`,
+    );
   try {
-    for (const vendor of config.unconfigured.filter(wanted)) {
+    for (const vendor of missing) {
       const spec = (SANDBOXES as Record<string, (typeof SANDBOXES)[keyof typeof SANDBOXES] | undefined>)[
         vendor.id
       ];

@@ -225,7 +225,8 @@ describe('the installed keywarden command', () => {
       env: { PATH: process.env.PATH },
     });
     expect(stderr).toContain('embedded sandbox');
-    expect(stdout).toMatch(/^IDmelon: keys unused for 90\+ days/);
+    expect(stdout).toMatch(/^SANDBOX DATA \(not your vendors\): IDmelon, TryMellon, Solvimon\./);
+    expect(stdout).toMatch(/\nIDmelon: keys unused for 90\+ days/);
   });
 });
 
