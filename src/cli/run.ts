@@ -24,6 +24,7 @@ import { runSummary } from '../services/policy.js';
 import { scanStaleKeys } from '../services/stale.js';
 import { escapeJsonForTerminal, terminalLines } from '../util/text-safety.js';
 import { clean, formatLookupReport, formatStaleReport } from './format.js';
+import { runJobsCommand } from './jobs.js';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -64,6 +65,7 @@ export function cliUsage(vendors: VendorCatalog): string {
     '  keywarden slack --home [USER] [--email EMAIL]   what the App Home would show that person, without Slack',
     '  keywarden policy check [--file PATH] [--json]   checks the policy file (KEYWARDEN_POLICIES_FILE)',
     '  keywarden policy run [--dry-run] [--policy NAME]   runs the policies now and prints the plan and what it did',
+    '  keywarden jobs dlq | redrive           what failed on every attempt, and sending it back',
     '  keywarden help',
     'Options: --json prints the structured result (each vendor with "source": "sandbox" or "vendor"); --csv the keys',
     '  as CSV; --no-sandbox refuses to use an embedded sandbox; --debug shows stack traces and debug logs;',
@@ -218,6 +220,16 @@ export async function runCli(argv: string[], terminal: CliIo): Promise<number> {
   if (flags.csv && flags.json)
     return usageFail('--csv and --json are two ways to print the same thing; pick one');
   const [group, ...rest] = flags.words;
+  if (group === 'jobs') {
+    if ((rest[0] !== 'dlq' && rest[0] !== 'redrive') || rest.length > 1)
+      return usageFail('jobs takes dlq (list what failed on every attempt) or redrive (send it back)');
+    try {
+      return await runJobsCommand(rest[0], { stdout: io.stdout, env: io.env, dataDir: io.dataDir });
+    } catch (err) {
+      io.stderr(`keywarden: ${clean(userMessage(err))}\n`);
+      return EXIT_FAILED;
+    }
+  }
   let parsed: ParseResult;
   if (group === undefined || group === 'help') {
     io.stdout(`${CLI_USAGE}\n`);
