@@ -7,27 +7,36 @@ import { beforeAll, describe, expect, it } from 'vitest';
 const run = promisify(execFile);
 const root = new URL('../../', import.meta.url).pathname;
 const MAX_ZIP_BYTES = 1_500 * 1024;
+const FUNCTIONS = ['SlackDashevents', 'Worker', 'Digest', 'Sweep', 'Policy'];
 
 // biome-ignore lint/suspicious/noExplicitAny: a CloudFormation template is arbitrary JSON
 type Json = any;
 
 /**
- * The one file in a zip serverless-esbuild wrote. Sizes come from the central directory, since the local header
- * may defer them to a data descriptor.
+ * The files in a zip serverless-esbuild wrote, in order. Sizes come from the central directory, since the local
+ * header may defer them to a data descriptor.
  */
-function firstZipEntry(zip: Buffer): { name: string; content: Buffer } {
+function zipEntries(zip: Buffer): { name: string; content: Buffer }[] {
   const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
   if (eocd < 0) throw new Error('not a zip');
-  const central = zip.readUInt32LE(eocd + 16);
-  if (zip.readUInt32LE(central) !== 0x02014b50) throw new Error('no central directory');
-  const method = zip.readUInt16LE(central + 10);
-  const size = zip.readUInt32LE(central + 20);
-  const nameLength = zip.readUInt16LE(central + 28);
-  const name = zip.subarray(central + 46, central + 46 + nameLength).toString('utf8');
-  const local = zip.readUInt32LE(central + 42);
-  const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
-  const data = zip.subarray(start, start + size);
-  return { name, content: method === 8 ? inflateRawSync(data) : data };
+  const count = zip.readUInt16LE(eocd + 10);
+  let central = zip.readUInt32LE(eocd + 16);
+  const entries: { name: string; content: Buffer }[] = [];
+  for (let i = 0; i < count; i++) {
+    if (zip.readUInt32LE(central) !== 0x02014b50) throw new Error('no central directory');
+    const method = zip.readUInt16LE(central + 10);
+    const size = zip.readUInt32LE(central + 20);
+    const nameLength = zip.readUInt16LE(central + 28);
+    const extraLength = zip.readUInt16LE(central + 30);
+    const commentLength = zip.readUInt16LE(central + 32);
+    const name = zip.subarray(central + 46, central + 46 + nameLength).toString('utf8');
+    const local = zip.readUInt32LE(central + 42);
+    const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+    const data = zip.subarray(start, start + size);
+    entries.push({ name, content: method === 8 ? inflateRawSync(data) : data });
+    central += 46 + nameLength + extraLength + commentLength;
+  }
+  return entries;
 }
 
 describe('npm run package (osls + serverless-esbuild, offline)', () => {
@@ -207,14 +216,28 @@ describe('npm run package (osls + serverless-esbuild, offline)', () => {
   });
 
   it.each(['slack-events', 'worker', 'digest', 'sweep', 'policy'])(
-    'ships %s as one ESM bundle within 1.5 MB that exports a handler',
+    'ships %s as one ESM bundle within 1.5 MB that exports a handler, with its source map',
     async (name) => {
       const path = `${root}.serverless/${name}.zip`;
       expect((await stat(path)).size).toBeLessThanOrEqual(MAX_ZIP_BYTES);
-      const entry = firstZipEntry(await readFile(path));
-      expect(entry.name).toBe(`functions/${name}.mjs`);
-      expect(entry.content.length).toBeLessThanOrEqual(MAX_ZIP_BYTES);
-      expect(entry.content.toString('utf8')).toMatch(/export\s*\{[^}]*\bas handler\b|export\{[^}]*handler/);
+      const entries = zipEntries(await readFile(path));
+      const bundles = entries.filter((e) => e.name.endsWith('.mjs'));
+      expect(bundles.map((e) => e.name)).toEqual([`functions/${name}.mjs`]);
+      const bundle = bundles[0] as { name: string; content: Buffer };
+      // The size that matters for a cold start is the code's; the map is read only to format a stack trace.
+      expect(bundle.content.length).toBeLessThanOrEqual(MAX_ZIP_BYTES);
+      const code = bundle.content.toString('utf8');
+      expect(code).toMatch(/export\s*\{[^}]*\bas handler\b|export\{[^}]*handler/);
+      expect(code).toMatch(new RegExp(`//# sourceMappingURL=${name}\\.mjs\\.map\\s*$`));
+      const map = entries.find((e) => e.name === `functions/${name}.mjs.map`);
+      expect(map, 'source map').toBeDefined();
+      const parsed = JSON.parse((map as { content: Buffer }).content.toString('utf8'));
+      expect(parsed.sources.some((s: string) => s.endsWith(`functions/${name}.ts`))).toBe(true);
     },
   );
+
+  it('turns source maps on in every function', () => {
+    for (const f of FUNCTIONS) expect(fn(f).Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
+  });
+
 });
