@@ -1,13 +1,64 @@
 import { execFile } from 'node:child_process';
-import { readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { inflateRawSync } from 'node:zlib';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { connectionFields } from '../../src/providers/descriptor.js';
+import { VENDOR_SPECS } from '../../src/providers/specs.js';
 
 const run = promisify(execFile);
 const root = new URL('../../', import.meta.url).pathname;
 const MAX_ZIP_BYTES = 1_500 * 1024;
 const FUNCTIONS = ['SlackDashevents', 'Worker', 'Digest', 'Sweep', 'Policy'];
+
+/**
+ * A value for every deploy parameter, to see each reach the template: other than the default, except the time
+ * zone (the default packaging sets it too) and the policy file (which must exist to be packaged). secretArn takes
+ * the place of secretName.
+ */
+const EVERY_PARAM: Record<string, string> = {
+  secretName: 'keywarden/prod',
+  secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:keywarden/prod-AbCdEf',
+  tableName: 'keywarden-prod-2',
+  timezone: 'Europe/Paris',
+  admins: 'U0ADMIN01',
+  adminGroup: 'S0ADMINS1',
+  approvers: 'U0APPROVE1',
+  approverGroup: 'S0APPROVE1',
+  approvalsChannel: 'C0APPROVALS',
+  auditChannel: 'C0AUDIT',
+  digestChannel: 'C0DIGEST',
+  securityChannel: 'C0SECURITY',
+  dryRun: 'true',
+  maxJobsPerUser: '2',
+  maxJobs: '10',
+  requestTtlHours: '48',
+  retentionDays: '30',
+  staleDays: '30',
+  logLevel: 'debug',
+  httpTimeoutMs: '2500',
+  policiesFile: 'infra/policies.yml',
+  solvimonDeactivateBody: '{"status":"DISABLED"}',
+  logRetentionDays: '30',
+  workerConcurrency: '3',
+  policySchedule: 'cron(0 7 * * ? *)',
+};
+
+/**
+ * Documented settings that have no place on Lambda, each with why. Everything else in the README's tables is a
+ * function environment variable or a key of the Secrets Manager secret.
+ */
+const LOCAL_ONLY: Record<string, string> = {
+  // The port of the local HTTP server (`npm start`); on Lambda the HTTP API receives Slack's requests.
+  PORT: 'local server',
+  // Socket Mode, the local alternative to a public request URL; Lambda is reached over HTTP.
+  SLACK_APP_TOKEN: 'Socket Mode',
+  // Points the Slack Web API at a local fake, for tests; production talks to Slack.
+  SLACK_API_URL: 'tests and local fakes',
+};
 
 // biome-ignore lint/suspicious/noExplicitAny: a CloudFormation template is arbitrary JSON
 type Json = any;
@@ -42,10 +93,22 @@ function zipEntries(zip: Buffer): { name: string; content: Buffer }[] {
 describe('npm run package (osls + serverless-esbuild, offline)', () => {
   let template: Json;
   let resources: Record<string, Json>;
+  /** The template packaged with every deploy parameter set (EVERY_PARAM), in its own directory. */
+  let tuned: Json;
+  let tunedDir: string;
 
   beforeAll(async () => {
     const env = { ...process.env };
     for (const k of Object.keys(env)) if (k.startsWith('AWS_')) delete env[k];
+    // First, as packaging clears .serverless/ wherever it writes.
+    tunedDir = await mkdtemp(join(tmpdir(), 'keywarden-package-'));
+    const params = Object.entries(EVERY_PARAM).map(([k, v]) => `--param=${k}=${v}`);
+    await run('npm', ['run', 'package', '--', '--package', tunedDir, ...params], {
+      cwd: root,
+      env,
+      timeout: 120_000,
+    });
+    tuned = JSON.parse(await readFile(join(tunedDir, 'cloudformation-template-update-stack.json'), 'utf8'));
     await run('npm', ['run', 'package', '--', '--param=timezone=Europe/Paris'], {
       cwd: root,
       env,
@@ -55,7 +118,11 @@ describe('npm run package (osls + serverless-esbuild, offline)', () => {
       await readFile(`${root}.serverless/cloudformation-template-update-stack.json`, 'utf8'),
     );
     resources = template.Resources;
-  }, 150_000);
+  }, 300_000);
+
+  afterAll(async () => {
+    if (tunedDir) await rm(tunedDir, { recursive: true, force: true });
+  });
 
   const fn = (name: string) => resources[`${name}LambdaFunction`].Properties;
   const roleOf = (name: string) => resources[fn(name).Role['Fn::GetAtt'][0]].Properties;
@@ -196,13 +263,78 @@ describe('npm run package (osls + serverless-esbuild, offline)', () => {
     ]);
   });
 
+  it('tries every deploy parameter of serverless.yml', async () => {
+    // CloudFormation's short tags (!Ref, !GetAtt) are left unresolved: only the parameters' names matter here.
+    const config = parse(await readFile(`${root}serverless.yml`, 'utf8'), { logLevel: 'silent' });
+    // secretArn is optional, so it has no default.
+    const declared = [...Object.keys(config.params.default), 'secretArn'];
+    expect(Object.keys(EVERY_PARAM).sort()).toEqual(declared.sort());
+  });
+
+  it('reads the secret by ARN when the secretArn parameter gives one', () => {
+    const arn = EVERY_PARAM.secretArn;
+    for (const f of FUNCTIONS)
+      expect(tuned.Resources[`${f}LambdaFunction`].Properties.Environment.Variables.KEYWARDEN_SECRET_ID).toBe(
+        arn,
+      );
+    for (const role of ['SlackEventsRole', 'WorkerRole', 'DigestRole']) {
+      const secret = statements(tuned.Resources[role].Properties).find(
+        (s: Json) => s.Action === 'secretsmanager:GetSecretValue',
+      );
+      expect(secret.Resource).toBe(arn);
+    }
+  });
+
   it('keeps the table on demand, with TTL and point-in-time recovery, and retains it when the stack goes', () => {
     expect(resources.KeywardenTable.DeletionPolicy).toBe('Retain');
     expect(resources.KeywardenTable.Properties).toMatchObject({
+      TableName: 'keywarden-ci',
       BillingMode: 'PAY_PER_REQUEST',
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
     });
+    expect(tuned.Resources.KeywardenTable.Properties.TableName).toBe('keywarden-prod-2');
+  });
+
+  it('can set every documented setting on AWS: a function environment variable, a secret key, or local only', async () => {
+    const readme = await readFile(`${root}README.md`, 'utf8');
+    const documented = [...readme.matchAll(/^\| `([A-Z][A-Z0-9_]+)`/gm)].map((m) => m[1] as string);
+    expect(documented.length).toBeGreaterThan(20);
+    const secretKeys = new Set([
+      'SLACK_SIGNING_SECRET',
+      'SLACK_BOT_TOKEN',
+      ...VENDOR_SPECS.descriptors.flatMap((v) => [
+        ...Object.entries(v.fields)
+          .filter(([, f]) => f.secret)
+          .map(([name]) => name),
+        ...connectionFields(v),
+      ]),
+    ]);
+    const where = (name: string) => {
+      if (name in LOCAL_ONLY) return 'local only';
+      if (FUNCTIONS.every((f) => name in fn(f).Environment.Variables)) return 'environment';
+      if (secretKeys.has(name)) return 'secret';
+      return 'nowhere';
+    };
+    expect(documented.filter((n) => where(n) === 'nowhere')).toEqual([]);
+    // A setting in the environment is made by the stack, or takes the value of a deploy parameter.
+    const STACK_MADE = {
+      KEYWARDEN_TABLE: { Ref: 'KeywardenTable' },
+      KEYWARDEN_QUEUE_URL: { Ref: 'JobQueue' },
+    };
+    const paramValues = new Set(Object.values(EVERY_PARAM));
+    for (const name of documented.filter((n) => where(n) === 'environment')) {
+      for (const f of FUNCTIONS) {
+        const value = tuned.Resources[`${f}LambdaFunction`].Properties.Environment.Variables[name];
+        if (name in STACK_MADE) expect(value).toEqual(STACK_MADE[name as keyof typeof STACK_MADE]);
+        else
+          expect(paramValues.has(value), `${name}=${JSON.stringify(value)} comes from a parameter`).toBe(
+            true,
+          );
+      }
+    }
+    // Settings left unset are empty, which Keywarden reads as unset.
+    expect(fn('Worker').Environment.Variables.KEYWARDEN_LOG_LEVEL).toBe('');
   });
 
   it('sets log retention on every function', () => {
