@@ -45,6 +45,7 @@ const EVERY_PARAM: Record<string, string> = {
   logRetentionDays: '30',
   workerConcurrency: '3',
   policySchedule: 'cron(0 7 * * ? *)',
+  alarmEmail: 'keywarden-alarms@acme.example',
 };
 
 /**
@@ -134,11 +135,11 @@ describe('npm run package (osls + serverless-esbuild, offline)', () => {
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
     });
-    expect(fn('Worker')).toMatchObject({
-      Handler: 'functions/worker.handler',
-      Runtime: 'nodejs22.x',
-      ReservedConcurrentExecutions: 5,
-    });
+    expect(fn('Worker')).toMatchObject({ Handler: 'functions/worker.handler', Runtime: 'nodejs22.x' });
+    // The SQS trigger's MaximumConcurrency limits the worker instead of a reserved concurrency, which would throttle
+    // the pollers (each throttled receive counting towards the dead-letter queue) and take from the account's
+    // unreserved concurrency.
+    expect(fn('Worker').ReservedConcurrentExecutions).toBeUndefined();
     expect(fn('Digest')).toMatchObject({ Handler: 'functions/digest.handler', Runtime: 'nodejs22.x' });
     expect(fn('Sweep')).toMatchObject({ Handler: 'functions/sweep.handler', Runtime: 'nodejs22.x' });
     expect(fn('Policy')).toMatchObject({ Handler: 'functions/policy.handler', Runtime: 'nodejs22.x' });
@@ -150,7 +151,15 @@ describe('npm run package (osls + serverless-esbuild, offline)', () => {
   });
 
   it('gives every role only named actions on named resources, and the secret to each only by name', () => {
-    for (const name of ['SlackEventsRole', 'WorkerRole', 'DigestRole', 'SweepRole', 'DigestSchedulerRole']) {
+    for (const name of [
+      'SlackEventsRole',
+      'WorkerRole',
+      'DigestRole',
+      'SweepRole',
+      'PolicyRole',
+      'DigestSchedulerRole',
+      'PolicySchedulerRole',
+    ]) {
       for (const s of statements(resources[name].Properties)) {
         const actions = [s.Action].flat();
         for (const a of actions) expect(a).not.toContain('*');
@@ -178,7 +187,8 @@ describe('npm run package (osls + serverless-esbuild, offline)', () => {
       'secretsmanager:GetSecretValue',
       'sqs:SendMessage',
     ]);
-    // The digest also reads the exemptions, to list those ending in the coming week.
+    // The digest also reads the exemptions, to list those ending in the coming week; it sends a run that failed
+    // for good to its failed-runs queue (Lambda's failure destination uses the function's role).
     expect(actionsOf('Digest')).toEqual([
       'dynamodb:GetItem',
       'dynamodb:PutItem',
@@ -187,23 +197,32 @@ describe('npm run package (osls + serverless-esbuild, offline)', () => {
       'logs:CreateLogStream',
       'logs:PutLogEvents',
       'secretsmanager:GetSecretValue',
+      'sqs:SendMessage',
     ]);
     expect(actionsOf('Worker')).toContain('dynamodb:BatchWriteItem');
     // A policy run reads its owners' notices in batches.
     expect(actionsOf('Worker')).toContain('dynamodb:BatchGetItem');
-    // The policy schedule only queues the day's run: logs and one queue, nothing else.
-    expect(actionsOf('Policy')).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage']);
+    // The policy schedule only queues the day's run: logs and the job queue, and its failed-runs queue (Lambda's
+    // failure destination), nothing else.
+    expect(actionsOf('Policy')).toEqual([
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'sqs:SendMessage',
+      'sqs:SendMessage',
+    ]);
     // The worker queues the next slice of a long revocation on its own queue, and nothing else.
     const workerSqs = statements(roleOf('Worker')).find((s: Json) =>
       ([] as string[]).concat(s.Action).includes('sqs:SendMessage'),
     );
     expect(workerSqs.Resource).toEqual({ 'Fn::GetAtt': ['JobQueue', 'Arn'] });
-    // The sweep reads the open-requests index and each request, and queues resumptions: no secret, no writes.
+    // The sweep reads the open-requests index and each request, and queues resumptions: no secret, no writes. The
+    // second SendMessage is its failed-runs queue (Lambda's failure destination).
     expect(actionsOf('Sweep')).toEqual([
       'dynamodb:GetItem',
       'dynamodb:Query',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
+      'sqs:SendMessage',
       'sqs:SendMessage',
     ]);
     const query = statements(roleOf('Sweep')).find((s: Json) => s.Action === 'dynamodb:Query');
@@ -242,25 +261,141 @@ describe('npm run package (osls + serverless-esbuild, offline)', () => {
     ]);
   });
 
-  it('sends failed jobs to a dead-letter queue after three tries', () => {
-    expect(resources.JobQueue.Properties.RedrivePolicy).toEqual({
-      deadLetterTargetArn: { 'Fn::GetAtt': ['JobDeadLetterQueue', 'Arn'] },
-      maxReceiveCount: 3,
-    });
+  it('sends failed jobs to a dead-letter queue after five tries', () => {
+    const redrive = resources.JobQueue.Properties.RedrivePolicy;
+    expect(redrive.deadLetterTargetArn).toEqual({ 'Fn::GetAtt': ['JobDeadLetterQueue', 'Arn'] });
+    expect(redrive.maxReceiveCount).toBeGreaterThanOrEqual(5);
   });
 
   it('schedules the digest on Monday 09:00 in the configured time zone, through its own scheduler role', () => {
-    const schedule = Object.values(resources).find(
-      (r: Json) => r.Type === 'AWS::Scheduler::Schedule',
-    ) as Json;
-    expect(schedule.Properties).toMatchObject({
+    expect(resources.DigestSchedule.Type).toBe('AWS::Scheduler::Schedule');
+    expect(resources.DigestSchedule.Properties).toMatchObject({
       ScheduleExpression: 'cron(0 9 ? * MON *)',
       ScheduleExpressionTimezone: 'Europe/Paris',
-      Target: { RoleArn: { 'Fn::GetAtt': ['DigestSchedulerRole', 'Arn'] } },
+      Target: {
+        Arn: { 'Fn::GetAtt': ['DigestLambdaFunction', 'Arn'] },
+        RoleArn: { 'Fn::GetAtt': ['DigestSchedulerRole', 'Arn'] },
+      },
     });
-    expect(statements(resources.DigestSchedulerRole.Properties).map((s: Json) => s.Action)).toEqual([
-      'lambda:InvokeFunction',
-    ]);
+    expect(resources.PolicySchedule.Properties).toMatchObject({
+      ScheduleExpression: 'cron(0 8 * * ? *)',
+      ScheduleExpressionTimezone: 'Europe/Paris',
+      Target: { RoleArn: { 'Fn::GetAtt': ['PolicySchedulerRole', 'Arn'] } },
+    });
+    expect(tuned.Resources.PolicySchedule.Properties.ScheduleExpression).toBe('cron(0 7 * * ? *)');
+    // Each scheduler role invokes its function (the function itself: no version wildcard) and sends what it could
+    // not deliver to that function's failed-runs queue.
+    for (const [role, fnId, queue] of [
+      ['DigestSchedulerRole', 'DigestLambdaFunction', 'DigestFailedRunsQueue'],
+      ['PolicySchedulerRole', 'PolicyLambdaFunction', 'PolicyFailedRunsQueue'],
+    ]) {
+      expect(statements(resources[role as string].Properties)).toEqual([
+        { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [fnId, 'Arn'] } },
+        { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': [queue, 'Arn'] } },
+      ]);
+    }
+  });
+
+  it('retries a schedule Scheduler could not deliver, then dead-letters it to the function’s failed-runs queue', () => {
+    for (const [schedule, queue] of [
+      ['DigestSchedule', 'DigestFailedRunsQueue'],
+      ['PolicySchedule', 'PolicyFailedRunsQueue'],
+    ]) {
+      const target = resources[schedule as string].Properties.Target;
+      expect(target.RetryPolicy.MaximumRetryAttempts).toBeGreaterThan(0);
+      expect(target.RetryPolicy.MaximumEventAgeInSeconds).toBeLessThanOrEqual(86_400);
+      expect(target.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': [queue, 'Arn'] } });
+    }
+    // Nothing else schedules the digest or the policy run.
+    const schedules = Object.entries(resources).filter(
+      ([, r]: [string, Json]) => r.Type === 'AWS::Scheduler::Schedule',
+    );
+    expect(schedules.map(([id]) => id).sort()).toEqual(['DigestSchedule', 'PolicySchedule']);
+  });
+
+  it('bounds the retries of every scheduled function and sends a failed run to its own queue', () => {
+    const configs = Object.values(resources).filter((r: Json) => r.Type === 'AWS::Lambda::EventInvokeConfig');
+    const configOf = (f: string) =>
+      (configs as Json[]).find((c) => c.Properties.FunctionName.Ref === `${f}LambdaFunction`)?.Properties;
+    for (const f of ['Digest', 'Policy', 'Sweep']) {
+      const config = configOf(f);
+      expect(config.DestinationConfig.OnFailure.Destination).toEqual({
+        'Fn::GetAtt': [`${f}FailedRunsQueue`, 'Arn'],
+      });
+      expect(config.MaximumRetryAttempts).toBeLessThanOrEqual(2);
+      expect(config.MaximumEventAgeInSeconds).toBeLessThanOrEqual(3600);
+      expect(resources[`${f}FailedRunsQueue`].Type).toBe('AWS::SQS::Queue');
+      // Lambda sends to the destination with the function's own role.
+      const send = statements(roleOf(f)).find((s: Json) =>
+        JSON.stringify(s.Resource).includes(`${f}FailedRunsQueue`),
+      );
+      expect(send.Action).toBe('sqs:SendMessage');
+    }
+  });
+
+  it('limits the worker’s SQS trigger with MaximumConcurrency, a deploy parameter', () => {
+    const mapping = resources.WorkerEventSourceMappingSQSJobQueue.Properties;
+    expect(mapping.ScalingConfig).toEqual({ MaximumConcurrency: 5 });
+    expect(tuned.Resources.WorkerEventSourceMappingSQSJobQueue.Properties.ScalingConfig).toEqual({
+      MaximumConcurrency: 3,
+    });
+  });
+
+  it('alarms, to one SNS topic, on every way Keywarden can fail', () => {
+    const alarms = Object.entries(resources).filter(
+      ([, r]: [string, Json]) => r.Type === 'AWS::CloudWatch::Alarm',
+    );
+    const on = (metric: string, dimension: Json) =>
+      alarms.filter(
+        ([, r]: [string, Json]) =>
+          r.Properties.MetricName === metric &&
+          JSON.stringify(r.Properties.Dimensions[0].Value) === JSON.stringify(dimension),
+      );
+    const one = (metric: string, dimension: Json) => {
+      const found = on(metric, dimension);
+      expect(found, `${metric} of ${JSON.stringify(dimension)}`).toHaveLength(1);
+      return (found[0] as [string, Json])[1].Properties;
+    };
+    const dlq = one('ApproximateNumberOfMessagesVisible', {
+      'Fn::GetAtt': ['JobDeadLetterQueue', 'QueueName'],
+    });
+    expect(dlq).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+    const age = one('ApproximateAgeOfOldestMessage', { 'Fn::GetAtt': ['JobQueue', 'QueueName'] });
+    expect(age).toMatchObject({ Threshold: 300, ComparisonOperator: 'GreaterThanThreshold' });
+    for (const f of FUNCTIONS) {
+      for (const metric of ['Errors', 'Throttles']) {
+        expect(one(metric, { Ref: `${f}LambdaFunction` })).toMatchObject({
+          Namespace: 'AWS/Lambda',
+          Threshold: 0,
+        });
+      }
+    }
+    for (const q of ['DigestFailedRunsQueue', 'PolicyFailedRunsQueue']) {
+      expect(one('ApproximateNumberOfMessagesVisible', { 'Fn::GetAtt': [q, 'QueueName'] })).toMatchObject({
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+      });
+    }
+    expect(alarms).toHaveLength(2 + 2 * FUNCTIONS.length + 2);
+    for (const [, a] of alarms) {
+      expect(a.Properties.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+      expect(a.Properties.AlarmName).toMatch(/^keywarden-ci-[a-z0-9-]+$/);
+      expect(a.Properties.AlarmDescription).toContain('README.md#operations');
+      expect(a.Properties.TreatMissingData).toBe('notBreaching');
+    }
+    expect(resources.AlarmTopic.Type).toBe('AWS::SNS::Topic');
+  });
+
+  it('subscribes the alarmEmail parameter to the alarms, and nobody when it is empty', () => {
+    expect(resources.AlarmEmailSubscription.Condition).toBe('AlarmEmailGiven');
+    expect(template.Conditions.AlarmEmailGiven).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] });
+    expect(tuned.Conditions.AlarmEmailGiven).toEqual({
+      'Fn::Not': [{ 'Fn::Equals': ['keywarden-alarms@acme.example', ''] }],
+    });
+    expect(tuned.Resources.AlarmEmailSubscription.Properties).toMatchObject({
+      Protocol: 'email',
+      Endpoint: 'keywarden-alarms@acme.example',
+    });
   });
 
   it('tries every deploy parameter of serverless.yml', async () => {
