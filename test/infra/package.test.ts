@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { inflateRawSync } from 'node:zlib';
@@ -46,6 +46,9 @@ const EVERY_PARAM: Record<string, string> = {
   workerConcurrency: '3',
   policySchedule: 'cron(0 7 * * ? *)',
   alarmEmail: 'keywarden-alarms@acme.example',
+  tracing: 'true',
+  httpRateLimit: '10',
+  httpBurstLimit: '20',
 };
 
 /**
@@ -60,6 +63,19 @@ const LOCAL_ONLY: Record<string, string> = {
   // Points the Slack Web API at a local fake, for tests; production talks to Slack.
   SLACK_API_URL: 'tests and local fakes',
 };
+
+/** Where cfn-lint is, if anywhere: on PATH, or pyenv's shim. */
+async function findCfnLint(): Promise<string | undefined> {
+  for (const cmd of ['cfn-lint', join(homedir(), '.pyenv/shims/cfn-lint')]) {
+    try {
+      await run(cmd, ['--version'], { timeout: 60_000 });
+      return cmd;
+    } catch {
+      // not this one
+    }
+  }
+  return undefined;
+}
 
 // biome-ignore lint/suspicious/noExplicitAny: a CloudFormation template is arbitrary JSON
 type Json = any;
@@ -210,6 +226,9 @@ describe('npm run package (osls + serverless-esbuild, offline)', () => {
       'sqs:SendMessage',
       'sqs:SendMessage',
     ]);
+    // The event source mapping receives, deletes and reads the queue's attributes; nothing changes a message's
+    // visibility.
+    expect(actionsOf('Worker')).not.toContain('sqs:ChangeMessageVisibility');
     // The worker queues the next slice of a long revocation on its own queue, and nothing else.
     const workerSqs = statements(roleOf('Worker')).find((s: Json) =>
       ([] as string[]).concat(s.Action).includes('sqs:SendMessage'),
@@ -398,6 +417,22 @@ describe('npm run package (osls + serverless-esbuild, offline)', () => {
     });
   });
 
+  it('limits the digest’s DynamoDB access to its ledger items and the exemptions', () => {
+    const dynamo = statements(roleOf('Digest')).filter((s: Json) =>
+      [s.Action].flat().some((a: string) => a.startsWith('dynamodb:')),
+    );
+    expect(dynamo).toHaveLength(2);
+    for (const s of dynamo) expect(s.Condition).toBeDefined();
+    const ledger = dynamo.find((s: Json) => [s.Action].flat().includes('dynamodb:PutItem'));
+    expect(ledger.Condition).toEqual({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['JOB#digest:*'] },
+    });
+    const exemptions = dynamo.find((s: Json) => s.Action === 'dynamodb:Query');
+    expect(exemptions.Condition).toEqual({
+      'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['EXEMPT'] },
+    });
+  });
+
   it('tries every deploy parameter of serverless.yml', async () => {
     // CloudFormation's short tags (!Ref, !GetAtt) are left unresolved: only the parameters' names matter here.
     const config = parse(await readFile(`${root}serverless.yml`, 'utf8'), { logLevel: 'silent' });
@@ -422,13 +457,38 @@ describe('npm run package (osls + serverless-esbuild, offline)', () => {
 
   it('keeps the table on demand, with TTL and point-in-time recovery, and retains it when the stack goes', () => {
     expect(resources.KeywardenTable.DeletionPolicy).toBe('Retain');
+    expect(resources.KeywardenTable.UpdateReplacePolicy).toBe('Retain');
     expect(resources.KeywardenTable.Properties).toMatchObject({
       TableName: 'keywarden-ci',
+      DeletionProtectionEnabled: true,
       BillingMode: 'PAY_PER_REQUEST',
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
     });
     expect(tuned.Resources.KeywardenTable.Properties.TableName).toBe('keywarden-prod-2');
+  });
+
+  it('throttles the HTTP API and writes its access logs to a log group with retention', () => {
+    const stage = resources.HttpApiStage.Properties;
+    expect(stage.DefaultRouteSettings).toMatchObject({ ThrottlingBurstLimit: 100, ThrottlingRateLimit: 50 });
+    // A --param value is a string, which CloudFormation reads as the number it spells (as it does a Ref to a
+    // Number parameter).
+    const tunedRoutes = tuned.Resources.HttpApiStage.Properties.DefaultRouteSettings;
+    expect([Number(tunedRoutes.ThrottlingBurstLimit), Number(tunedRoutes.ThrottlingRateLimit)]).toEqual([
+      20, 10,
+    ]);
+    expect(stage.AccessLogSettings.DestinationArn).toEqual({ 'Fn::GetAtt': ['HttpApiLogGroup', 'Arn'] });
+    expect(resources.HttpApiLogGroup.Properties.RetentionInDays).toBe(90);
+  });
+
+  it('traces with X-Ray only when the tracing parameter is on, with the permission to', () => {
+    for (const f of FUNCTIONS) {
+      expect(fn(f).TracingConfig).toBeUndefined();
+      expect(tuned.Resources[`${f}LambdaFunction`].Properties.TracingConfig).toEqual({ Mode: 'Active' });
+      expect(roleOf(f).ManagedPolicyArns['Fn::If'][0]).toBe('TracingOn');
+    }
+    expect(template.Conditions.TracingOn).toEqual({ 'Fn::Equals': [false, true] });
+    expect(tuned.Conditions.TracingOn).toEqual({ 'Fn::Equals': [true, true] });
   });
 
   it('can set every documented setting on AWS: a function environment variable, a secret key, or local only', async () => {
@@ -507,4 +567,28 @@ describe('npm run package (osls + serverless-esbuild, offline)', () => {
     for (const f of FUNCTIONS) expect(fn(f).Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
   });
 
+  it('passes cfn-lint with no error, with the defaults and with every parameter set', async (ctx) => {
+    const cfnLint = await findCfnLint();
+    if (!cfnLint) {
+      console.warn('cfn-lint not found (on PATH or in ~/.pyenv/shims): the template was not linted');
+      ctx.skip();
+      return;
+    }
+    const files = [
+      `${root}.serverless/cloudformation-template-update-stack.json`,
+      join(tunedDir, 'cloudformation-template-update-stack.json'),
+    ];
+    // cfn-lint exits non-zero for warnings too; its JSON report says which are errors.
+    const stdout = await run(cfnLint, ['--format', 'json', ...files], {
+      timeout: 120_000,
+      maxBuffer: 16 << 20,
+    })
+      .then((r) => r.stdout)
+      .catch((err: { stdout?: string }) => {
+        if (!err.stdout) throw err;
+        return err.stdout;
+      });
+    const findings = JSON.parse(stdout) as { Level: string; Rule: { Id: string }; Message: string }[];
+    expect(findings.filter((f) => f.Level === 'Error').map((f) => `${f.Rule.Id} ${f.Message}`)).toEqual([]);
+  }, 150_000);
 });
