@@ -58,11 +58,9 @@ describe('keywarden jobs dlq / redrive (AWS)', () => {
   const dlqArn = 'arn:aws:sqs:eu-west-1:123456789012:keywarden-jobs-dlq';
 
   it('peeks at the dead-letter queue found through the redrive policy, and redrives it', async () => {
-    sqs
-      .on(GetQueueAttributesCommand)
-      .resolves({
-        Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 5 }) },
-      });
+    sqs.on(GetQueueAttributesCommand).resolves({
+      Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 5 }) },
+    });
     sqs
       .on(GetQueueUrlCommand)
       .resolves({ QueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/keywarden-jobs-dlq' });

@@ -62,6 +62,8 @@ const LOCAL_ONLY: Record<string, string> = {
   SLACK_APP_TOKEN: 'Socket Mode',
   // Points the Slack Web API at a local fake, for tests; production talks to Slack.
   SLACK_API_URL: 'tests and local fakes',
+  // Refuses the embedded sandboxes, which exist only locally; Lambda never serves a vendor from a sandbox.
+  KEYWARDEN_REQUIRE_REAL: 'local sandboxes',
 };
 
 /** Where cfn-lint is, if anywhere: on PATH, or pyenv's shim. */
