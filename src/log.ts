@@ -1,6 +1,11 @@
 /**
  * Structured logging port. Every logger made here scrubs registered secret values from messages and fields before
  * anything is written, so a token that slips into an error message still never reaches a log line.
+ *
+ * Keywarden keeps its own logger rather than Powertools Logger: the redaction has to see every serialised line (a
+ * secret inside an error's cause, a header echoed in a vendor's error body), the same logger runs locally, in the
+ * CLI and on Lambda, and what Powertools adds on Lambda (request id, cold start, a correlation id) comes from the
+ * log context (util/log-context.ts) without another dependency in the Slack function's bundle.
  */
 import type { LogFields, Logger, LogLevel, Redactor } from './domain/logger.js';
 

@@ -1,5 +1,5 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { sqsQueue } from '../aws/sqs-queue.js';
+import { sqsQueue, sqsRedelivery } from '../aws/sqs-queue.js';
 import { settingsWarnings, stores, workerDeps } from '../composition/deps.js';
 import { loadPolicies } from '../composition/policies.js';
 import type { Policy } from '../domain/policy.js';
@@ -9,6 +9,14 @@ import { type LambdaOptions, lambdaBase, lambdaCore } from './base.js';
 import { cachedProviders } from './providers.js';
 
 /** The worker on Lambda: vendors, Slack, the job ledger and the revocation store. */
+/** Shortens a failed message's visibility on the job queue; a no-op where no queue is configured. */
+export function workerRedelivery(
+  env: NodeJS.ProcessEnv,
+): (receiptHandle: string, seconds: number) => Promise<void> {
+  const url = env.KEYWARDEN_QUEUE_URL?.trim();
+  return url ? sqsRedelivery(new SQSClient({}), url) : async () => undefined;
+}
+
 export function workerRuntime(
   env: NodeJS.ProcessEnv,
   options: LambdaOptions & { vendors?: VendorRegistry } = {},
