@@ -7,6 +7,7 @@ import { defineConfig } from 'vitest/config';
  */
 const UNIT = [
   'test/auth/**/*.test.ts',
+  'test/aws/emf-metrics.test.ts',
   'test/blocks/**/*.test.ts',
   'test/cli/format.test.ts',
   'test/commands/**/*.test.ts',
