@@ -12,7 +12,7 @@ const deps = workerRuntime(process.env);
  * valid job is failed too, so it ends in the dead-letter queue for someone to read instead of vanishing.
  */
 export const handler = async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> =>
-  invocation(context, async () => {
+  invocation(context, deps.metrics, async () => {
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
     for (const record of event.Records) {
       let job: ReturnType<typeof jobSchema.parse>;

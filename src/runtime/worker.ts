@@ -1,4 +1,5 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
+import type { EmfMetrics } from '../aws/emf-metrics.js';
 import { sqsQueue } from '../aws/sqs-queue.js';
 import { settingsWarnings, stores, workerDeps } from '../composition/deps.js';
 import { loadPolicies } from '../composition/policies.js';
@@ -8,11 +9,14 @@ import { VENDORS, type VendorRegistry } from '../providers/registry.js';
 import { type LambdaOptions, lambdaBase, lambdaCore } from './base.js';
 import { cachedProviders } from './providers.js';
 
-/** The worker on Lambda: vendors, Slack, the job ledger and the revocation store. */
+/**
+ * The worker on Lambda: vendors, Slack, the job ledger and the revocation store; and its metrics, which the handler
+ * publishes at the end of each invocation.
+ */
 export function workerRuntime(
   env: NodeJS.ProcessEnv,
   options: LambdaOptions & { vendors?: VendorRegistry } = {},
-): WorkerDeps {
+): WorkerDeps & { metrics: EmfMetrics } {
   const base = lambdaBase(env, options);
   const core = lambdaCore(base);
   const s = base.settings;
@@ -26,7 +30,7 @@ export function workerRuntime(
     base.logger.error('the policy file was refused; no policy will run', { err });
     policies = { error: (err as Error).message };
   }
-  return workerDeps(core, {
+  const deps = workerDeps(core, {
     policies,
     providers: cachedProviders(base, options.vendors ?? VENDORS),
     stores: stores(core),
@@ -36,4 +40,5 @@ export function workerRuntime(
     sliceMs: 40_000,
     deadlineMs: 60_000,
   });
+  return { ...deps, metrics: base.metrics };
 }
