@@ -174,6 +174,7 @@ export function digestDeps(
     ledger: parts.ledger,
     clock: core.clock,
     logger: core.logger,
+    metrics: core.metrics,
     channel: s.digestChannel,
     timeZone: s.timeZone,
     staleDays: s.staleDays,
