@@ -1,5 +1,6 @@
 import { startIdmelonSandbox } from '../sandbox/idmelon/index.js';
 import { AccessPolicy } from '../src/auth/access.js';
+import { noMetrics } from '../src/domain/metrics.js';
 import { staticSecret } from '../src/http/credentials.js';
 import { undiciTransport } from '../src/http/transport.js';
 import type { Job, JobInput, JobQueue } from '../src/jobs/job.js';
@@ -74,6 +75,7 @@ export async function benchRevocation(): Promise<Section> {
     ledger: new JobLedger(db, { table: 'bench-revocation' }),
     clock,
     logger,
+    metrics: noMetrics,
     queue,
     revocation: {
       store,

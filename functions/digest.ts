@@ -10,7 +10,7 @@ const deps = digestRuntime(process.env);
  * nothing could be posted; a repeated delivery for the same week posts nothing.
  */
 export const handler = async (_event: ScheduledEvent, context?: Context): Promise<{ status: string }> =>
-  invocation(context, async () => {
+  invocation(context, deps.metrics, async () => {
     const run = await runScheduledDigest(deps);
     return { status: run.status };
   });

@@ -10,7 +10,7 @@ export const handler = async (
   event: APIGatewayProxyEventV2,
   context?: Context,
 ): Promise<APIGatewayProxyStructuredResultV2> =>
-  invocation(context, async () => {
+  invocation(context, runtime.metrics, async () => {
     const headers: Record<string, string | undefined> = {};
     for (const [k, v] of Object.entries(event.headers ?? {})) headers[k.toLowerCase()] = v;
     const body = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');

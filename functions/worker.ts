@@ -10,13 +10,13 @@ const deps = workerRuntime(process.env);
 const redeliver = workerRedelivery(process.env);
 
 /**
- * SQS → runJob, one message at a time, reporting partial batch failures: a message that fails goes back to the
- * queue after a short, growing delay (its visibility is changed: 30 s when another worker holds the job, 15 s doubling
- * per receive otherwise), and to the dead-letter queue after maxReceiveCount; the others are not redone. A message that is not a
- * valid job is failed too, so it ends in the dead-letter queue for someone to read instead of vanishing.
+ * SQS → runJob, one message at a time, reporting partial batch failures. A message that fails goes back to the
+ * queue after a short, growing delay (its visibility is changed: 30 s when another worker holds the job, 15 s
+ * doubling per receive otherwise), and to the dead-letter queue after maxReceiveCount; the others are not redone. A
+ * message that is not a valid job is failed too, so it ends in the dead-letter queue for someone to read.
  */
 export const handler = async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> =>
-  invocation(context, async () => {
+  invocation(context, deps.metrics, async () => {
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
     for (const record of event.Records) {
       let job: ReturnType<typeof jobSchema.parse>;

@@ -2,6 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AccessPolicy } from '../auth/access.js';
 import type { Settings } from '../config/settings.js';
 import type { Clock } from '../domain/clock.js';
+import type { Metrics } from '../domain/metrics.js';
 import type { Policy } from '../domain/policy.js';
 import type { Provider } from '../domain/provider.js';
 import type { VendorCatalog } from '../domain/vendors.js';
@@ -42,6 +43,8 @@ export interface Core {
   slack: SlackApi;
   clock: Clock;
   logger: Logger;
+  /** What the bot counts and times; `noMetrics` where nothing collects them. */
+  metrics: Metrics;
   redactor?: SecretRedactor;
   vendors: VendorCatalog;
 }
@@ -95,6 +98,7 @@ export function listenerDeps(
     limits: parts.limits,
     slack: core.slack,
     logger: core.logger,
+    metrics: core.metrics,
     clock: core.clock,
     vendors: core.vendors,
   };
@@ -125,6 +129,7 @@ export function workerDeps(core: Core, parts: WorkerParts): WorkerDeps {
     limits: parts.stores.limits,
     clock: core.clock,
     logger: core.logger,
+    metrics: core.metrics,
     progressAfterMs: parts.progressAfterMs,
     queue: parts.queue ? correlating(parts.queue) : undefined,
     digest: { timeZone: s.timeZone, staleDays: s.staleDays },
@@ -169,6 +174,7 @@ export function digestDeps(
     ledger: parts.ledger,
     clock: core.clock,
     logger: core.logger,
+    metrics: core.metrics,
     channel: s.digestChannel,
     timeZone: s.timeZone,
     staleDays: s.staleDays,

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { realSleep, type Sleep } from '../domain/clock.js';
 import { Deadline, type RequestMeter } from '../domain/deadline.js';
+import { type Metrics, noMetrics } from '../domain/metrics.js';
 import type { Logger } from '../log.js';
 import { SecretRedactor, silentLogger } from '../log.js';
 import {
@@ -47,6 +48,8 @@ export interface JsonClientOptions {
   sleep?: Sleep;
   random?: () => number;
   logger?: Logger;
+  /** Counts each attempt (`VendorRequests`), and each 429 and 5xx answer, by vendor. */
+  metrics?: Metrics;
 }
 
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -164,6 +167,7 @@ export class JsonClient {
   private readonly sleep: Sleep;
   private readonly random: () => number;
   private readonly logger: Logger;
+  private readonly metrics: Metrics;
   readonly vendor: string;
 
   constructor(private readonly options: JsonClientOptions) {
@@ -174,6 +178,7 @@ export class JsonClient {
     this.sleep = options.sleep ?? realSleep;
     this.random = options.random ?? Math.random;
     this.logger = options.logger ?? silentLogger;
+    this.metrics = options.metrics ?? noMetrics;
   }
 
   async request<S extends z.ZodType>(
@@ -274,6 +279,8 @@ export class JsonClient {
     const url = new URL(`${this.options.baseUrl.replace(/\/+$/, '')}${req.path}${encodeQuery(req.query)}`);
     const started = Date.now();
     if (meter) meter.requests++;
+    const perVendor = { vendor: this.vendor };
+    this.metrics.count('VendorRequests', perVendor);
     let res: TransportResponse;
     try {
       res = await this.options.transport.send({ method: req.method, url, headers, body, signal });
@@ -308,6 +315,8 @@ export class JsonClient {
       ms: Date.now() - started,
       attempt,
     });
+    if (res.status === 429) this.metrics.count('VendorRateLimited', perVendor);
+    else if (res.status >= 500) this.metrics.count('VendorServerErrors', perVendor);
     if (res.status >= 200 && res.status < 300) {
       try {
         return { status: res.status, json: res.body === '' ? undefined : JSON.parse(res.body) };

@@ -2,6 +2,7 @@ import type { AccessPolicy, Audience } from '../auth/access.js';
 import type { Clock } from '../domain/clock.js';
 import type { HomeStore } from '../domain/home.js';
 import type { Logger } from '../domain/logger.js';
+import type { Metrics } from '../domain/metrics.js';
 import type { Policy, PolicyStore, SlackDirectory } from '../domain/policy.js';
 import type { Provider } from '../domain/provider.js';
 import type { SlackApi } from '../slack/api.js';
@@ -20,6 +21,8 @@ export interface WorkerDeps {
   limits?: WorkReleaser;
   clock: Clock;
   logger: Logger;
+  /** Jobs run and how they ended, revocations, policy runs and owner notices. */
+  metrics: Metrics;
   /** Approve-to-revoke; absent where revocation is not wired (it always is in the app). */
   revocation?: RevocationWorkerDeps;
   /** The digest's time zone and stale threshold. @default UTC and 90 days */

@@ -29,8 +29,28 @@ export { JobBusyError, type JobOutcome, RetryJobError, type WorkerDeps } from '.
  */
 export async function runJob(job: Job, deps: WorkerDeps): Promise<JobOutcome> {
   return withLogContext({ correlationId: job.correlationId ?? job.id, jobId: job.id, kind: job.kind }, () =>
-    runJobInContext(job, deps),
+    measured(job, deps, () => runJobInContext(job, deps)),
   );
+}
+
+/**
+ * Counts the job by kind and how it ended (`Jobs`), and times the ones that did work (`JobDuration`). A job that
+ * throws is `busy` (another worker holds it) or `retried` (the queue delivers it again).
+ */
+async function measured(job: Job, deps: WorkerDeps, run: () => Promise<JobOutcome>): Promise<JobOutcome> {
+  const started = performance.now();
+  let outcome: JobOutcome | 'busy' | 'retried' = 'retried';
+  try {
+    outcome = await run();
+    return outcome;
+  } catch (err) {
+    if (err instanceof JobBusyError) outcome = 'busy';
+    throw err;
+  } finally {
+    deps.metrics.count('Jobs', { kind: job.kind, outcome });
+    if (outcome !== 'duplicate' && outcome !== 'busy')
+      deps.metrics.duration('JobDuration', performance.now() - started, { kind: job.kind });
+  }
 }
 
 async function runJobInContext(job: Job, deps: WorkerDeps): Promise<JobOutcome> {

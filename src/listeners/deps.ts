@@ -3,6 +3,7 @@ import { errorMessage, noticeMessage } from '../blocks/common.js';
 import type { Message } from '../blocks/kit.js';
 import type { Clock } from '../domain/clock.js';
 import type { HomeStore } from '../domain/home.js';
+import type { Metrics } from '../domain/metrics.js';
 import type { Policy, PolicyStore } from '../domain/policy.js';
 import type { RevocationStore } from '../domain/revocation.js';
 import type { VendorCatalog } from '../domain/vendors.js';
@@ -24,6 +25,8 @@ export interface ListenerDeps {
   limits: WorkLimiter;
   slack: SlackApi;
   logger: Logger;
+  /** Counts what is handed to the worker, by kind. */
+  metrics: Metrics;
   clock: Clock;
   /** The vendors the command grammar accepts (the registry's). */
   vendors: VendorCatalog;
@@ -117,6 +120,7 @@ export async function queued(deps: ListenerDeps, job: PersonJobInput): Promise<Q
     };
   }
   deps.logger.info('job queued', { jobId: job.id, kind: job.kind, user: job.origin.user });
+  deps.metrics.count('Commands', { kind: job.kind });
   return { kind: 'queued' };
 }
 

@@ -19,6 +19,7 @@ import {
 import { loadPolicies } from '../composition/policies.js';
 import type { Settings } from '../config/settings.js';
 import { type Clock, systemClock } from '../domain/clock.js';
+import { type Metrics, noMetrics } from '../domain/metrics.js';
 import type { Policy } from '../domain/policy.js';
 import type { VendorId } from '../domain/provider.js';
 import { runPolicies } from '../features/policy/jobs.js';
@@ -58,6 +59,8 @@ export interface LocalBotOptions {
   clock?: Clock;
   transport?: Transport;
   logger?: Logger;
+  /** What the bot counts and times (tests record them). @default nothing is collected */
+  metrics?: Metrics;
   /** The IDmelon sandbox's seed (most tests size only that one). */
   sandbox?: IdmelonSandboxOptions;
   /** Every sandbox's seed, by vendor. */
@@ -137,6 +140,7 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
   const botToken = env.SLACK_BOT_TOKEN?.trim() || undefined;
   redactor.add(signingSecret, botToken, env.SLACK_APP_TOKEN, ...config.vendors.secrets);
   const clock = options.clock ?? systemClock;
+  const metrics = options.metrics ?? noMetrics;
   const ownTransport = options.transport ? undefined : undiciTransport();
   const transport = options.transport ?? (ownTransport as Transport);
   // Closed in the reverse order of opening: the Slack endpoint first, then the queue (its running jobs still
@@ -157,6 +161,7 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
     const vendors = await startLocalVendors(config.vendors, {
       transport,
       logger,
+      metrics,
       redactor,
       requestTimeoutMs: settings.httpTimeoutMs,
       now: clock.now(),
@@ -185,6 +190,7 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
       slack,
       clock,
       logger,
+      metrics,
       redactor,
       vendors: registry,
     };

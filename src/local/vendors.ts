@@ -1,5 +1,6 @@
 import { buildProviders } from '../composition/providers.js';
 import { readVendorConfig, type VendorConfig } from '../config/vendors.js';
+import type { Metrics } from '../domain/metrics.js';
 import type { Provider, VendorId } from '../domain/provider.js';
 import { ConfigError } from '../http/errors.js';
 import type { Transport } from '../http/transport.js';
@@ -19,6 +20,7 @@ export interface LocalVendors {
 export interface LocalVendorDeps {
   transport: Transport;
   logger: Logger;
+  metrics?: Metrics;
   redactor?: SecretRedactor;
   requestTimeoutMs?: number;
   /** Only these vendors (tests, and a CLI scan of one vendor). @default every configured vendor */
@@ -89,6 +91,7 @@ export async function startLocalVendors(
       {
         transport: deps.transport,
         logger: deps.logger,
+        metrics: deps.metrics,
         requestTimeoutMs: deps.requestTimeoutMs,
         redact: (value) => deps.redactor?.add(value),
       },

@@ -1,4 +1,5 @@
 import type * as z from 'zod';
+import type { Metrics } from '../domain/metrics.js';
 import type { Provider } from '../domain/provider.js';
 import { type VendorCatalog, type VendorInfo, vendorCatalog } from '../domain/vendors.js';
 import type { SecretSource } from '../http/credentials.js';
@@ -36,6 +37,8 @@ export interface VendorSettings {
 export interface VendorContext {
   transport: Transport;
   logger?: Logger;
+  /** Counts every request to the vendor, and its 429 and 5xx answers. */
+  metrics?: Metrics;
   /** One vendor request may take this long before it is retried (KEYWARDEN_HTTP_TIMEOUT_MS). */
   requestTimeoutMs?: number;
   /** Registers a value learnt at run time (an OAuth access token) with the log redactor. */

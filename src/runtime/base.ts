@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { EmfMetrics } from '../aws/emf-metrics.js';
 import { appLogger, type Core } from '../composition/deps.js';
 import { awsSecretStore } from '../config/aws-secrets.js';
 import { redacting, type SecretStore } from '../config/secrets.js';
@@ -26,6 +27,8 @@ export interface LambdaBase {
   settings: Settings;
   /** The vendors' specs: enough to validate and redact the secret, without any provider code. */
   registry: VendorRegistry<VendorSpec>;
+  /** CloudWatch metrics through the function's logs, published at the end of each invocation. */
+  metrics: EmfMetrics;
 }
 
 export interface LambdaOptions {
@@ -50,7 +53,8 @@ export function lambdaBase(env: NodeJS.ProcessEnv, options: LambdaOptions = {}):
     redactor,
     registry.descriptors,
   );
-  return { env, logger, redactor, secrets, settings, registry };
+  const metrics = new EmfMetrics({ service: env.AWS_LAMBDA_FUNCTION_NAME ?? 'keywarden', logger });
+  return { env, logger, redactor, secrets, settings, registry, metrics };
 }
 
 /** `SLACK_API_URL` overrides the Web API base (tests point it at a local fake; unset in production). */
@@ -71,6 +75,7 @@ export function lambdaCore(base: LambdaBase, dynamo: DynamoDBClient = new Dynamo
     slack: slackFor(base),
     clock: systemClock,
     logger: base.logger,
+    metrics: base.metrics,
     redactor: base.redactor,
     vendors: base.registry,
   };

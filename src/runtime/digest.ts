@@ -1,20 +1,22 @@
+import type { EmfMetrics } from '../aws/emf-metrics.js';
 import { digestDeps, stores } from '../composition/deps.js';
 import type { ScheduledDigestDeps } from '../features/digest/scheduled.js';
 import { VENDORS, type VendorRegistry } from '../providers/registry.js';
 import { type LambdaOptions, lambdaBase, lambdaCore } from './base.js';
 import { cachedProviders } from './providers.js';
 
-/** The scheduled digest on Lambda. */
 const pick = (s: ReturnType<typeof stores>) => ({ ledger: s.ledger, policy: s.policy });
 
+/** The scheduled digest on Lambda, with its metrics (published by the handler at the end of each invocation). */
 export function digestRuntime(
   env: NodeJS.ProcessEnv,
   options: LambdaOptions & { vendors?: VendorRegistry } = {},
-): ScheduledDigestDeps {
+): ScheduledDigestDeps & { metrics: EmfMetrics } {
   const base = lambdaBase(env, options);
   const core = lambdaCore(base);
-  return digestDeps(core, {
+  const deps = digestDeps(core, {
     providers: cachedProviders(base, options.vendors ?? VENDORS),
     ...pick(stores(core)),
   });
+  return { ...deps, metrics: base.metrics };
 }

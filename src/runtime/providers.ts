@@ -20,6 +20,7 @@ export async function providersFromSecrets(
   return buildProviders(config, {
     transport,
     logger: base.logger,
+    metrics: base.metrics,
     requestTimeoutMs: base.settings.httpTimeoutMs,
     redact: (value) => base.redactor.add(value),
   });

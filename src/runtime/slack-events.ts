@@ -10,7 +10,7 @@ import { type LambdaOptions, lambdaBase, lambdaCore } from './base.js';
 
 /**
  * The Slack endpoint on Lambda: receiver, listeners, the work limits (in DynamoDB, so they hold across
- * containers) and the SQS hand-off to the worker.
+ * containers) and the SQS hand-off to the worker; and the metrics the handler publishes after each request.
  */
 export function slackEventsRuntime(env: NodeJS.ProcessEnv, options: LambdaOptions = {}) {
   const base = lambdaBase(env, options);
@@ -33,7 +33,7 @@ export function slackEventsRuntime(env: NodeJS.ProcessEnv, options: LambdaOption
     botToken: async () => (await base.secrets.get()).SLACK_BOT_TOKEN,
     slackApiUrl: env.SLACK_API_URL,
   });
-  return { receiver, logger: base.logger };
+  return { receiver, logger: base.logger, metrics: base.metrics };
 }
 
 /**

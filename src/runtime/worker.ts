@@ -1,4 +1,5 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
+import type { EmfMetrics } from '../aws/emf-metrics.js';
 import { sqsQueue, sqsRedelivery } from '../aws/sqs-queue.js';
 import { settingsWarnings, stores, workerDeps } from '../composition/deps.js';
 import { loadPolicies } from '../composition/policies.js';
@@ -8,7 +9,6 @@ import { VENDORS, type VendorRegistry } from '../providers/registry.js';
 import { type LambdaOptions, lambdaBase, lambdaCore } from './base.js';
 import { cachedProviders } from './providers.js';
 
-/** The worker on Lambda: vendors, Slack, the job ledger and the revocation store. */
 /** Shortens a failed message's visibility on the job queue; a no-op where no queue is configured. */
 export function workerRedelivery(
   env: NodeJS.ProcessEnv,
@@ -17,10 +17,14 @@ export function workerRedelivery(
   return url ? sqsRedelivery(new SQSClient({}), url) : async () => undefined;
 }
 
+/**
+ * The worker on Lambda: vendors, Slack, the job ledger and the revocation store; and its metrics, which the handler
+ * publishes at the end of each invocation.
+ */
 export function workerRuntime(
   env: NodeJS.ProcessEnv,
   options: LambdaOptions & { vendors?: VendorRegistry } = {},
-): WorkerDeps {
+): WorkerDeps & { metrics: EmfMetrics } {
   const base = lambdaBase(env, options);
   const core = lambdaCore(base);
   const s = base.settings;
@@ -34,7 +38,7 @@ export function workerRuntime(
     base.logger.error('the policy file was refused; no policy will run', { err });
     policies = { error: (err as Error).message };
   }
-  return workerDeps(core, {
+  const deps = workerDeps(core, {
     policies,
     providers: cachedProviders(base, options.vendors ?? VENDORS),
     stores: stores(core),
@@ -44,4 +48,5 @@ export function workerRuntime(
     sliceMs: 40_000,
     deadlineMs: 60_000,
   });
+  return { ...deps, metrics: base.metrics };
 }

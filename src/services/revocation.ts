@@ -2,6 +2,7 @@ import { type Clock, DAY_MS } from '../domain/clock.js';
 import { Deadline, newMeter } from '../domain/deadline.js';
 import { ConfigError, userMessage } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
+import type { Metrics } from '../domain/metrics.js';
 import type { Key, KeyRef, OperationContext, Provider, VendorId } from '../domain/provider.js';
 import {
   FINAL_OUTCOMES,
@@ -40,6 +41,8 @@ export interface RevocationDeps {
   writeConcurrency?: number;
   /** Keys kept out of revocation (`vendor#id` → until): left out of any request, with why. */
   exemptions?: ReadonlyMap<string, string>;
+  /** Counts requests recorded and keys revoked. @default noMetrics */
+  metrics?: Metrics;
 }
 
 export type RequestSource =
@@ -235,6 +238,7 @@ export async function createRequests(
       origin: input.origin,
       keys: entry.keys,
     });
+    deps.metrics?.count('RevocationsRequested');
     deps.logger.info('revocation requested', {
       requestId: request.id,
       requester: input.requester,
@@ -328,6 +332,12 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
+/** Keys recorded as deleted (the vendor confirmed it), counted once: only the run whose write recorded it counts it. */
+function countRevoked(deps: RevocationDeps, vendor: VendorId, keys: readonly RequestedKey[]): void {
+  const deleted = keys.filter((k) => k.outcome === 'deleted').length;
+  if (deleted > 0) deps.metrics?.count('KeysRevoked', { vendor }, deleted);
+}
+
 /** Raised inside an execution when its slice is over; caught below, never seen by callers. */
 class SliceOver extends Error {
   override name = 'SliceOver';
@@ -404,6 +414,11 @@ export async function executeRequest(requestId: string, deps: RevocationDeps): P
           else toRevoke.push(k);
         }
         await recordAll(decided);
+        countRevoked(
+          deps,
+          vendor,
+          decided.map(([k]) => k),
+        );
         if (decided.length) progressed = true;
         for (const chunk of chunks(toRevoke, p.revokeBatchSize)) {
           if (sliceOver()) throw new SliceOver();
@@ -436,6 +451,7 @@ export async function executeRequest(requestId: string, deps: RevocationDeps): P
             }),
           );
           progressed = true;
+          countRevoked(deps, vendor, chunk);
           if (failed.length)
             throw new PartialRevocationError(
               `${failed.length} of ${chunk.length} keys could not be revoked: ${failed[0]}`,

@@ -91,4 +91,38 @@ describe('functions/worker (SQS)', () => {
     expect(again.batchItemFailures).toEqual([]);
     expect(slack.postsTo(responseUrl)).toHaveLength(1);
   });
+
+  it('publishes the invocation’s metrics as EMF lines on stdout when it ends', async () => {
+    const job: Job = {
+      kind: 'user.lookup',
+      id: 'lambda-job-0002',
+      origin: {
+        user: 'UADMIN1',
+        channel: 'C0ADMINS',
+        responseUrl: slack.responseUrl(),
+        issuedAt: Date.now(),
+      },
+      query: 'nobody@acme.example',
+    } as Job;
+    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    await handler({ Records: [record(JSON.stringify(job), 'lookup')] });
+    const written = stdout.mock.calls.map((c) => String(c[0])).join('');
+    stdout.mockRestore();
+    const emf = written
+      .split('\n')
+      .filter((l) => l.startsWith('{"_aws"'))
+      .map((l) => JSON.parse(l) as Record<string, unknown> & { _aws: { CloudWatchMetrics: unknown[] } });
+    const find = (metric: string) => emf.find((l) => metric in l);
+    expect(find('Jobs')).toMatchObject({ kind: 'user.lookup', outcome: 'answered', Jobs: 1 });
+    expect(find('JobDuration')).toMatchObject({ kind: 'user.lookup', JobDuration: expect.any(Number) });
+    expect(find('VendorRequests')).toMatchObject({ vendor: 'idmelon', VendorRequests: expect.any(Number) });
+    for (const line of emf)
+      expect(line._aws.CloudWatchMetrics).toEqual([expect.objectContaining({ Namespace: 'Keywarden' })]);
+    // Published once, at the end: nothing is left for the next invocation to write.
+    const later = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    await handler({ Records: [] });
+    const after = later.mock.calls.map((c) => String(c[0])).join('');
+    later.mockRestore();
+    expect(after).not.toContain('"_aws"');
+  });
 });

@@ -15,6 +15,7 @@ import {
 import { JsonClient, type JsonClientOptions } from '../../src/http/json-client.js';
 import { undiciTransport } from '../../src/http/transport.js';
 import { fastRetry } from '../helpers/idmelon.js';
+import { RecordingMetrics } from '../helpers/metrics.js';
 
 const SECRET = 'test-secret-value-0123456789';
 const okSchema = z.looseObject({ ok: z.boolean(), n: z.number() });
@@ -84,6 +85,19 @@ describe('JsonClient against a loopback server', () => {
     expect(sleeps).toHaveLength(2);
     for (const [i, d] of sleeps.entries())
       expect(d).toBeLessThan(Math.min(fastRetry.maxDelayMs, fastRetry.baseDelayMs * 2 ** i));
+  });
+
+  it('counts every attempt, and each 429 and 5xx answer, by vendor', async () => {
+    server.inject({ fault: { kind: 'status', status: 429, headers: { 'retry-after': '0' } }, times: 1 });
+    server.inject({ fault: { kind: 'status', status: 503 }, times: 2 });
+    const metrics = new RecordingMetrics();
+    await client({ metrics }).request({ method: 'GET', path: '/thing' }, okSchema);
+    expect(metrics.total('VendorRequests', { vendor: 'idmelon' })).toBe(4);
+    expect(metrics.total('VendorRateLimited', { vendor: 'idmelon' })).toBe(1);
+    expect(metrics.total('VendorServerErrors', { vendor: 'idmelon' })).toBe(2);
+    expect(new Set(metrics.recorded.map((r) => JSON.stringify(r.dimensions)))).toEqual(
+      new Set(['{"vendor":"idmelon"}']),
+    );
   });
 
   it('retries a connection reset', async () => {

@@ -538,6 +538,54 @@ describe('npm run package (osls + serverless-esbuild, offline)', () => {
       expect(resources[`${f}LogGroup`].Properties.RetentionInDays).toBe(90);
   });
 
+  it('adds the operations dashboard: every Keywarden metric, the queues and each function', () => {
+    const dashboard = resources.OperationsDashboard;
+    expect(dashboard.Type).toBe('AWS::CloudWatch::Dashboard');
+    expect(dashboard.Properties.DashboardName).toBe('keywarden-ci');
+    const body: string = dashboard.Properties.DashboardBody['Fn::Sub'];
+    // Every substitution names a resource of this template (or a pseudo parameter), and the rest is JSON.
+    const refs = [...body.matchAll(/\$\{([^}]+)\}/g)].map((m) => m[1] as string);
+    for (const ref of refs)
+      if (!ref.startsWith('AWS::')) expect(Object.keys(resources)).toContain(ref.split('.')[0]);
+    const parsed = JSON.parse(body.replace(/\$\{([^}]+)\}/g, (_m, ref: string) => `<${ref}>`));
+    // Each line of each graph: a metric as namespace/name/dimension/value, or a SEARCH expression.
+    const lines: string[] = parsed.widgets.flatMap((w: Json) =>
+      (w.properties.metrics ?? []).map((m: Json[]) =>
+        m
+          .map((part) => (typeof part === 'string' ? part : part.expression))
+          .filter(Boolean)
+          .join('/'),
+      ),
+    );
+    const shown = (text: string) => lines.some((l) => l.includes(text));
+    for (const metric of [
+      'Commands',
+      'Jobs',
+      'JobDuration',
+      'VendorRequests',
+      'VendorRateLimited',
+      'VendorServerErrors',
+      'RevocationsRequested',
+      'RevocationsApproved',
+      'KeysRevoked',
+      'RevocationsFailed',
+      'DigestRuns',
+      'PolicyRuns',
+      'OwnersNotified',
+      'KeysEscalated',
+    ])
+      expect(shown(`"${metric}"`) || shown(`Keywarden/${metric}/`), metric).toBe(true);
+    expect(lines).toContain('AWS/SQS/ApproximateNumberOfMessagesVisible/QueueName/<JobQueue.QueueName>');
+    expect(lines).toContain('AWS/SQS/ApproximateAgeOfOldestMessage/QueueName/<JobQueue.QueueName>');
+    expect(lines).toContain(
+      'AWS/SQS/ApproximateNumberOfMessagesVisible/QueueName/<JobDeadLetterQueue.QueueName>',
+    );
+    for (const f of ['SlackDashevents', 'Worker', 'Digest', 'Sweep', 'Policy']) {
+      expect(lines).toContain(`AWS/Lambda/Errors/FunctionName/<${f}LambdaFunction>`);
+      expect(lines).toContain(`AWS/Lambda/Duration/FunctionName/<${f}LambdaFunction>`);
+    }
+  });
+
   it('packages the policy file with the worker, which validates it at start-up', async () => {
     const zip = await readFile(`${root}.serverless/worker.zip`);
     expect(zip.includes(Buffer.from('infra/policies.yml'))).toBe(true);

@@ -10,6 +10,7 @@ import { WorkLimits } from '../../src/store/work-limits.js';
 import { localTable } from '../helpers/dynamo.js';
 import { FakeSlack } from '../helpers/fake-slack.js';
 import { clock, type IdmelonHarness, idmelonHarness, NOW } from '../helpers/idmelon.js';
+import { RecordingMetrics } from '../helpers/metrics.js';
 
 const TOKEN = 'xoxb-worker-test-0123456789';
 
@@ -20,6 +21,7 @@ describe('worker', () => {
   let ledger: JobLedger;
   let deps: WorkerDeps;
   const logs: string[] = [];
+  const metrics = new RecordingMetrics();
   let n = 0;
 
   beforeAll(async () => {
@@ -38,6 +40,7 @@ describe('worker', () => {
       ledger,
       clock,
       logger: jsonLogger({ level: 'debug', write: (l) => logs.push(l) }),
+      metrics,
     };
   });
   afterAll(async () => {
@@ -71,6 +74,26 @@ describe('worker', () => {
     expect(await runJob(job, deps)).toBe('answered');
     expect(await runJob(job, deps)).toBe('duplicate');
     expect(slack.postsTo(job.origin.responseUrl as string)).toHaveLength(1);
+  });
+
+  it('counts each job by kind and outcome, and times the ones that did work', async () => {
+    metrics.clear();
+    const job = staleJob();
+    await runJob(job, deps);
+    await runJob(job, deps);
+    const failing = staleJob({ origin: { user: 'UADMIN1', channel: 'C0ADMINS', issuedAt: NOW.getTime() } });
+    slack.fail('chat.postEphemeral', 'channel_not_found', 5);
+    slack.fail('conversations.open', 'user_not_found', 5);
+    await expect(runJob(failing, deps)).rejects.toThrow(/user_not_found/);
+    slack.clearFailures();
+    expect(metrics.find('Jobs').map((r) => r.dimensions)).toEqual([
+      { kind: 'keys.stale', outcome: 'answered' },
+      { kind: 'keys.stale', outcome: 'duplicate' },
+      { kind: 'keys.stale', outcome: 'retried' },
+    ]);
+    const timed = metrics.find('JobDuration', { kind: 'keys.stale' });
+    expect(timed).toHaveLength(2);
+    for (const t of timed) expect(t.value).toBeGreaterThan(0);
   });
 
   it('answers once when two deliveries of one job race', async () => {

@@ -12,6 +12,7 @@ import { documentClient } from '../../src/store/table.js';
 import { localTable } from '../helpers/dynamo.js';
 import { FakeSlack } from '../helpers/fake-slack.js';
 import { type IdmelonHarness, idmelonHarness } from '../helpers/idmelon.js';
+import { RecordingMetrics } from '../helpers/metrics.js';
 
 const logger = jsonLogger({ level: 'debug' });
 
@@ -236,6 +237,7 @@ describe('scheduled digest', () => {
     await slack.close();
   });
 
+  const metrics = new RecordingMetrics();
   const deps = () => ({
     providers: async () => [h.provider],
     slack: webApiSlack({
@@ -247,6 +249,7 @@ describe('scheduled digest', () => {
     ledger: new JobLedger(documentClient(db.client), { table: db.table }),
     clock: fixedClock('2026-11-23T08:00:00Z'),
     logger,
+    metrics,
     channel: 'CDIGEST',
     timeZone: 'Europe/Paris',
     staleDays: 90,
@@ -269,6 +272,19 @@ describe('scheduled digest', () => {
       .filter((c) => c.args.channel === 'CDIGEST');
     expect(posts.length).toBe(1);
     expect(JSON.stringify(posts.at(-1)?.args.blocks)).toContain('Weekly digest: 2026-11-16 to 2026-11-22');
+  });
+
+  it('counts each run by outcome', async () => {
+    metrics.clear();
+    // Posted here, or already by the test before: either way the second run of the week is a duplicate.
+    const first = await runScheduledDigest(deps());
+    await runScheduledDigest(deps());
+    await expect(runScheduledDigest({ ...deps(), channel: undefined })).rejects.toThrow();
+    expect(metrics.find('DigestRuns').map((r) => r.dimensions.outcome)).toEqual([
+      first.status,
+      'duplicate',
+      'failed',
+    ]);
   });
 
   it('refuses to run with no digest channel', async () => {

@@ -2,8 +2,8 @@ import { afterAll, expect } from 'vitest';
 
 /**
  * Every test file runs under this capture: whatever the code writes to stdout or stderr (JSON log lines, Bolt's
- * messages, warnings) is kept, and at the end of the file none of it may contain a secret the tests use. Log
- * lines are kept out of the console to keep test output readable; everything else passes through.
+ * messages, warnings, metrics) is kept, and at the end of the file none of it may contain a secret the tests use.
+ * Log and metric lines are kept out of the console to keep test output readable; everything else passes through.
  */
 const SECRET_PATTERNS: RegExp[] = [
   /xox[abp]-[A-Za-z0-9-]{6,}/, // Slack tokens
@@ -23,7 +23,8 @@ for (const stream of [process.stdout, process.stderr]) {
     const text =
       typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk);
     captured.push(text);
-    if (text.startsWith('{"level":')) return true;
+    // JSON log lines, and the EMF lines that carry metrics on Lambda.
+    if (text.startsWith('{"level":') || text.startsWith('{"_aws":')) return true;
     return original(chunk, ...rest);
   }) as typeof stream.write;
 }

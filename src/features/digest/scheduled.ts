@@ -1,4 +1,5 @@
 import type { Clock } from '../../domain/clock.js';
+import type { Metrics } from '../../domain/metrics.js';
 import type { Exemption } from '../../domain/policy.js';
 import type { Provider } from '../../domain/provider.js';
 import type { Logger } from '../../log.js';
@@ -14,6 +15,8 @@ export interface ScheduledDigestDeps {
   ledger: JobLedger;
   clock: Clock;
   logger: Logger;
+  /** Each run, by outcome (`DigestRuns`), and the vendor calls it makes. */
+  metrics: Metrics;
   channel?: string;
   timeZone: string;
   staleDays: number;
@@ -54,6 +57,17 @@ export type DigestRun =
  * only when nothing could be posted.
  */
 export async function runScheduledDigest(deps: ScheduledDigestDeps): Promise<DigestRun> {
+  try {
+    const run = await postDigest(deps);
+    deps.metrics.count('DigestRuns', { outcome: run.status });
+    return run;
+  } catch (err) {
+    deps.metrics.count('DigestRuns', { outcome: 'failed' });
+    throw err;
+  }
+}
+
+async function postDigest(deps: ScheduledDigestDeps): Promise<DigestRun> {
   if (!deps.channel)
     throw new DigestFailedError('KEYWARDEN_DIGEST_CHANNEL is not set, so the digest has nowhere to go');
   const week = lastFullDays(deps.clock.now().getTime(), deps.timeZone);

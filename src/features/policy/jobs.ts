@@ -67,6 +67,7 @@ async function revocationDeps(deps: WorkerDeps): Promise<RevocationDeps> {
     dryRun: r.dryRun,
     sliceMs: r.sliceMs,
     deadlineMs: r.deadlineMs,
+    metrics: deps.metrics,
   };
 }
 
@@ -154,6 +155,8 @@ export async function runPolicies(
     }
     await p.store.recordRun(runSummary(result));
     await p.store.finishRun(plan.runId);
+    deps.metrics.count('PolicyRuns');
+    deps.metrics.count('KeysEscalated', {}, result.escalated);
     deps.logger.info('policy run', { ...runSummary(result) });
   }
   return results;
@@ -224,6 +227,7 @@ async function sendOwnerNotices(
       sent.push({ ...notice(g), state: 'sent', message });
     });
   } finally {
+    deps.metrics.count('OwnersNotified', {}, sent.length);
     await store.putNotices(sent);
   }
 }
@@ -264,6 +268,7 @@ async function sendNotice(
     slackUser,
     ownerNotice({ policy, runId, keys, dueAt, now: deps.clock.now() }),
   );
+  deps.metrics.count('OwnersNotified');
   await store.noticeSent(runId, ownerEmail, posted);
 }
 
@@ -460,6 +465,7 @@ export async function runSelfRevoke(job: SelfRevokeJob, deps: WorkerDeps, replie
   // The approvals channel sees it too, as a record: the owner is the one approver.
   if (channel) await postForApproval(created.request, created.keys, deps, channel);
   const decision = await decide(rdeps.store, created.request.id, job.origin.user, 'approve');
+  if (decision.kind === 'approved') deps.metrics.count('RevocationsApproved');
   if (decision.kind === 'refused' && decision.why !== 'already') {
     await replier.send(
       errorMessage(`${created.request.id} could not be carried out (${decision.why}).`),

@@ -55,6 +55,7 @@ async function serviceDeps(deps: WorkerDeps): Promise<RevocationDeps> {
     sliceMs: r.sliceMs,
     deadlineMs: r.deadlineMs,
     exemptions: await liveExemptions(deps),
+    metrics: deps.metrics,
   };
 }
 
@@ -232,6 +233,7 @@ async function decideAndReport(job: DecideJob, deps: WorkerDeps, replier: Replie
     return;
   }
   deps.logger.info(`revocation request ${d.kind}`, { requestId: d.request.id, by: actor });
+  if (d.kind === 'approved') deps.metrics.count('RevocationsApproved');
   if (d.kind === 'denied') {
     await publish(d.request, deps, tellVia(replier));
     return;
@@ -336,6 +338,7 @@ export async function execute(requestId: string, deps: WorkerDeps, notify: Notif
     return;
   }
   if (result.kind === 'partial') {
+    deps.metrics.count('RevocationsFailed');
     await updateMessage(result.request, result.keys, deps);
     await notify?.(
       errorMessage(

@@ -1,4 +1,5 @@
 import type { Sleep } from '../../domain/clock.js';
+import type { Metrics } from '../../domain/metrics.js';
 import type { SecretSource } from '../../http/credentials.js';
 import { headerCredentials } from '../../http/credentials.js';
 import { JsonClient } from '../../http/json-client.js';
@@ -15,6 +16,7 @@ export interface IdmelonWiring extends IdmelonProviderOptions {
   apiKey: SecretSource;
   transport: Transport;
   logger?: Logger;
+  metrics?: Metrics;
   requestTimeoutMs?: number;
   retry?: RetryPolicy;
   sleep?: Sleep;
@@ -32,6 +34,7 @@ export function createIdmelonProvider(w: IdmelonWiring): IdmelonProvider {
     retry: w.retry,
     sleep: w.sleep,
     logger: w.logger,
+    metrics: w.metrics,
   });
   return new IdmelonProvider(new IdmelonClient(http), w);
 }

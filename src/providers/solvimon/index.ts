@@ -1,4 +1,5 @@
 import type { Sleep } from '../../domain/clock.js';
+import type { Metrics } from '../../domain/metrics.js';
 import { headerCredentials, type SecretSource } from '../../http/credentials.js';
 import { JsonClient } from '../../http/json-client.js';
 import type { RetryPolicy } from '../../http/retry.js';
@@ -15,6 +16,7 @@ export interface SolvimonWiring {
   transport: Transport;
   deactivateBody?: Record<string, unknown>;
   logger?: Logger;
+  metrics?: Metrics;
   requestTimeoutMs?: number;
   retry?: RetryPolicy;
   sleep?: Sleep;
@@ -39,6 +41,7 @@ export function createSolvimonProvider(w: SolvimonWiring): SolvimonProvider {
     retry: w.retry,
     sleep: w.sleep,
     logger: w.logger,
+    metrics: w.metrics,
   });
   return new SolvimonProvider(new SolvimonClient(http), { deactivateBody: w.deactivateBody });
 }

@@ -1,4 +1,5 @@
 import type { Sleep } from '../../domain/clock.js';
+import type { Metrics } from '../../domain/metrics.js';
 import type { SecretSource } from '../../http/credentials.js';
 import { JsonClient } from '../../http/json-client.js';
 import type { RetryPolicy } from '../../http/retry.js';
@@ -15,6 +16,7 @@ export interface TryMellonWiring {
   clientSecret: SecretSource;
   transport: Transport;
   logger?: Logger;
+  metrics?: Metrics;
   requestTimeoutMs?: number;
   retry?: RetryPolicy;
   sleep?: Sleep;
@@ -33,6 +35,7 @@ export function createTryMellonProvider(w: TryMellonWiring): TryMellonProvider {
     retry: w.retry,
     sleep: w.sleep,
     logger: w.logger,
+    metrics: w.metrics,
   };
   const tokenClient = new JsonClient({ ...common, credentials: { headers: async () => ({}) } });
   const credentials = new OAuthCredentials(tokenClient, w.clientId, w.clientSecret, { onToken: w.onToken });

@@ -9,6 +9,7 @@ import { type LocalBot, startLocalBot } from '../../../src/local/bot.js';
 import { jsonLogger } from '../../../src/log.js';
 import { FakeSlack, type SlackCall } from '../../helpers/fake-slack.js';
 import { NOW } from '../../helpers/idmelon.js';
+import { RecordingMetrics } from '../../helpers/metrics.js';
 import {
   type Button,
   blockActionBody,
@@ -46,6 +47,7 @@ interface World {
   clock: Clock & { advance(days: number): void };
   /** Slack user id by email, for the workspace the test built. */
   userOf: Map<string, string>;
+  metrics: RecordingMetrics;
 }
 
 let world: World | undefined;
@@ -67,6 +69,7 @@ async function start(
       at += days * DAY;
     },
   };
+  const metrics = new RecordingMetrics();
   const bot = await startLocalBot({
     env: {
       SLACK_SIGNING_SECRET: SECRET,
@@ -86,6 +89,7 @@ async function start(
     sweepEveryMs: 0,
     policyCheckEveryMs: 0,
     logger: jsonLogger({ level: 'warn' }),
+    metrics,
   });
   const users = bot.sandbox?.workspace.users ?? [];
   const userOf = new Map<string, string>();
@@ -96,7 +100,7 @@ async function start(
     userOf.set(u.email.toLowerCase(), id);
   }
   options.slackFirst?.(slack);
-  world = { bot, slack, clock, userOf };
+  world = { bot, slack, clock, userOf, metrics };
   return world;
 }
 
@@ -185,11 +189,17 @@ describe('the hygiene lifecycle', () => {
 
   it('notice → silence → escalation → two approvers → revoked exactly once → the owner is told', async () => {
     const w = await start();
-    const { group, user } = await firstNotice(w);
+    const { result: noticed, group, user } = await firstNotice(w);
+    expect(w.metrics.total('PolicyRuns')).toBe(1);
+    expect(w.metrics.total('OwnersNotified')).toBe(noticed?.plan.notify.length);
+    expect(w.metrics.total('KeysEscalated')).toBe(0);
     w.clock.advance(15);
     const [run] = await w.bot.runPolicies();
     expect(run?.requests).toHaveLength(1);
     const request = run?.requests[0]?.request;
+    expect(w.metrics.total('PolicyRuns')).toBe(2);
+    expect(w.metrics.total('KeysEscalated')).toBe(request?.keyCount);
+    expect(w.metrics.total('RevocationsRequested')).toBe(1);
     expect(request).toMatchObject({ policy: 'idle-keys', approvalsNeeded: 2, requester: 'policy:idle-keys' });
     const posted = w.slack.callsOf('chat.postMessage').find((c) => c.args.channel === 'CAPPROVALS');
     expect(text(posted?.args.blocks)).toContain('Policy *idle-keys* asks');
@@ -211,9 +221,13 @@ describe('the hygiene lifecycle', () => {
       .at(-1);
     expect(text(told?.args.blocks)).toContain('revoked');
     expect(text(told?.args.blocks)).toContain('<@UADMIN2> and <@UADMIN3>');
-    // A second run the same day raises nothing more.
+    // Two approvals, one request approved; its keys revoked, each counted once.
+    expect(w.metrics.total('RevocationsApproved')).toBe(1);
+    expect(w.metrics.total('KeysRevoked', { vendor: 'idmelon' })).toBe(request?.keyCount);
+    // A second run the same day raises nothing more, and is not counted as a run.
     const [again] = await w.bot.runPolicies();
     expect(again?.requests).toHaveLength(0);
+    expect(w.metrics.total('PolicyRuns')).toBe(2);
     expect(group.keys.length).toBeGreaterThan(0);
   });
 
@@ -288,6 +302,9 @@ describe('the hygiene lifecycle', () => {
     await w.bot.queue.idle();
     expect(dms(w.slack)).toHaveLength(owners);
     expect(new Set(dms(w.slack).map((c) => c.args.channel)).size).toBe(owners);
+    // The notices sent from their own jobs are counted there, once each.
+    expect(w.metrics.total('OwnersNotified')).toBe(owners);
+    expect(w.metrics.total('PolicyRuns')).toBe(1);
     const runs = await w.bot.policyStore.lastRuns(5);
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({ policy: 'idle-keys', owners, dryRun: false });

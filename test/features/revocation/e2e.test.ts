@@ -5,6 +5,7 @@ import { type LocalBot, startLocalBot } from '../../../src/local/bot.js';
 import { jsonLogger } from '../../../src/log.js';
 import { FakeSlack } from '../../helpers/fake-slack.js';
 import { clock } from '../../helpers/idmelon.js';
+import { RecordingMetrics } from '../../helpers/metrics.js';
 import {
   type Button,
   buttons,
@@ -20,6 +21,7 @@ const text = (v: unknown) => JSON.stringify(v);
 
 describe('approve-to-revoke end to end (signed Slack requests, fake Slack, IDmelon sandbox, dynalite)', () => {
   const slack = new FakeSlack();
+  const metrics = new RecordingMetrics();
   let bot: LocalBot;
   let sandbox: IdmelonSandbox;
   let trigger = 0;
@@ -45,6 +47,7 @@ describe('approve-to-revoke end to end (signed Slack requests, fake Slack, IDmel
       sandbox: { users: 300, keys: 900, logs: 0 },
       vendors: ['idmelon'],
       logger: jsonLogger({ level: 'debug' }),
+      metrics,
     });
     // Approver group membership is cached for a minute, so every member the tests use is in it from the start.
     slack.groups.set('SAPPROVERS', ['UGROUPAPPROVER', ...Array.from({ length: 50 }, (_, i) => `UGA${i}`)]);
@@ -341,6 +344,7 @@ describe('approve-to-revoke end to end (signed Slack requests, fake Slack, IDmel
   it('Retry now: refused to a non-approver, and resumes a request that stopped part-way for an approver', async () => {
     const row = buttons(await staleList()).filter((b) => b.action_id === 'revoke_key')[2] as Button;
     const keyId = JSON.parse(row.value).id as string;
+    metrics.clear();
     const req = await requestFor(row);
     const approve = buttons(req.blocks).find((b) => b.action_id === 'approval_approve') as Button;
     // IDmelon refuses every DELETE: the run stops part-way and the request goes back to "approved".
@@ -380,6 +384,14 @@ describe('approve-to-revoke end to end (signed Slack requests, fake Slack, IDmel
     await bot.queue.idle();
     expect(sandbox.routes.deletions.filter((d) => d === keyId)).toHaveLength(1);
     expect(text((await lastUpdate(req.id))?.args.blocks)).toContain('1 deleted');
+    // Requested, approved, stopped part-way (once per delivery of the approval), then one key revoked.
+    expect(metrics.total('RevocationsRequested')).toBe(1);
+    expect(metrics.total('RevocationsApproved')).toBe(1);
+    expect(metrics.total('RevocationsFailed')).toBeGreaterThanOrEqual(1);
+    expect(metrics.find('KeysRevoked')).toEqual([
+      { name: 'KeysRevoked', dimensions: { vendor: 'idmelon' }, value: 1 },
+    ]);
+    expect(metrics.find('VendorServerErrors', { vendor: 'idmelon' }).length).toBeGreaterThan(0);
   });
 
   it('all stale keys, 50 approvers pressing at once: one approval, one DELETE per key, one outcome', async () => {
@@ -389,10 +401,16 @@ describe('approve-to-revoke end to end (signed Slack requests, fake Slack, IDmel
     const approve = buttons(req.blocks).find((b) => b.action_id === 'approval_approve') as Button;
     const updatesBefore = slack.callsOf('chat.update').length;
     const approvers = Array.from({ length: 50 }, (_, i) => `UGA${i}`);
+    const deletedBefore = sandbox.routes.deletions.length;
+    metrics.clear();
     await Promise.all(approvers.map((u) => press(u, approve, 'CAPPROVALS')));
     await bot.queue.idle();
     const deletions = sandbox.routes.deletions;
     expect(new Set(deletions).size).toBe(deletions.length);
+    // One approval counted, and each key revoked counted once, whichever job carried out which slice.
+    expect(metrics.total('RevocationsApproved')).toBe(1);
+    expect(metrics.total('Commands', { kind: 'revoke.decide' })).toBe(50);
+    expect(metrics.total('KeysRevoked', { vendor: 'idmelon' })).toBe(deletions.length - deletedBefore);
     const cutoff = clock.now().getTime() - 90 * 86_400_000;
     const stillStale = sandbox.workspace.keys.filter(
       (k) => k.status === 20 && (k.lastActivityAt === null || Date.parse(k.lastActivityAt) < cutoff),

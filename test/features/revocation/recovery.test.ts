@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AccessPolicy } from '../../../src/auth/access.js';
 import { DAY_MS } from '../../../src/domain/clock.js';
+import { noMetrics } from '../../../src/domain/metrics.js';
 import { runSweep } from '../../../src/features/revocation/sweep.js';
 import type { Job, JobInput, JobQueue } from '../../../src/jobs/job.js';
 import { runJob, type WorkerDeps } from '../../../src/jobs/worker.js';
@@ -69,6 +70,7 @@ describe('revocations that stop are resumed (worker, sweep, Retry now)', () => {
       ledger: new JobLedger(doc, { table: db.table, clock: { now: () => new Date(now) } }),
       clock,
       logger: jsonLogger({ level: 'debug' }),
+      metrics: noMetrics,
       queue,
       revocation: {
         store,
