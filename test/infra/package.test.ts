@@ -390,13 +390,13 @@ describe('npm run package (osls + serverless-esbuild, offline)', () => {
         });
       }
     }
-    for (const q of ['DigestFailedRunsQueue', 'PolicyFailedRunsQueue']) {
+    for (const q of ['DigestFailedRunsQueue', 'PolicyFailedRunsQueue', 'SweepFailedRunsQueue']) {
       expect(one('ApproximateNumberOfMessagesVisible', { 'Fn::GetAtt': [q, 'QueueName'] })).toMatchObject({
         Threshold: 0,
         ComparisonOperator: 'GreaterThanThreshold',
       });
     }
-    expect(alarms).toHaveLength(2 + 2 * FUNCTIONS.length + 2);
+    expect(alarms).toHaveLength(2 + 2 * FUNCTIONS.length + 3);
     for (const [, a] of alarms) {
       expect(a.Properties.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
       expect(a.Properties.AlarmName).toMatch(/^keywarden-ci-[a-z0-9-]+$/);
