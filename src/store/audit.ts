@@ -1,0 +1,102 @@
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { AuditEvent, AuditStore, AuditWitness } from '../domain/audit.js';
+import { conditionFailed } from './table.js';
+
+/**
+ * The audit trail on the bot's table. Events never expire here (no `expiresAt`); the chain is one partition, in
+ * sequence order, and each append is a conditional put on the next sequence number, so two writers never fork it.
+ *
+ * | item          | pk             | sk                         |
+ * |---------------|----------------|----------------------------|
+ * | an event      | `AUDIT`        | `<seq, 12 digits>`         |
+ * | a witness     | `AUDITWITNESS` | `<seq, 12 digits>`         |
+ */
+const key = (seq: number) => String(seq).padStart(12, '0');
+
+export class AuditTrailStore implements AuditStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async head(): Promise<AuditEvent | undefined> {
+    const res = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': 'AUDIT' },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    const item = res.Items?.[0];
+    return item ? toEvent(item) : undefined;
+  }
+
+  async put(event: AuditEvent): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: 'AUDIT', sk: key(event.seq), ...event },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (conditionFailed(err)) return false;
+      throw err;
+    }
+  }
+
+  async range(fromSeq: number, limit: number): Promise<AuditEvent[]> {
+    const out: AuditEvent[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const res = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND sk >= :from',
+          ExpressionAttributeValues: { ':pk': 'AUDIT', ':from': key(fromSeq) },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+          Limit: Math.min(1000, limit - out.length),
+        }),
+      );
+      for (const item of res.Items ?? []) out.push(toEvent(item));
+      start = res.LastEvaluatedKey as Record<string, unknown> | undefined;
+    } while (start && out.length < limit);
+    return out;
+  }
+
+  async recordWitness(witness: AuditWitness): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk: 'AUDITWITNESS', sk: key(witness.seq), ...witness },
+      }),
+    );
+  }
+
+  async witnesses(): Promise<AuditWitness[]> {
+    const res = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': 'AUDITWITNESS' },
+        ConsistentRead: true,
+      }),
+    );
+    return (res.Items ?? []).map((i) => ({
+      seq: Number(i.seq),
+      hash: String(i.hash),
+      at: i.at as string | undefined,
+    }));
+  }
+}
+
+function toEvent(item: Record<string, unknown>): AuditEvent {
+  const { pk: _pk, sk: _sk, ...rest } = item;
+  return rest as unknown as AuditEvent;
+}
