@@ -86,9 +86,9 @@ async function localJobs(sub: 'dlq' | 'redrive', table: string, io: JobsIo): Pro
       io.stdout(`${dead.length} job(s) failed on every attempt (local queue):\n`);
       for (const j of dead)
         io.stdout(
-          terminalText(
+          `${terminalText(
             `• ${j.deadAt ?? j.enqueuedAt} ${describeJob(j.message)} [job ${j.jobId}, ${j.attempts} attempts]: ${j.lastError ?? 'no error recorded'}`,
-          ) + '\n',
+          )}\n`,
         );
       return 0;
     }
@@ -157,9 +157,9 @@ async function awsJobs(sub: 'dlq' | 'redrive', queueUrl: string, io: JobsIo): Pr
       }
     })();
     io.stdout(
-      terminalText(
+      `${terminalText(
         `• ${m.sent} ${describeJob(m.body)} [job ${jobId}, message ${id}, received ${m.receives} times]: why is in the worker's log lines for that job id`,
-      ) + '\n',
+      )}\n`,
     );
   }
   return 0;

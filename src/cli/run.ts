@@ -23,6 +23,7 @@ import { lookupUser } from '../services/lookup.js';
 import { runSummary } from '../services/policy.js';
 import { scanStaleKeys } from '../services/stale.js';
 import { escapeJsonForTerminal, terminalLines } from '../util/text-safety.js';
+import { runAuditExport, runAuditVerify } from './audit.js';
 import { clean, formatLookupReport, formatStaleReport } from './format.js';
 import { runJobsCommand } from './jobs.js';
 
@@ -66,6 +67,8 @@ export function cliUsage(vendors: VendorCatalog): string {
     '  keywarden policy check [--file PATH] [--json]   checks the policy file (KEYWARDEN_POLICIES_FILE)',
     '  keywarden policy run [--dry-run] [--policy NAME]   runs the policies now and prints the plan and what it did',
     '  keywarden jobs dlq | redrive           what failed on every attempt, and sending it back',
+    '  keywarden audit verify [--from SEQ] [--witness SEQ:HASH] [--file FILE]   checks the audit chain',
+    '  keywarden audit export [--since DATE] [--csv]   the audit trail as JSONL (or CSV) for an auditor',
     '  keywarden help',
     'Options: --json prints the structured result (each vendor with "source": "sandbox" or "vendor"); --csv the keys',
     '  as CSV; --no-sandbox refuses to use an embedded sandbox; --debug shows stack traces and debug logs;',
@@ -79,6 +82,9 @@ const VALUE_OPTIONS = {
   vendor: (vendors: VendorCatalog) => `--vendor needs a value (${vendors.ids.join(', ')})`,
   file: () => '--file needs a path',
   policy: () => '--policy needs a policy name',
+  from: () => '--from needs a sequence number',
+  witness: () => '--witness needs SEQ:HASH',
+  since: () => '--since needs a date',
 } as const;
 type ValueOption = keyof typeof VALUE_OPTIONS;
 
@@ -104,6 +110,9 @@ const ARGS = {
   vendor: { type: 'string' },
   file: { type: 'string' },
   policy: { type: 'string' },
+  from: { type: 'string' },
+  witness: { type: 'string' },
+  since: { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 const NEGATIVE = '\u0000';
@@ -146,6 +155,9 @@ function parseFlags(argv: string[], vendors: VendorCatalog): Flags | string {
     vendor: v.vendor,
     file: v.file,
     policy: v.policy,
+    from: v.from,
+    witness: v.witness,
+    since: v.since,
   };
 }
 
@@ -220,6 +232,26 @@ export async function runCli(argv: string[], terminal: CliIo): Promise<number> {
   if (flags.csv && flags.json)
     return usageFail('--csv and --json are two ways to print the same thing; pick one');
   const [group, ...rest] = flags.words;
+  if (group === 'audit') {
+    try {
+      if (rest[0] === 'verify' && rest.length === 1)
+        return await runAuditVerify(
+          { stdout: io.stdout, env: io.env, dataDir: io.dataDir },
+          { from: flags.from, witness: flags.witness, file: flags.file },
+        );
+      if (rest[0] === 'export' && rest.length === 1)
+        return await runAuditExport(
+          { stdout: io.stdout, env: io.env, dataDir: io.dataDir },
+          { since: flags.since, csv: flags.csv },
+        );
+    } catch (err) {
+      io.stderr(`keywarden: ${clean(userMessage(err))}\n`);
+      return EXIT_FAILED;
+    }
+    return usageFail(
+      'audit takes verify [--from SEQ] [--witness SEQ:HASH] [--file FILE] or export [--since DATE] [--csv]',
+    );
+  }
   if (group === 'jobs') {
     if ((rest[0] !== 'dlq' && rest[0] !== 'redrive') || rest.length > 1)
       return usageFail('jobs takes dlq (list what failed on every attempt) or redrive (send it back)');

@@ -14,6 +14,7 @@ import { correlating, type JobQueue } from '../jobs/job.js';
 import type { ListenerDeps } from '../listeners/deps.js';
 import { jsonLogger, type Logger, type SecretRedactor } from '../log.js';
 import type { SlackApi } from '../slack/api.js';
+import { AuditTrailStore } from '../store/audit.js';
 import { CachedSlackDirectory } from '../store/directory.js';
 import { HomeStateStore } from '../store/home.js';
 import { JobLedger } from '../store/jobs.js';
@@ -64,6 +65,7 @@ export function stores(core: Core, limitsDb: DynamoDBDocumentClient = core.db) {
     policy: new PolicyStateStore(core.db, { table: s.table, retainDays: s.retentionDays, clock }),
     directory: new CachedSlackDirectory(core.db, core.slack, { table: s.table, clock, logger: core.logger }),
     home: new HomeStateStore(core.db, { table: s.table, clock }),
+    audit: new AuditTrailStore(core.db, s.table),
   };
 }
 
@@ -144,6 +146,7 @@ export function workerDeps(core: Core, parts: WorkerParts): WorkerDeps {
       sliceMs: parts.sliceMs,
       deadlineMs: parts.deadlineMs,
     },
+    audit: parts.stores.audit,
     home: {
       store: parts.stores.home,
       access: parts.access ?? new AccessPolicy(core.slack, core.logger),

@@ -1,4 +1,5 @@
 import type { AccessPolicy, Audience } from '../auth/access.js';
+import type { AuditStore } from '../domain/audit.js';
 import type { Clock } from '../domain/clock.js';
 import type { HomeStore } from '../domain/home.js';
 import type { Logger } from '../domain/logger.js';
@@ -38,6 +39,8 @@ export interface WorkerDeps {
   queue?: JobQueue;
   /** The hygiene lifecycle; absent where no policies are wired. */
   policy?: PolicyWorkerDeps;
+  /** The hash-chained audit trail; absent where it is not wired. */
+  audit?: AuditStore;
   /** The App Home; absent where it is not wired. */
   home?: { store: HomeStore; access: AccessPolicy; admins: Audience };
 }

@@ -4,6 +4,7 @@ import { DAY_MS } from '../../domain/clock.js';
 import { Deadline, newMeter } from '../../domain/deadline.js';
 import type { KeyCycle, OwnerNotice, Policy } from '../../domain/policy.js';
 import type { Key } from '../../domain/provider.js';
+import { audit } from '../../jobs/audit.js';
 import { type PolicyWorkerDeps, RetryJobError, type WorkerDeps } from '../../jobs/deps.js';
 import type { Job } from '../../jobs/job.js';
 import { configuredProviders } from '../../jobs/progress.js';
@@ -154,6 +155,7 @@ export async function runPolicies(
         .catch((err: unknown) => deps.logger.error('could not list the owners missing from Slack', { err }));
     }
     await p.store.recordRun(runSummary(result));
+    await audit(deps, { type: 'policy.run', subject: { ...runSummary(result) } });
     await p.store.finishRun(plan.runId);
     deps.metrics.count('PolicyRuns');
     deps.metrics.count('KeysEscalated', {}, result.escalated);
@@ -165,6 +167,26 @@ export async function runPolicies(
 /** The scheduled run (`policy.run`). */
 export async function runPolicyRun(job: RunJob, deps: WorkerDeps): Promise<void> {
   await runPolicies(deps, { policy: job.policy, dryRun: false });
+  await postAuditWitness(deps);
+}
+
+/**
+ * Once a day, the audit chain's head (sequence and hash) goes to the audit channel: a witness outside the database,
+ * so a chain rewritten in DynamoDB disagrees with Slack's history (`keywarden audit verify --witness SEQ:HASH`).
+ */
+export async function postAuditWitness(deps: WorkerDeps): Promise<void> {
+  const channel = deps.revocation?.auditChannel;
+  const head = await deps.audit?.head();
+  if (!deps.audit || !channel || !head) return;
+  const at = deps.clock.now().toISOString();
+  await deps.slack.postMessage(
+    channel,
+    noticeMessage(
+      `:link: Audit witness ${at.slice(0, 10)}: event ${head.seq}, hash \`${head.hash}\``,
+      `Check the trail against it with \`keywarden audit verify --witness ${head.seq}:${head.hash}\`.`,
+    ),
+  );
+  await deps.audit.recordWitness({ seq: head.seq, hash: head.hash, at });
 }
 
 /** Owner notices: in notice jobs of `notifyBatch` owners when a queue is wired, otherwise here and now. */
@@ -392,6 +414,11 @@ export async function runKeep(job: KeepJob, deps: WorkerDeps, replier: Replier):
   });
   await p.store.keep(ref.p, ref.v, ref.k, until);
   deps.logger.info('owner kept a key', { policy: ref.p, vendor: ref.v, key: ref.k, until });
+  await audit(deps, {
+    type: 'exemption.granted',
+    actor: { user: job.origin.user, team: job.origin.team },
+    subject: { vendor: ref.v, key: ref.k, until, reason: job.reason, via: 'owner', policy: ref.p },
+  });
   if (cycle.ownerEmail) await refreshNotice(policy, ref.r, cycle.ownerEmail, deps);
 }
 
@@ -465,6 +492,17 @@ export async function runSelfRevoke(job: SelfRevokeJob, deps: WorkerDeps, replie
   // The approvals channel sees it too, as a record: the owner is the one approver.
   if (channel) await postForApproval(created.request, created.keys, deps, channel);
   const decision = await decide(rdeps.store, created.request.id, job.origin.user, 'approve');
+  await audit(deps, {
+    type: 'request.self_service',
+    actor: { user: job.origin.user, team: job.origin.team },
+    subject: {
+      request: created.request.id,
+      vendor: ref.v,
+      key: ref.k,
+      policy: ref.p,
+      decision: decision.kind,
+    },
+  });
   if (decision.kind === 'approved') deps.metrics.count('RevocationsApproved');
   if (decision.kind === 'refused' && decision.why !== 'already') {
     await replier.send(
@@ -531,6 +569,11 @@ export async function runNotMine(job: NotMineJob, deps: WorkerDeps, replier: Rep
     throw new RetryJobError('the security alert could not be posted');
   }
   await p.store.markNotMineAlerted(ref.p, ref.v, ref.k);
+  await audit(deps, {
+    type: 'owner.not_mine',
+    actor: { user: job.origin.user, team: job.origin.team },
+    subject: { vendor: ref.v, key: ref.k, policy: ref.p },
+  });
   deps.logger.warn('key reported as not its owner’s', {
     policy: ref.p,
     vendor: ref.v,
@@ -559,6 +602,11 @@ export async function runGrant(job: GrantJob, deps: WorkerDeps, replier: Replier
     via: 'admin',
   });
   deps.logger.info('exemption granted', { vendor: job.vendor, key: job.keyId, until, by: job.origin.user });
+  await audit(deps, {
+    type: 'exemption.granted',
+    actor: { user: job.origin.user, team: job.origin.team },
+    subject: { vendor: job.vendor, key: job.keyId, until, reason: job.reason, via: 'admin' },
+  });
   await replier.send(
     noticeMessage(
       `:white_check_mark: ${job.vendor}:${job.keyId} is exempt until ${until.slice(0, 10)}: left out of stale revocations and policy escalation.`,

@@ -1,6 +1,7 @@
 import { errorMessage, noticeMessage } from '../../blocks/common.js';
 import type { Message } from '../../blocks/kit.js';
 import { field } from '../../blocks/mrkdwn.js';
+import { audit } from '../../jobs/audit.js';
 import { RetryJobError, type RevocationWorkerDeps, type WorkerDeps } from '../../jobs/deps.js';
 import { liveExemptions } from '../../jobs/exemptions.js';
 import { type Job, jobIdFor } from '../../jobs/job.js';
@@ -22,6 +23,7 @@ import {
   type ApproverView,
   approvalMessage,
   auditLine,
+  countOutcomes,
   criterionText,
   MAX_LISTED_KEYS,
   mention,
@@ -97,6 +99,17 @@ export async function runRevocationRequest(
   );
   const lines: string[] = [];
   const unposted: string[] = [];
+  for (const { request } of created)
+    await audit(deps, {
+      type: 'request.raised',
+      actor: { user: job.origin.user, team: job.origin.team },
+      subject: {
+        request: request.id,
+        keys: request.keyCount,
+        vendors: request.vendors,
+        reason: request.reason,
+      },
+    });
   for (const { request, keys } of created) {
     if (!(await postForApproval(request, keys, deps, channel))) unposted.push(request.id);
     lines.push(`• *${request.id}*: ${requestSummary(request)}`);
@@ -181,6 +194,11 @@ async function decideAndReport(job: DecideJob, deps: WorkerDeps, replier: Replie
       user: actor,
       decision: job.decision,
     });
+    await audit(deps, {
+      type: 'decision.refused',
+      actor: { user: actor, team: job.origin.team },
+      subject: { request: job.requestId, decision: job.decision, why: 'not an approver' },
+    });
     await replier.send(errorMessage(`You cannot ${verb} ${job.requestId}: ${allowed.reason}`), ephemeralOnly);
     return;
   }
@@ -191,6 +209,22 @@ async function decideAndReport(job: DecideJob, deps: WorkerDeps, replier: Replie
     job.decision,
     job.decision === 'deny' ? job.reason : undefined,
   );
+  if (d.kind !== 'refused' || d.why === 'expired')
+    await audit(deps, {
+      type:
+        d.kind === 'approved'
+          ? 'request.approved'
+          : d.kind === 'first_approval'
+            ? 'request.first_approval'
+            : d.kind === 'denied'
+              ? 'request.denied'
+              : 'request.expired',
+      actor: { user: actor, team: job.origin.team },
+      subject: {
+        request: job.requestId,
+        ...(d.kind === 'denied' && job.decision === 'deny' ? { reason: job.reason } : {}),
+      },
+    });
   if (d.kind === 'refused') {
     const request = d.request;
     if (d.why === 'expired' && request) {
@@ -412,6 +446,19 @@ async function publish(
   }
   if (r.auditChannel) tasks.push(deps.slack.postMessage(r.auditChannel, auditLine(request, keys)));
   if (request.state === 'done' && !request.dryRun) tasks.push(tellOwners(request, keys, deps));
+  if (request.state === 'done')
+    await audit(deps, {
+      type: 'request.executed',
+      subject: {
+        request: request.id,
+        dryRun: request.dryRun,
+        outcomes: request.summary ?? countOutcomes(keys),
+        deleted: keys
+          .filter((k) => k.outcome === 'deleted')
+          .map((k) => `${k.vendor}:${k.id}`)
+          .slice(0, 1000),
+      },
+    });
   const results = await Promise.allSettled(tasks);
   for (const res of results) if (res.status === 'rejected') logNotice(deps.logger, request.id, res.reason);
 }

@@ -1,0 +1,146 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Block } from '../../../src/blocks/limits.js';
+import { EXIT_FAILED, EXIT_OK, runCli } from '../../../src/cli/run.js';
+import { fixedClock } from '../../../src/domain/clock.js';
+import { startLocalBot } from '../../../src/local/bot.js';
+import { startLocalDynamo } from '../../../src/local/dynamo.js';
+import { jsonLogger } from '../../../src/log.js';
+import { appendAudit, verifyChain } from '../../../src/services/audit.js';
+import { AuditTrailStore } from '../../../src/store/audit.js';
+import { documentClient } from '../../../src/store/table.js';
+import { FakeSlack } from '../../helpers/fake-slack.js';
+import { clock } from '../../helpers/idmelon.js';
+import {
+  type Button,
+  buttons,
+  post,
+  pressAndSubmit,
+  pressBody,
+  signedHeaders,
+  slashCommandBody,
+} from '../../helpers/slack-requests.js';
+
+const SECRET = 'audit-trail-signing-secret-01234';
+
+async function cli(argv: string[], dataDir: string) {
+  let out = '';
+  const code = await runCli(argv, {
+    stdout: (t) => {
+      out += t;
+    },
+    stderr: (t) => {
+      out += t;
+    },
+    env: {},
+    dataDir,
+  });
+  return { code, out };
+}
+
+describe('the audit trail of a revocation', () => {
+  it('records the request, the approval and the outcome in one chain that verifies, exports and catches tampering', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'keywarden-audit-'));
+    const slack = new FakeSlack();
+    await slack.start();
+    const bot = await startLocalBot({
+      env: {
+        SLACK_SIGNING_SECRET: SECRET,
+        SLACK_BOT_TOKEN: 'xoxb-audit-0123',
+        SLACK_API_URL: slack.apiUrl,
+        KEYWARDEN_ADMINS: 'UADMIN1,UADMIN2',
+        KEYWARDEN_APPROVERS: 'UADMIN2',
+        KEYWARDEN_APPROVALS_CHANNEL: 'CAPPROVALS',
+      },
+      port: 0,
+      dataDir,
+      clock,
+      vendors: ['idmelon'],
+      sandbox: { users: 10, keys: 30, logs: 0 },
+      sweepEveryMs: 0,
+      policyCheckEveryMs: 0,
+      logger: jsonLogger({ level: 'warn' }),
+    });
+    try {
+      const hook = slack.responseUrl();
+      const body = slashCommandBody({
+        command: '/keys',
+        text: 'stale 90',
+        user_id: 'UADMIN1',
+        response_url: hook,
+      });
+      await post(bot.url, body, signedHeaders(SECRET, body));
+      await bot.queue.idle();
+      const row = buttons((slack.postsTo(hook).at(-1)?.blocks ?? []) as Block[]).find(
+        (b) => b.action_id === 'revoke_key',
+      ) as Button;
+      await pressAndSubmit({
+        url: bot.url,
+        secret: SECRET,
+        slack,
+        user: 'UADMIN1',
+        button: row,
+        channel: 'C0ADMINS',
+        triggerId: 'trigger-audit-1',
+        reason: '=HYPERLINK("evil")',
+      });
+      await bot.queue.idle();
+      const posted = slack.callsOf('chat.postMessage').find((c) => c.args.channel === 'CAPPROVALS');
+      const approve = buttons((posted?.args.blocks ?? []) as Block[]).find(
+        (b) => b.action_id === 'approval_approve',
+      ) as Button;
+      const press = pressBody('UADMIN2', approve, 'CAPPROVALS', slack.responseUrl(), 'trigger-audit-2');
+      await post(bot.url, press, signedHeaders(SECRET, press));
+      await bot.queue.idle();
+    } finally {
+      await bot.close();
+      await slack.close();
+    }
+
+    const verified = await cli(['audit', 'verify'], dataDir);
+    expect(verified.code).toBe(EXIT_OK);
+    expect(verified.out).toMatch(/^3 events, chain intact, head 3 [0-9a-f]{64}/);
+
+    const exported = await cli(['audit', 'export'], dataDir);
+    const lines = exported.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; actor?: { user?: string } });
+    expect(lines.map((l) => l.type)).toEqual(['request.raised', 'request.approved', 'request.executed']);
+    expect(lines[1]?.actor?.user).toBe('UADMIN2');
+    const file = join(dataDir, 'audit.jsonl');
+    writeFileSync(file, exported.out);
+    expect((await cli(['audit', 'verify', '--file', file], dataDir)).code).toBe(EXIT_OK);
+    writeFileSync(file, exported.out.replace('"UADMIN2"', '"UADMIN9"'));
+    const broken = await cli(['audit', 'verify', '--file', file], dataDir);
+    expect(broken.code).toBe(EXIT_FAILED);
+    expect(broken.out).toContain('chain broken at event 2 (changed)');
+
+    const csv = await cli(['audit', 'export', '--csv'], dataDir);
+    expect(csv.out.split('\n')[0]).toBe('seq,at,type,actor_user,actor_team,subject,prev,hash');
+    // The reason a requester typed is data, never a formula.
+    expect(csv.out).not.toMatch(/(^|,)=HYPERLINK/m);
+    expect(readFileSync(file, 'utf8')).toContain('UADMIN9');
+  });
+
+  it('twenty appenders at once on dynalite make one unbroken chain', async () => {
+    const dynamo = await startLocalDynamo({ table: 'keywarden' });
+    try {
+      const store = new AuditTrailStore(documentClient(dynamo.client), 'keywarden');
+      const at = fixedClock('2026-11-20T09:00:00Z');
+      await Promise.all(
+        Array.from({ length: 20 }, (_, w) =>
+          (async () => {
+            for (let i = 0; i < 5; i++) await appendAudit(store, at, { type: 'test', subject: { w, i } });
+          })(),
+        ),
+      );
+      const events = await store.range(1, 1_000);
+      expect(verifyChain(events)).toMatchObject({ ok: true, count: 100 });
+    } finally {
+      await dynamo.close();
+    }
+  });
+});
