@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { benchApprovals } from './approvals.js';
+import { benchAudit } from './audit.js';
 import { benchDigest } from './digest.js';
 import { benchHome } from './home.js';
 import { benchIdmelon } from './idmelon.js';
@@ -21,6 +22,7 @@ const benches: Array<() => Promise<Section>> = [
   benchDigest,
   benchApprovals,
   benchHome,
+  benchAudit,
   benchPolicy,
   benchRevocation,
 ];

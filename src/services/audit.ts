@@ -14,7 +14,7 @@ export async function appendAudit(
   clock: Clock,
   input: AuditEventInput,
 ): Promise<AuditEvent> {
-  for (let attempt = 0; attempt < 100; attempt++) {
+  for (let attempt = 0; attempt < 1000; attempt++) {
     const head = await store.head();
     const base = {
       seq: (head?.seq ?? 0) + 1,
@@ -26,6 +26,8 @@ export async function appendAudit(
     };
     const event: AuditEvent = { ...base, hash: auditHash(base) };
     if (await store.put(event)) return event;
+    // Lost the race for this sequence number: back off a little, at random, so many writers take turns.
+    await new Promise((r) => setTimeout(r, Math.random() * Math.min(20, 2 ** attempt)));
   }
   throw new Error('could not append to the audit trail: too many concurrent writers');
 }
