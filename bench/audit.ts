@@ -29,6 +29,7 @@ export async function benchAudit(): Promise<Section> {
       ...store,
       head: () => store.head(),
       range: (f: number, l: number) => store.range(f, l),
+      recent: (l: number, b?: number) => store.recent(l, b),
       recordWitness: store.recordWitness.bind(store),
       witnesses: store.witnesses.bind(store),
       put: async (e: AuditEvent) => {
@@ -64,6 +65,7 @@ export async function benchAudit(): Promise<Section> {
       return true;
     },
     range: async () => events,
+    recent: async () => [],
     recordWitness: async () => undefined,
     witnesses: async () => [],
   };

@@ -294,6 +294,10 @@ export async function runCli(argv: string[], terminal: CliIo): Promise<number> {
     io.stdout(`${CLI_USAGE}\n`);
     return EXIT_OK;
   }
+  if (command.kind === 'keys.audit')
+    return usageFail(
+      '"keys audit" is a Slack command; here use "keywarden audit export" or "keywarden audit verify"',
+    );
   if (command.kind === 'keys.policy' || command.kind === 'keys.exempt' || command.kind === 'keys.exemptions')
     return usageFail(`"keys ${rest[0]}" is a Slack command; here use "keywarden policy run --dry-run"`);
 

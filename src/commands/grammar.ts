@@ -21,6 +21,7 @@ export type Command =
   | { kind: 'keys.policy'; policy?: string }
   | { kind: 'keys.exempt'; vendor: VendorName; keyId: string; days: number; reason: string }
   | { kind: 'keys.exemptions' }
+  | { kind: 'keys.audit'; days: number }
   | { kind: 'user.lookup'; query: string }
   | { kind: 'user.help' };
 
@@ -36,6 +37,7 @@ export function keysUsage(vendors: VendorCatalog): string {
     '  /keys exempt <vendor>:<key-id> <days> <reason>',
     '                                         keep one key out of revocation for <days> days',
     '  /keys exemptions                       who keeps what, until when, and why',
+    '  /keys audit [days]                     the audit trail of the last days (7 unless given)',
     '  /keys help                             this help',
   ].join('\n');
 }
@@ -85,6 +87,18 @@ export function parseKeysCommand(text: string, vendors: VendorCatalog): ParseRes
     return { ok: true, command: { kind: 'keys.exemptions' } };
   }
   if (subcommand === 'exempt') return parseExempt(rest, vendors, KEYS_USAGE);
+  if (subcommand === 'audit') {
+    if (rest.length > 1)
+      return usageError(`unexpected ${shown(rest.slice(1).join(' '))} after the days`, KEYS_USAGE);
+    if (rest[0] === undefined) return { ok: true, command: { kind: 'keys.audit', days: 7 } };
+    const days = daysSchema.safeParse(rest[0]);
+    if (!days.success)
+      return usageError(
+        `days must be a whole number from ${MIN_DAYS} to ${MAX_DAYS} (got ${shown(rest[0])})`,
+        KEYS_USAGE,
+      );
+    return { ok: true, command: { kind: 'keys.audit', days: days.data } };
+  }
   if (subcommand !== 'stale') return usageError(`unknown subcommand ${shown(sub as string)}`, KEYS_USAGE);
   const [daysText, ...extra] = rest;
   if (daysText === undefined) return usageError('days is missing', KEYS_USAGE);

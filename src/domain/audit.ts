@@ -57,6 +57,8 @@ export interface AuditStore {
   head(): Promise<AuditEvent | undefined>;
   /** Writes the event only if its sequence number is free: false when another writer took it. */
   put(event: AuditEvent): Promise<boolean>;
+  /** The newest events, newest first, below `beforeSeq` when given, at most `limit`. */
+  recent(limit: number, beforeSeq?: number): Promise<AuditEvent[]>;
   /** Events from `fromSeq` on, in sequence order, at most `limit`. */
   range(fromSeq: number, limit: number): Promise<AuditEvent[]>;
   recordWitness(witness: AuditWitness): Promise<void>;

@@ -164,6 +164,15 @@ export const jobSchema = z.discriminatedUnion('kind', [
     days: z.number().int().min(1).max(3650),
     reason: z.string().min(1).max(300),
   }),
+  /** `/keys audit [days]`: the trail's recent events, privately, a page at a time (`before`: the next page). */
+  z.object({
+    kind: z.literal('audit.recent'),
+    id: z.string().min(8).max(128),
+    correlationId,
+    origin,
+    days: z.number().int().min(MIN_DAYS).max(MAX_DAYS),
+    before: z.number().int().min(1).optional(),
+  }),
   /** `/keys exemptions`. */
   z.object({
     kind: z.literal('exempt.list'),

@@ -1,4 +1,5 @@
 import { errorMessage } from '../blocks/common.js';
+import { runAuditRecent } from '../features/audit/jobs.js';
 import { runDigestPreview } from '../features/digest/preview.js';
 import { runHomeRefresh } from '../features/home/jobs.js';
 import { runLookup } from '../features/lookup/job.js';
@@ -127,6 +128,8 @@ function describeJob(job: PersonJob): string {
   switch (job.kind) {
     case 'policy.plan':
       return 'The policy plan';
+    case 'audit.recent':
+      return 'The audit trail';
     case 'policy.keep':
       return 'Keeping the key';
     case 'policy.self_revoke':
@@ -154,6 +157,8 @@ async function perform(job: PersonJob, deps: WorkerDeps, replier: Replier): Prom
   switch (job.kind) {
     case 'policy.plan':
       return runPolicyPlan(job, deps, replier);
+    case 'audit.recent':
+      return runAuditRecent(job, deps, replier);
     case 'policy.keep':
       return runKeep(job, deps, replier);
     case 'policy.self_revoke':

@@ -1,4 +1,6 @@
 import type { App } from '@slack/bolt';
+import { auditMoreAction } from '../features/audit/actions.js';
+import { ACTION_AUDIT_MORE } from '../features/audit/blocks.js';
 import { ACTION_DIGEST_REVIEW } from '../features/digest/blocks.js';
 import {
   ACTION_HOME_DIGEST,
@@ -71,6 +73,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   app.action({ action_id: ACTION_EXEMPT_OPEN }, exemptOpenAction(deps));
   app.view(VIEW_EXEMPT, exemptSubmission(deps));
   app.event('app_home_opened', homeOpened(deps));
+  app.action({ action_id: ACTION_AUDIT_MORE }, auditMoreAction(deps));
   app.action({ action_id: ACTION_HOME_REFRESH }, homeRefreshAction(deps));
   app.action({ action_id: ACTION_HOME_SCAN }, homeQuickAction(deps, 'scan'));
   app.action({ action_id: ACTION_HOME_DIGEST }, homeQuickAction(deps, 'digest'));

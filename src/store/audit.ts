@@ -50,6 +50,20 @@ export class AuditTrailStore implements AuditStore {
     }
   }
 
+  async recent(limit: number, beforeSeq?: number): Promise<AuditEvent[]> {
+    const res = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: beforeSeq ? 'pk = :pk AND sk < :before' : 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': 'AUDIT', ...(beforeSeq ? { ':before': key(beforeSeq) } : {}) },
+        ScanIndexForward: false,
+        Limit: limit,
+        ConsistentRead: true,
+      }),
+    );
+    return (res.Items ?? []).map(toEvent);
+  }
+
   async range(fromSeq: number, limit: number): Promise<AuditEvent[]> {
     const out: AuditEvent[] = [];
     let start: Record<string, unknown> | undefined;

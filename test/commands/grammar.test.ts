@@ -5,6 +5,20 @@ import { VENDORS } from '../../src/providers/registry.js';
 
 const KEYS_USAGE = keysUsage(VENDORS);
 
+describe('/keys audit', () => {
+  it('takes an optional number of days, 7 by default', () => {
+    expect(parseKeysCommand('audit', VENDORS)).toEqual({
+      ok: true,
+      command: { kind: 'keys.audit', days: 7 },
+    });
+    expect(parseKeysCommand('audit 30', VENDORS)).toEqual({
+      ok: true,
+      command: { kind: 'keys.audit', days: 30 },
+    });
+    expect(parseKeysCommand('audit soon', VENDORS)).toMatchObject({ ok: false });
+  });
+});
+
 describe('/keys grammar', () => {
   it('parses "stale <days>" and an optional key type, which picks the vendor it belongs to', () => {
     expect(parseKeysCommand('stale 90', VENDORS)).toEqual({

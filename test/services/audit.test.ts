@@ -24,6 +24,11 @@ function memoryStore(): AuditStore & { events: AuditEvent[] } {
       return true;
     },
     range: async (from, limit) => events.filter((e) => e.seq >= from).slice(0, limit),
+    recent: async (limit, before) =>
+      events
+        .filter((e) => !before || e.seq < before)
+        .slice(-limit)
+        .reverse(),
     recordWitness: async (w) => {
       witnesses.push(w);
     },

@@ -28,6 +28,18 @@ export function keysCommand(deps: ListenerDeps) {
     const c = parsed.command;
     if (c.kind === 'keys.policy' || c.kind === 'keys.exempt' || c.kind === 'keys.exemptions')
       return policyCommand(deps, cmd, c, ack);
+    if (c.kind === 'keys.audit')
+      return handOff(
+        deps,
+        {
+          kind: 'audit.recent',
+          id: jobIdFor(cmd.trigger_id, 'audit.recent'),
+          origin: commandOrigin(cmd, deps),
+          days: c.days,
+        },
+        ack,
+        ':hourglass_flowing_reduced: Reading the audit trail…',
+      );
     if (parsed.command.kind !== 'keys.stale') return ack(ephemeral(helpMessage(keysUsage(deps.vendors))));
     const { days, type, vendor } = parsed.command;
     await handOff(

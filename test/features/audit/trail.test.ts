@@ -94,6 +94,20 @@ describe('the audit trail of a revocation', () => {
       const press = pressBody('UADMIN2', approve, 'CAPPROVALS', slack.responseUrl(), 'trigger-audit-2');
       await post(bot.url, press, signedHeaders(SECRET, press));
       await bot.queue.idle();
+      // An admin reads the recent events in Slack, privately.
+      const auditHook = slack.responseUrl();
+      const auditBody = slashCommandBody({
+        command: '/keys',
+        text: 'audit 7',
+        user_id: 'UADMIN1',
+        response_url: auditHook,
+      });
+      await post(bot.url, auditBody, signedHeaders(SECRET, auditBody));
+      await bot.queue.idle();
+      const shown = JSON.stringify(slack.postsTo(auditHook).at(-1));
+      for (const type of ['request.raised', 'request.approved', 'request.executed'])
+        expect(shown).toContain(type);
+      expect(shown).toContain('<@UADMIN2>');
     } finally {
       await bot.close();
       await slack.close();
