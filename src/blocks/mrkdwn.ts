@@ -59,3 +59,8 @@ export function field(text: string | null | undefined, max = 80): string {
 export function plain(text: string, max: number): string {
   return cutText(visibleLine(text), max);
 }
+
+/** A time Slack shows in each reader's own time zone (`<!date^…>`), `fallback` where a client cannot. */
+export function slackDate(iso: string, format: string, fallback: string): string {
+  return `<!date^${Math.floor(Date.parse(iso) / 1000)}^${format}|${fallback}>`;
+}

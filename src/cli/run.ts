@@ -208,11 +208,6 @@ function packageVersion(): string {
   return pkg.version ?? 'unknown';
 }
 
-/** CSV is data, but it reaches a terminal: control and bidi characters are escaped as they are for --json. */
-function escapeForTerminal(csv: string): string {
-  return escapeJsonForTerminal(csv);
-}
-
 export async function runCli(argv: string[], terminal: CliIo): Promise<number> {
   // Filled with the configured credentials below, and with each sandbox's and each token as they appear.
   const redactor = new SecretRedactor();
@@ -363,7 +358,8 @@ export async function runCli(argv: string[], terminal: CliIo): Promise<number> {
         const sections = report.sections.map((x) => ({ ...x, source: source(x.vendor) }));
         if (flags.json) io.stdout(jsonOut({ ...report, sections }));
         else if (flags.csv)
-          io.stdout(escapeForTerminal(keysCsv(staleRows(report), new Date(report.generatedAt))));
+          // CSV reaches a terminal too: control and bidi characters are escaped as for --json.
+          io.stdout(escapeJsonForTerminal(keysCsv(staleRows(report), new Date(report.generatedAt))));
         else io.stdout(sandboxLine() + formatStaleReport(report));
       }
       for (const s of failed) io.stderr(`keywarden: ${s.label}: ${clean(s.failure?.message)}\n`);
@@ -398,7 +394,7 @@ export async function runCli(argv: string[], terminal: CliIo): Promise<number> {
         );
       else if (flags.csv) {
         const keys = report.results.flatMap((x) => (x.kind === 'found' ? x.profile.keys : []));
-        io.stdout(escapeForTerminal(keysCsv(keys, clock.now())));
+        io.stdout(escapeJsonForTerminal(keysCsv(keys, clock.now())));
       } else io.stdout(sandboxLine() + formatLookupReport(report, clock.now()));
     }
     for (const r of failed)

@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent, AuditStore, AuditWitness } from '../domain/audit.js';
-import { conditionFailed } from './table.js';
+import { conditionFailed, recordOf } from './table.js';
 
 /**
  * The audit trail on the bot's table. Events never expire here (no `expiresAt`); the chain is one partition, in
@@ -111,6 +111,5 @@ export class AuditTrailStore implements AuditStore {
 }
 
 function toEvent(item: Record<string, unknown>): AuditEvent {
-  const { pk: _pk, sk: _sk, ...rest } = item;
-  return rest as unknown as AuditEvent;
+  return recordOf<AuditEvent>(item);
 }

@@ -2,7 +2,7 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } fro
 import { type Clock, DAY_MS, systemClock } from '../domain/clock.js';
 import type { HomeStore, MyKeysSnapshot, PostureSnapshot } from '../domain/home.js';
 import { mapLimit } from '../util/concurrency.js';
-import { conditionFailed, epochSeconds } from './table.js';
+import { conditionFailed, epochSeconds, recordOf } from './table.js';
 
 /**
  * The App Home's stored state on the bot's table:
@@ -52,7 +52,7 @@ export class HomeStateStore implements HomeStore {
           ExclusiveStartKey: start,
         }),
       );
-      for (const item of res.Items ?? []) out.push(strip<PostureSnapshot>(item));
+      for (const item of res.Items ?? []) out.push(recordOf<PostureSnapshot>(item));
       start = res.LastEvaluatedKey as Record<string, unknown> | undefined;
     } while (start);
     return out;
@@ -76,7 +76,7 @@ export class HomeStateStore implements HomeStore {
     const res = await this.db.send(
       new GetCommand({ TableName: this.options.table, Key: { pk: `MYKEYS#${user}`, sk: 'MYKEYS' } }),
     );
-    return res.Item ? strip<MyKeysSnapshot>(res.Item) : undefined;
+    return res.Item ? recordOf<MyKeysSnapshot>(res.Item) : undefined;
   }
 
   async firstDelivery(eventId: string): Promise<boolean> {
@@ -94,9 +94,4 @@ export class HomeStateStore implements HomeStore {
       throw err;
     }
   }
-}
-
-function strip<T>(item: Record<string, unknown>): T {
-  const { pk: _pk, sk: _sk, expiresAt: _ttl, ...rest } = item;
-  return rest as T;
 }

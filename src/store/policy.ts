@@ -11,7 +11,7 @@ import { type Clock, DAY_MS, systemClock } from '../domain/clock.js';
 import type { Exemption, KeyCycle, OwnerNotice, PolicyRunSummary, PolicyStore } from '../domain/policy.js';
 import type { VendorId } from '../domain/vendors.js';
 import { mapLimit } from '../util/concurrency.js';
-import { conditionFailed, epochSeconds } from './table.js';
+import { conditionFailed, epochSeconds, recordOf } from './table.js';
 
 /**
  * The hygiene lifecycle on the bot's table:
@@ -78,7 +78,7 @@ export class PolicyStateStore implements PolicyStore {
   }
 
   async cycles(policy: string): Promise<KeyCycle[]> {
-    return (await this.queryAll(`CYCLE#${policy}`)).map((i) => strip<KeyCycle>(i));
+    return (await this.queryAll(`CYCLE#${policy}`)).map((i) => recordOf<KeyCycle>(i));
   }
 
   async cycle(policy: string, vendor: VendorId, keyId: string): Promise<KeyCycle | undefined> {
@@ -89,7 +89,7 @@ export class PolicyStateStore implements PolicyStore {
         ConsistentRead: true,
       }),
     );
-    return res.Item ? strip<KeyCycle>(res.Item) : undefined;
+    return res.Item ? recordOf<KeyCycle>(res.Item) : undefined;
   }
 
   async startCycle(cycle: KeyCycle): Promise<boolean> {
@@ -171,7 +171,7 @@ export class PolicyStateStore implements PolicyStore {
   }
 
   async exemptions(): Promise<Exemption[]> {
-    return (await this.queryAll('EXEMPT')).map((i) => strip<Exemption>(i));
+    return (await this.queryAll('EXEMPT')).map((i) => recordOf<Exemption>(i));
   }
 
   async claimNotice(
@@ -226,7 +226,7 @@ export class PolicyStateStore implements PolicyStore {
         ConsistentRead: true,
       }),
     );
-    return res.Item ? strip<OwnerNotice>(res.Item) : undefined;
+    return res.Item ? recordOf<OwnerNotice>(res.Item) : undefined;
   }
 
   async claimRun(runId: string, leaseMs: number): Promise<'claimed' | 'done' | 'busy'> {
@@ -277,7 +277,7 @@ export class PolicyStateStore implements PolicyStore {
           new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }),
         );
         for (const item of res.Responses?.[this.table] ?? []) {
-          const n = strip<OwnerNotice>(item as Record<string, unknown>);
+          const n = recordOf<OwnerNotice>(item as Record<string, unknown>);
           out.set(n.ownerEmail, n);
         }
         keys = (res.UnprocessedKeys?.[this.table]?.Keys ?? []) as Record<string, unknown>[];
@@ -326,7 +326,7 @@ export class PolicyStateStore implements PolicyStore {
         Limit: limit,
       }),
     );
-    return (res.Items ?? []).map((i) => strip<PolicyRunSummary>(i));
+    return (res.Items ?? []).map((i) => recordOf<PolicyRunSummary>(i));
   }
 
   private async move(
@@ -359,9 +359,4 @@ export class PolicyStateStore implements PolicyStore {
       throw err;
     }
   }
-}
-
-function strip<T>(item: Record<string, unknown>): T {
-  const { pk: _pk, sk: _sk, expiresAt: _ttl, ...rest } = item;
-  return rest as T;
 }

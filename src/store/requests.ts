@@ -20,7 +20,7 @@ import {
 } from '../domain/revocation.js';
 import type { Redactor } from '../log.js';
 import { mapLimit } from '../util/concurrency.js';
-import { conditionFailed, epochSeconds, GSI1 } from './table.js';
+import { conditionFailed, epochSeconds, GSI1, recordOf } from './table.js';
 
 export {
   FINAL_OUTCOMES,
@@ -167,11 +167,11 @@ export class RequestStore implements RevocationStore {
     const res = await this.db.send(
       new GetCommand({ TableName: this.table, Key: requestKey(id), ConsistentRead: true }),
     );
-    return res.Item ? strip<RevocationRequest>(res.Item) : undefined;
+    return res.Item ? recordOf<RevocationRequest>(res.Item) : undefined;
   }
 
   async keys(id: string): Promise<RequestedKey[]> {
-    return (await this.itemsOf(id, 'KEY#')).map((item) => strip<RequestedKey>(item));
+    return (await this.itemsOf(id, 'KEY#')).map((item) => recordOf<RequestedKey>(item));
   }
 
   /** Every item of a request whose sort key starts with `prefix`, page by page, read consistently. */
@@ -484,7 +484,7 @@ export class RequestStore implements RevocationStore {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return { ok: true, request: strip<RevocationRequest>(res.Attributes ?? {}) };
+      return { ok: true, request: recordOf<RevocationRequest>(res.Attributes ?? {}) };
     } catch (err) {
       if (!conditionFailed(err)) throw err;
     }
@@ -496,10 +496,4 @@ export class RequestStore implements RevocationStore {
       return { ok: false, request, reason: 'expired' };
     return { ok: false, request, reason: 'state' };
   }
-}
-
-/** Drops the table's own attributes from an item. */
-function strip<T>(item: Record<string, unknown>): T {
-  const { pk: _pk, sk: _sk, expiresAt: _ttl, gsi1pk: _g, gsi1sk: _gs, ...rest } = item;
-  return rest as T;
 }

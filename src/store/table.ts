@@ -97,3 +97,9 @@ export const epochSeconds = (ms: number) => Math.floor(ms / 1000);
 export function conditionFailed(err: unknown): boolean {
   return (err as Error).name === 'ConditionalCheckFailedException';
 }
+
+/** An item without the table's own attributes (keys, TTL, index keys): the record it stores. */
+export function recordOf<T>(item: Record<string, unknown>): T {
+  const { pk: _pk, sk: _sk, expiresAt: _ttl, gsi1pk: _g, gsi1sk: _gs, ...rest } = item;
+  return rest as T;
+}

@@ -10,7 +10,7 @@ import {
   section,
 } from '../../blocks/kit.js';
 import type { Block } from '../../blocks/limits.js';
-import { escapeMrkdwn, field } from '../../blocks/mrkdwn.js';
+import { escapeMrkdwn, field, slackDate } from '../../blocks/mrkdwn.js';
 import type { PostureSnapshot } from '../../domain/home.js';
 import { keyUseText, plural } from '../../util/time.js';
 import { sparkline } from '../digest/blocks.js';
@@ -28,8 +28,7 @@ export const VIEW_HOME_LOOKUP = 'home_lookup_modal';
 const MAX_HOME_BLOCKS = 100;
 
 function when(iso: string): string {
-  const epoch = Math.floor(Date.parse(iso) / 1000);
-  return `<!date^${epoch}^{date_short_pretty} at {time}|${iso.slice(0, 16)}>`;
+  return slackDate(iso, '{date_short_pretty} at {time}', iso.slice(0, 16));
 }
 
 /** Per vendor: the latest counts, and the trend of stale keys over the snapshots kept. */

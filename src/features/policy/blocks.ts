@@ -10,7 +10,7 @@ import {
   section,
 } from '../../blocks/kit.js';
 import type { Block } from '../../blocks/limits.js';
-import { escapeMrkdwn, field } from '../../blocks/mrkdwn.js';
+import { escapeMrkdwn, field, slackDate } from '../../blocks/mrkdwn.js';
 import type { Exemption, KeyCycle, Policy } from '../../domain/policy.js';
 import type { Key } from '../../domain/provider.js';
 import type { PolicyRunResult } from '../../services/policy.js';
@@ -36,8 +36,7 @@ export interface OwnerKeyRef {
 }
 
 function dateText(iso: string): string {
-  const epoch = Math.floor(Date.parse(iso) / 1000);
-  return `<!date^${epoch}^{date_long}|${iso.slice(0, 10)}>`;
+  return slackDate(iso, '{date_long}', iso.slice(0, 10));
 }
 
 /** How an answered key reads in its owner's DM. */

@@ -17,10 +17,10 @@ import {
   policyRequestId,
   runSummary,
 } from '../../services/policy.js';
-import { createRequests, decide, type RevocationDeps } from '../../services/revocation.js';
+import { createRequests, decide } from '../../services/revocation.js';
 import type { Replier } from '../../slack/replier.js';
 import { mapLimit } from '../../util/concurrency.js';
-import { execute, postForApproval } from '../revocation/jobs.js';
+import { execute, postForApproval, revocationServiceDeps } from '../revocation/jobs.js';
 import { exemptionsMessage, notMineAlert, ownerNotice, planMessage } from './blocks.js';
 
 type RunJob = Job & { kind: 'policy.run' };
@@ -54,21 +54,6 @@ async function serviceDeps(deps: WorkerDeps): Promise<PolicyDeps> {
     clock: deps.clock,
     logger: deps.logger,
     timeZone: p.timeZone,
-  };
-}
-
-async function revocationDeps(deps: WorkerDeps): Promise<RevocationDeps> {
-  const r = deps.revocation;
-  if (!r) throw new Error('revocation is not wired into this worker');
-  return {
-    store: r.store,
-    providers: await deps.providers(),
-    clock: deps.clock,
-    logger: deps.logger,
-    dryRun: r.dryRun,
-    sliceMs: r.sliceMs,
-    deadlineMs: r.deadlineMs,
-    metrics: deps.metrics,
   };
 }
 
@@ -130,7 +115,7 @@ export async function runPolicies(
     const result = await applyPlan(
       plan,
       sdeps,
-      { revocation: await revocationDeps(deps), ttlHours: deps.revocation?.ttlHours ?? 24 },
+      { revocation: await revocationServiceDeps(deps), ttlHours: deps.revocation?.ttlHours ?? 24 },
       { dryRun: options.dryRun || !canEscalate ? options.dryRun : false },
     );
     if (!canEscalate && !options.dryRun) result.requests = [];
@@ -366,6 +351,34 @@ async function presserOwns(deps: WorkerDeps, user: string, ownerEmail: string | 
   return Boolean(email) && email?.trim().toLowerCase() === ownerEmail.trim().toLowerCase();
 }
 
+/**
+ * The key's cycle in its policy, when the presser is the owner the cycle recorded (from the vendor, at notice time);
+ * otherwise they are told why, privately, and undefined is returned.
+ */
+async function ownersCycle(
+  job: KeepJob | NotMineJob,
+  deps: WorkerDeps,
+  replier: Replier,
+  refusal: { log: string; tell: string },
+): Promise<{ policy: Policy; cycle: KeyCycle } | undefined> {
+  const { ref } = job;
+  const policy = chosen(deps, ref.p)[0] as Policy;
+  const cycle = await policyDeps(deps).store.cycle(ref.p, ref.v, ref.k);
+  if (!cycle) {
+    await replier.send(
+      errorMessage('Keywarden has no record of that key in this policy any more.'),
+      privately,
+    );
+    return undefined;
+  }
+  if (!(await presserOwns(deps, job.origin.user, cycle.ownerEmail))) {
+    deps.logger.warn(refusal.log, { user: job.origin.user, key: ref.k });
+    await replier.send(errorMessage(refusal.tell), privately);
+    return undefined;
+  }
+  return { policy, cycle };
+}
+
 /** `/keys policy`: what each policy would do now, privately. Nothing is written or sent. */
 export async function runPolicyPlan(job: PlanJob, deps: WorkerDeps, replier: Replier): Promise<void> {
   const results = await runPolicies(deps, { policy: job.policy, dryRun: true });
@@ -376,23 +389,12 @@ export async function runPolicyPlan(job: PlanJob, deps: WorkerDeps, replier: Rep
 export async function runKeep(job: KeepJob, deps: WorkerDeps, replier: Replier): Promise<void> {
   const p = policyDeps(deps);
   const { ref } = job;
-  const policy = chosen(deps, ref.p)[0] as Policy;
-  const cycle = await p.store.cycle(ref.p, ref.v, ref.k);
-  if (!cycle) {
-    await replier.send(
-      errorMessage('Keywarden has no record of that key in this policy any more.'),
-      privately,
-    );
-    return;
-  }
-  if (!(await presserOwns(deps, job.origin.user, cycle.ownerEmail))) {
-    deps.logger.warn('refused "keep" from someone who is not the key owner', {
-      user: job.origin.user,
-      key: ref.k,
-    });
-    await replier.send(errorMessage('Only the key’s owner can keep it.'), privately);
-    return;
-  }
+  const owned = await ownersCycle(job, deps, replier, {
+    log: 'refused "keep" from someone who is not the key owner',
+    tell: 'Only the key’s owner can keep it.',
+  });
+  if (!owned) return;
+  const { policy, cycle } = owned;
   const now = deps.clock.now();
   const until = new Date(now.getTime() + job.days * DAY_MS).toISOString();
   if (cycle.state === 'kept' && (cycle.keptUntil ?? '') > now.toISOString()) {
@@ -446,7 +448,7 @@ export async function runSelfRevoke(job: SelfRevokeJob, deps: WorkerDeps, replie
     );
     return;
   }
-  const rdeps = await revocationDeps(deps);
+  const rdeps = await revocationServiceDeps(deps);
   const current = await provider.currentKeys(
     [{ vendor: ref.v, id: ref.k, ownerId: cycle.ownerId }],
     {},
@@ -522,22 +524,12 @@ export async function runSelfRevoke(job: SelfRevokeJob, deps: WorkerDeps, replie
 export async function runNotMine(job: NotMineJob, deps: WorkerDeps, replier: Replier): Promise<void> {
   const p = policyDeps(deps);
   const { ref } = job;
-  const policy = chosen(deps, ref.p)[0] as Policy;
-  const cycle = await p.store.cycle(ref.p, ref.v, ref.k);
-  if (!cycle) {
-    await replier.send(
-      errorMessage('Keywarden has no record of that key in this policy any more.'),
-      privately,
-    );
-    return;
-  }
-  if (!(await presserOwns(deps, job.origin.user, cycle.ownerEmail))) {
-    deps.logger.warn('refused "not mine" from someone the key is not registered to', {
-      user: job.origin.user,
-    });
-    await replier.send(errorMessage('That key is not registered to you.'), privately);
-    return;
-  }
+  const owned = await ownersCycle(job, deps, replier, {
+    log: 'refused "not mine" from someone the key is not registered to',
+    tell: 'That key is not registered to you.',
+  });
+  if (!owned) return;
+  const { policy, cycle } = owned;
   const first = await p.store.markNotMine(ref.p, ref.v, ref.k, job.origin.user);
   const marked = await p.store.cycle(ref.p, ref.v, ref.k);
   if (!first && marked?.notMineAlertedAt) {

@@ -10,7 +10,7 @@ import {
   section,
 } from '../../blocks/kit.js';
 import type { Block } from '../../blocks/limits.js';
-import { field } from '../../blocks/mrkdwn.js';
+import { field, slackDate } from '../../blocks/mrkdwn.js';
 import { DAY_MS } from '../../domain/clock.js';
 import {
   type KeyOutcome,
@@ -46,9 +46,7 @@ export function mention(id: string | undefined): string {
 }
 
 function when(iso: string | undefined): string {
-  if (!iso) return 'an unknown time';
-  const epoch = Math.floor(Date.parse(iso) / 1000);
-  return `<!date^${epoch}^{date_short_pretty} at {time}|${iso}>`;
+  return iso ? slackDate(iso, '{date_short_pretty} at {time}', iso) : 'an unknown time';
 }
 
 const outcomeLabels: Record<KeyOutcome, string> = {

@@ -46,7 +46,14 @@ function revocation(deps: WorkerDeps): RevocationWorkerDeps {
   return deps.revocation;
 }
 
-async function serviceDeps(deps: WorkerDeps): Promise<RevocationDeps> {
+/**
+ * The revocation use cases' deps. Exemptions matter only when a request is made (exempt keys are left out), so they
+ * are read then, not on every execution slice.
+ */
+export async function revocationServiceDeps(
+  deps: WorkerDeps,
+  options: { exemptions?: boolean } = {},
+): Promise<RevocationDeps> {
   const r = revocation(deps);
   return {
     store: r.store,
@@ -56,7 +63,7 @@ async function serviceDeps(deps: WorkerDeps): Promise<RevocationDeps> {
     dryRun: r.dryRun,
     sliceMs: r.sliceMs,
     deadlineMs: r.deadlineMs,
-    exemptions: await liveExemptions(deps),
+    ...(options.exemptions ? { exemptions: await liveExemptions(deps) } : {}),
     metrics: deps.metrics,
   };
 }
@@ -95,7 +102,7 @@ export async function runRevocationRequest(
       ttlHours: r.ttlHours,
       origin: { channel: job.origin.channel, user: job.origin.user },
     },
-    await serviceDeps(deps),
+    await revocationServiceDeps(deps, { exemptions: true }),
   );
   const lines: string[] = [];
   const unposted: string[] = [];
@@ -358,7 +365,7 @@ function alreadyDecided(r: RevocationRequest): string {
 
 /** Runs an approved request to its end (or to its next slice), telling `notify` what the presser should know. */
 export async function execute(requestId: string, deps: WorkerDeps, notify: Notify): Promise<void> {
-  const result: Execution = await executeRequest(requestId, await serviceDeps(deps));
+  const result: Execution = await executeRequest(requestId, await revocationServiceDeps(deps));
   if (result.kind === 'not_runnable') {
     deps.logger.info('revocation not run: done already, or running elsewhere', {
       requestId,
