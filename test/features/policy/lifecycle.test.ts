@@ -310,6 +310,29 @@ describe('the hygiene lifecycle', () => {
     expect(runs[0]).toMatchObject({ policy: 'idle-keys', owners, dryRun: false });
   });
 
+  it('a run that dies part-way through its DMs is taken over once its claim lapses: nobody is told twice, nobody is missed', async () => {
+    const w = await start();
+    const [plan] = await w.bot.runPolicies({ dryRun: true });
+    const owners = plan?.plan.notify.map((g) => `D${g.slackUser}`) ?? [];
+    expect(owners.length).toBeGreaterThan(2);
+    // The first DM fails (Slack refuses it); the others already in flight are sent and recorded.
+    w.slack.fail('chat.postMessage', 'internal_error', 1);
+    await expect(w.bot.runPolicies()).rejects.toThrow();
+    // Every DM was attempted once; the fake Slack records the refused one too.
+    expect(dms(w.slack)).toHaveLength(owners.length);
+    const refused = dms(w.slack)[0]?.args.channel;
+    // While the dead run's claim holds, a second run does nothing; once it lapses, the next run finishes the work.
+    await expect(w.bot.runPolicies()).rejects.toThrow(/being run by another process/);
+    w.clock.advance(16 / (24 * 60));
+    await w.bot.runPolicies();
+    // The refused owner is sent it again, once; everyone else still has exactly one.
+    for (const channel of owners)
+      expect(dms(w.slack).filter((c) => c.args.channel === channel)).toHaveLength(
+        channel === refused ? 2 : 1,
+      );
+    expect(await w.bot.policyStore.lastRuns(5)).toHaveLength(1);
+  });
+
   it('lets an owner revoke their own key, and refuses the same button pressed by someone else', async () => {
     const w = await start();
     const { group, dm, user } = await firstNotice(w);
