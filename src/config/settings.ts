@@ -62,6 +62,13 @@ export const settingsSchema = z.object({
   KEYWARDEN_SECURITY_CHANNEL: channelId,
   /** One line per decided request, when set. */
   KEYWARDEN_AUDIT_CHANNEL: channelId,
+  /** The S3 bucket holding the audit archive (set by the stack on AWS; locally the archive is in `.keywarden/`). */
+  KEYWARDEN_AUDIT_BUCKET: optional(
+    z
+      .string()
+      .trim()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'must be an S3 bucket name' }),
+  ),
   KEYWARDEN_DRY_RUN: flag,
   /** Locally: a vendor without credentials is an error instead of being served by its embedded sandbox. */
   KEYWARDEN_REQUIRE_REAL: flag,
@@ -101,6 +108,7 @@ export interface Settings {
   approverGroup?: string;
   approvalsChannel?: string;
   auditChannel?: string;
+  auditBucket?: string;
   securityChannel?: string;
   dryRun: boolean;
   requireReal: boolean;
@@ -149,6 +157,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     approverGroup: e.KEYWARDEN_APPROVER_GROUP,
     approvalsChannel: e.KEYWARDEN_APPROVALS_CHANNEL,
     auditChannel: e.KEYWARDEN_AUDIT_CHANNEL,
+    auditBucket: e.KEYWARDEN_AUDIT_BUCKET,
     securityChannel: e.KEYWARDEN_SECURITY_CHANNEL,
     dryRun: e.KEYWARDEN_DRY_RUN ?? false,
     requireReal: e.KEYWARDEN_REQUIRE_REAL ?? false,

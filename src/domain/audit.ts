@@ -64,3 +64,29 @@ export interface AuditStore {
   recordWitness(witness: AuditWitness): Promise<void>;
   witnesses(): Promise<AuditWitness[]>;
 }
+
+/** A trail that is archived: it knows how far the archive goes, and sets events' retention once they are there. */
+export interface ArchivedAuditStore extends AuditStore {
+  /** The last sequence number the archive is known to hold (0 before anything was archived). */
+  archivedThrough(): Promise<number>;
+  /**
+   * Records that the archive holds `events`: each may now expire from the table at `expiresAt(event)` (epoch
+   * seconds), and the mark moves from `previous` to the last of them. False when another archiver moved it first.
+   */
+  markArchived(
+    events: readonly AuditEvent[],
+    previous: number,
+    expiresAt: (event: AuditEvent) => number,
+  ): Promise<boolean>;
+}
+
+/**
+ * Where events are kept past the table's retention: write-once objects (on AWS, an S3 bucket with Object Lock in
+ * compliance mode). Events reach the table's retention only once they are here.
+ */
+export interface AuditArchive {
+  /** Stores consecutive events as one object; writing the same range again stores the same content. */
+  write(events: readonly AuditEvent[]): Promise<void>;
+  /** Every archived event from `fromSeq` on, in sequence order; an event two archivers both wrote appears twice. */
+  read(fromSeq: number): Promise<AuditEvent[]>;
+}

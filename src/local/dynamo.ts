@@ -1,13 +1,11 @@
 import { chmod, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { Agent, type ClientRequestArgs } from 'node:http';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import type { Duplex } from 'node:stream';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { Level } from 'level';
 import { ensureTable } from '../store/table.js';
+import { UnixSocketAgent } from './unix-socket.js';
 
 export interface LocalDynamo {
   client: DynamoDBClient;
@@ -118,19 +116,6 @@ async function removeStaleSocketDirs(path: string, current: string): Promise<voi
     if (entry.isDirectory() && entry.name.startsWith(SOCKET_DIR_PREFIX) && entry.name !== basename(current)) {
       await rm(join(path, entry.name), { recursive: true, force: true });
     }
-  }
-}
-
-/** An HTTP agent whose every connection is to one unix socket, whatever host and port the request names. */
-class UnixSocketAgent extends Agent {
-  constructor(private readonly socketPath: string) {
-    super({ keepAlive: true });
-  }
-
-  // Returning the socket is enough: Node's agent takes a returned stream as the connection, and a failure to
-  // connect surfaces as the request's error.
-  override createConnection(_options: ClientRequestArgs): Duplex {
-    return connect(this.socketPath);
   }
 }
 

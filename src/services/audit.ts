@@ -1,9 +1,12 @@
 import {
+  type ArchivedAuditStore,
+  type AuditArchive,
   type AuditEvent,
   type AuditEventInput,
   type AuditStore,
   type AuditWitness,
   auditHash,
+  canonicalJson,
   GENESIS_HASH,
 } from '../domain/audit.js';
 import type { Clock } from '../domain/clock.js';
@@ -106,4 +109,79 @@ export function verifyChain(
     ...(previous ? { head: { seq: previous.seq, hash: previous.hash } } : {}),
     ...(witnessed ? { witnessed } : {}),
   };
+}
+
+const DAY_SECONDS = 86_400;
+
+/**
+ * Copies every event the archive does not hold yet to it, a batch per object, and only then lets those events expire
+ * from the table (`retentionDays` after each one's time): retention never removes an event that is not archived.
+ * Safe to run twice at once: the loser of the race for the mark has written a copy of the same events. Returns how
+ * many events it archived.
+ */
+export async function archiveAudit(
+  deps: { store: ArchivedAuditStore; archive: AuditArchive; retentionDays: number },
+  options: { batch?: number } = {},
+): Promise<number> {
+  const batch = options.batch ?? 1000;
+  let archived = 0;
+  for (;;) {
+    const through = await deps.store.archivedThrough();
+    const events = await deps.store.range(through + 1, batch);
+    if (events.length === 0) return archived;
+    await deps.archive.write(events);
+    const expiresAt = (e: AuditEvent) =>
+      Math.floor(Date.parse(e.at) / 1000) + deps.retentionDays * DAY_SECONDS;
+    if (await deps.store.markArchived(events, through, expiresAt)) archived += events.length;
+  }
+}
+
+/**
+ * The whole trail from `fromSeq`: the archive's events, then the table's events the archive does not hold yet.
+ * Where both hold an event, the archive's write-once copy is the one walked; a table copy that differs from it is
+ * reported as that event changed. Without an archive, the table's events are walked in the table's order.
+ */
+export function mergeTrail(
+  archived: readonly AuditEvent[],
+  live: readonly AuditEvent[],
+): { events: AuditEvent[]; differs?: number } {
+  if (archived.length === 0) return { events: [...live] };
+  const events: AuditEvent[] = [];
+  const kept = new Map<number, string>();
+  for (const e of archived) {
+    const text = canonicalJson(e);
+    const seen = kept.get(e.seq);
+    if (seen === text) continue;
+    if (seen === undefined) kept.set(e.seq, text);
+    events.push(e);
+  }
+  let differs: number | undefined;
+  for (const e of live) {
+    const copy = kept.get(e.seq);
+    if (copy === undefined) events.push(e);
+    else if (copy !== canonicalJson(e) && differs === undefined) differs = e.seq;
+  }
+  // In sequence order (a stable sort, so two differing copies of one event stay side by side for the walk to see).
+  events.sort((a, b) => a.seq - b.seq);
+  return { events, ...(differs !== undefined ? { differs } : {}) };
+}
+
+/** `verifyChain` over the archive and the table as one chain. */
+export function verifyTrail(
+  archived: readonly AuditEvent[],
+  live: readonly AuditEvent[],
+  witnesses: readonly AuditWitness[] = [],
+  options: { fromSeq?: number } = {},
+): Verification {
+  const { events, differs } = mergeTrail(archived, live);
+  const v = verifyChain(events, witnesses, options);
+  if (differs !== undefined && (v.ok || differs <= v.seq))
+    return {
+      ok: false,
+      count: events.filter((e) => e.seq < differs).length,
+      seq: differs,
+      kind: 'changed',
+      detail: `event ${differs} in the table differs from its archived copy`,
+    };
+  return v;
 }

@@ -1,19 +1,27 @@
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { AuditEvent, AuditStore, AuditWitness } from '../domain/audit.js';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { ArchivedAuditStore, AuditEvent, AuditWitness } from '../domain/audit.js';
 import { conditionFailed, recordOf } from './table.js';
 
 /**
- * The audit trail on the bot's table. Events never expire here (no `expiresAt`); the chain is one partition, in
- * sequence order, and each append is a conditional put on the next sequence number, so two writers never fork it.
+ * The audit trail on the bot's table. The chain is one partition, in sequence order, and each append is a
+ * conditional put on the next sequence number, so two writers never fork it. An event is written without
+ * `expiresAt`: it gains one (the retention) only once the archive holds it (services/audit.ts `archiveAudit`).
  *
- * | item          | pk             | sk                         |
- * |---------------|----------------|----------------------------|
- * | an event      | `AUDIT`        | `<seq, 12 digits>`         |
- * | a witness     | `AUDITWITNESS` | `<seq, 12 digits>`         |
+ * | item               | pk             | sk                 |
+ * |--------------------|----------------|--------------------|
+ * | an event           | `AUDIT`        | `<seq, 12 digits>` |
+ * | a witness          | `AUDITWITNESS` | `<seq, 12 digits>` |
+ * | the archive's mark | `AUDITARCHIVE` | `MARK`             |
  */
 const key = (seq: number) => String(seq).padStart(12, '0');
 
-export class AuditTrailStore implements AuditStore {
+export class AuditTrailStore implements ArchivedAuditStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
@@ -107,6 +115,56 @@ export class AuditTrailStore implements AuditStore {
       hash: String(i.hash),
       at: i.at as string | undefined,
     }));
+  }
+
+  async archivedThrough(): Promise<number> {
+    const res = await this.db.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: 'AUDITARCHIVE', sk: 'MARK' },
+        ConsistentRead: true,
+      }),
+    );
+    return Number(res.Item?.seq ?? 0);
+  }
+
+  async markArchived(
+    events: readonly AuditEvent[],
+    previous: number,
+    expiresAt: (event: AuditEvent) => number,
+  ): Promise<boolean> {
+    const last = events.at(-1);
+    if (!last) return true;
+    // Retention first: an event whose retention is set but whose mark did not move is simply archived again.
+    for (const e of events)
+      await this.db
+        .send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { pk: 'AUDIT', sk: key(e.seq) },
+            UpdateExpression: 'SET expiresAt = :t',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':t': expiresAt(e) },
+          }),
+        )
+        .catch((err: unknown) => {
+          // Already expired from the table: nothing to set.
+          if (!conditionFailed(err)) throw err;
+        });
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: 'AUDITARCHIVE', sk: 'MARK', seq: last.seq },
+          ConditionExpression: previous === 0 ? 'attribute_not_exists(pk)' : 'seq = :previous',
+          ...(previous === 0 ? {} : { ExpressionAttributeValues: { ':previous': previous } }),
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (conditionFailed(err)) return false;
+      throw err;
+    }
   }
 }
 
