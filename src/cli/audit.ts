@@ -1,18 +1,23 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { S3AuditArchive } from '../aws/s3-audit-archive.js';
 import { loadSettings } from '../config/settings.js';
-import type { AuditEvent, AuditWitness } from '../domain/audit.js';
+import type { AuditArchive, AuditEvent, AuditStore, AuditWitness } from '../domain/audit.js';
 import { ConfigError } from '../http/errors.js';
+import { localArchiveDir, startLocalArchive } from '../local/archive.js';
 import { startLocalDynamo } from '../local/dynamo.js';
-import { verifyChain } from '../services/audit.js';
+import { mergeTrail, verifyTrail } from '../services/audit.js';
 import { AuditTrailStore } from '../store/audit.js';
 import { documentClient } from '../store/table.js';
 import { terminalText } from '../util/text-safety.js';
 
 /**
  * `keywarden audit verify [--from SEQ] [--witness SEQ:HASH] [--file FILE]` and `keywarden audit export --since DATE
- * [--csv]`: the local trail in `.keywarden/` (or an exported JSONL file), walked and checked, or written out for an
- * auditor.
+ * [--format jsonl|csv]`: the trail (its archive and the table, as one chain), or an exported JSONL file, walked and
+ * checked, or written out for an auditor. Locally the trail is the one in `.keywarden/`; with KEYWARDEN_AUDIT_BUCKET
+ * set it is the stack's on AWS (KEYWARDEN_TABLE and that bucket, with the terminal's AWS credentials).
  */
 export interface AuditIo {
   stdout: (text: string) => void;
@@ -20,20 +25,44 @@ export interface AuditIo {
   dataDir?: string | null;
 }
 
-async function readTrail(
-  io: AuditIo,
+interface Trail {
+  archived: AuditEvent[];
+  live: AuditEvent[];
+  witnesses: AuditWitness[];
+}
+
+async function readFrom(
+  store: AuditStore,
+  archive: AuditArchive | undefined,
   fromSeq: number,
-): Promise<{ events: AuditEvent[]; witnesses: AuditWitness[] }> {
+): Promise<Trail> {
+  return {
+    archived: archive ? await archive.read(fromSeq) : [],
+    live: await store.range(fromSeq, Number.MAX_SAFE_INTEGER),
+    witnesses: await store.witnesses(),
+  };
+}
+
+async function readTrail(io: AuditIo, fromSeq: number): Promise<Trail> {
   const settings = loadSettings(io.env);
+  if (settings.auditBucket) {
+    const store = new AuditTrailStore(documentClient(new DynamoDBClient({})), settings.table);
+    return readFrom(store, new S3AuditArchive(new S3Client({}), settings.auditBucket), fromSeq);
+  }
   const path = io.dataDir === undefined ? join(process.cwd(), '.keywarden', 'dynamodb') : io.dataDir;
+  const archiveDir = localArchiveDir(io.dataDir);
   const dynamo = await startLocalDynamo({ table: settings.table, path: path ?? undefined });
+  // An archive is read only where one was kept: reading never creates one.
+  const local =
+    archiveDir && existsSync(archiveDir) ? await startLocalArchive({ directory: archiveDir }) : undefined;
   try {
-    const store = new AuditTrailStore(documentClient(dynamo.client), settings.table);
-    return {
-      events: await store.range(fromSeq, Number.MAX_SAFE_INTEGER),
-      witnesses: await store.witnesses(),
-    };
+    return await readFrom(
+      new AuditTrailStore(documentClient(dynamo.client), settings.table),
+      local?.archive,
+      fromSeq,
+    );
   } finally {
+    await local?.close();
     await dynamo.close();
   }
 }
@@ -51,17 +80,20 @@ export async function runAuditVerify(
 ): Promise<number> {
   const from = options.from ? Number(options.from) : 1;
   if (!Number.isInteger(from) || from < 1) throw new ConfigError('--from takes a sequence number from 1');
-  let events: AuditEvent[];
-  let witnesses: AuditWitness[] = [];
+  let trail: Trail;
   if (options.file) {
-    events = readFileSync(options.file, 'utf8')
-      .split('\n')
-      .filter((l) => l.trim())
-      .map((l) => JSON.parse(l) as AuditEvent)
-      .filter((e) => e.seq >= from);
-  } else ({ events, witnesses } = await readTrail(io, from));
-  if (options.witness) witnesses = [...witnesses, parseWitness(options.witness)];
-  const v = verifyChain(events, witnesses, { fromSeq: from });
+    trail = {
+      archived: [],
+      live: readFileSync(options.file, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim())
+        .map((l) => JSON.parse(l) as AuditEvent)
+        .filter((e) => e.seq >= from),
+      witnesses: [],
+    };
+  } else trail = await readTrail(io, from);
+  const witnesses = options.witness ? [...trail.witnesses, parseWitness(options.witness)] : trail.witnesses;
+  const v = verifyTrail(trail.archived, trail.live, witnesses, { fromSeq: from });
   if (v.ok) {
     const head = v.head ? `head ${v.head.seq} ${v.head.hash}` : 'no events';
     const witnessed = v.witnessed
@@ -83,13 +115,15 @@ function csvCell(value: unknown): string {
 
 export async function runAuditExport(
   io: AuditIo,
-  options: { since?: string; csv: boolean },
+  options: { since?: string; format: string },
 ): Promise<number> {
   const since = options.since ?? '1970-01-01';
   if (!/^\d{4}-\d{2}-\d{2}/.test(since)) throw new ConfigError('--since takes a date such as 2026-01-31');
-  const { events } = await readTrail(io, 1);
-  const chosen = events.filter((e) => e.at >= since);
-  if (options.csv) {
+  if (options.format !== 'jsonl' && options.format !== 'csv')
+    throw new ConfigError('--format takes jsonl or csv');
+  const trail = await readTrail(io, 1);
+  const chosen = mergeTrail(trail.archived, trail.live).events.filter((e) => e.at >= since);
+  if (options.format === 'csv') {
     io.stdout('seq,at,type,actor_user,actor_team,subject,prev,hash\n');
     for (const e of chosen)
       io.stdout(

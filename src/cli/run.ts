@@ -68,7 +68,7 @@ export function cliUsage(vendors: VendorCatalog): string {
     '  keywarden policy run [--dry-run] [--policy NAME]   runs the policies now and prints the plan and what it did',
     '  keywarden jobs dlq | redrive           what failed on every attempt, and sending it back',
     '  keywarden audit verify [--from SEQ] [--witness SEQ:HASH] [--file FILE]   checks the audit chain',
-    '  keywarden audit export [--since DATE] [--csv]   the audit trail as JSONL (or CSV) for an auditor',
+    '  keywarden audit export [--since DATE] [--format jsonl|csv]   the audit trail for an auditor',
     '  keywarden help',
     'Options: --json prints the structured result (each vendor with "source": "sandbox" or "vendor"); --csv the keys',
     '  as CSV; --no-sandbox refuses to use an embedded sandbox; --debug shows stack traces and debug logs;',
@@ -85,6 +85,7 @@ const VALUE_OPTIONS = {
   from: () => '--from needs a sequence number',
   witness: () => '--witness needs SEQ:HASH',
   since: () => '--since needs a date',
+  format: () => '--format needs jsonl or csv',
 } as const;
 type ValueOption = keyof typeof VALUE_OPTIONS;
 
@@ -113,6 +114,7 @@ const ARGS = {
   from: { type: 'string' },
   witness: { type: 'string' },
   since: { type: 'string' },
+  format: { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 const NEGATIVE = '\u0000';
@@ -158,6 +160,7 @@ function parseFlags(argv: string[], vendors: VendorCatalog): Flags | string {
     from: v.from,
     witness: v.witness,
     since: v.since,
+    format: v.format,
   };
 }
 
@@ -237,14 +240,14 @@ export async function runCli(argv: string[], terminal: CliIo): Promise<number> {
       if (rest[0] === 'export' && rest.length === 1)
         return await runAuditExport(
           { stdout: io.stdout, env: io.env, dataDir: io.dataDir },
-          { since: flags.since, csv: flags.csv },
+          { since: flags.since, format: flags.format ?? (flags.csv ? 'csv' : 'jsonl') },
         );
     } catch (err) {
       io.stderr(`keywarden: ${clean(userMessage(err))}\n`);
       return EXIT_FAILED;
     }
     return usageFail(
-      'audit takes verify [--from SEQ] [--witness SEQ:HASH] [--file FILE] or export [--since DATE] [--csv]',
+      'audit takes verify [--from SEQ] [--witness SEQ:HASH] [--file FILE] or export [--since DATE] [--format jsonl|csv]',
     );
   }
   if (group === 'jobs') {

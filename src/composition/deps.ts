@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AccessPolicy } from '../auth/access.js';
 import type { Settings } from '../config/settings.js';
+import type { AuditStore } from '../domain/audit.js';
 import type { Clock } from '../domain/clock.js';
 import type { Metrics } from '../domain/metrics.js';
 import type { Policy } from '../domain/policy.js';
@@ -80,10 +81,13 @@ export function listenerDeps(
     /** The stores the App Home reads; without them the Home is not published. */
     home?: Pick<Stores, 'home' | 'requests' | 'policy'>;
     policies?: readonly Policy[] | { error: string };
+    /** Where refusals are recorded. */
+    audit?: AuditStore;
   },
 ): ListenerDeps {
   const s = core.settings;
   return {
+    audit: parts.audit,
     home: parts.home
       ? {
           store: parts.home.home,

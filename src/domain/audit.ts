@@ -70,12 +70,14 @@ export interface ArchivedAuditStore extends AuditStore {
   /** The last sequence number the archive is known to hold (0 before anything was archived). */
   archivedThrough(): Promise<number>;
   /**
-   * Records that the archive holds `events`: each may now expire from the table at `expiresAt(event)` (epoch
-   * seconds), and the mark moves from `previous` to the last of them. False when another archiver moved it first.
+   * Records that the archive holds every event up to `through`: the `expiring` ones may now leave the table at
+   * `expiresAt(event)` (epoch seconds), and the mark moves from `previous` to `through`. False when another archiver
+   * moved it first.
    */
   markArchived(
-    events: readonly AuditEvent[],
+    expiring: readonly AuditEvent[],
     previous: number,
+    through: number,
     expiresAt: (event: AuditEvent) => number,
   ): Promise<boolean>;
 }

@@ -2,7 +2,7 @@ import { errorMessage } from '../blocks/common.js';
 import type { Message } from '../blocks/kit.js';
 import type { JobOrigin, PersonJobInput } from '../jobs/job.js';
 import { type BlockAction, blockActionSchema } from '../slack/payloads.js';
-import { type ListenerDeps, queued, trustedOrDropped } from './deps.js';
+import { auditRefusal, type ListenerDeps, queued, trustedOrDropped } from './deps.js';
 
 export interface AdmittedAction {
   action: BlockAction;
@@ -53,6 +53,11 @@ export async function admitAction(
         action: action.actions[0]?.action_id,
       });
       await tell(`Sorry, this is for Keywarden admins. ${decision.reason}`);
+      await auditRefusal(deps, {
+        type: 'access.refused',
+        actor: { user: action.user.id, ...(action.team?.id ? { team: action.team.id } : {}) },
+        subject: { action: action.actions[0]?.action_id ?? 'unknown', channel },
+      });
       return undefined;
     }
   }

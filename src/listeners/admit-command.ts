@@ -1,7 +1,7 @@
 import type { SlashCommand as BoltSlashCommand } from '@slack/bolt';
 import { errorMessage } from '../blocks/common.js';
 import { type SlashCommand, slashCommandSchema } from '../slack/payloads.js';
-import { ephemeral, type ListenerDeps } from './deps.js';
+import { auditRefusal, ephemeral, type ListenerDeps } from './deps.js';
 
 /**
  * The gate every slash command passes: a readable payload, from an admin. Refusals are answered politely and
@@ -34,6 +34,11 @@ export async function admitCommand(
         ),
       ),
     );
+    await auditRefusal(deps, {
+      type: 'access.refused',
+      actor: { user: cmd.user_id, team: cmd.team_id },
+      subject: { command: cmd.command, channel: cmd.channel_id },
+    });
     return undefined;
   }
   return cmd;

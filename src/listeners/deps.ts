@@ -1,6 +1,7 @@
 import type { AccessPolicy, Audience } from '../auth/access.js';
 import { errorMessage, noticeMessage } from '../blocks/common.js';
 import type { Message } from '../blocks/kit.js';
+import type { AuditEventInput, AuditStore } from '../domain/audit.js';
 import type { Clock } from '../domain/clock.js';
 import type { HomeStore } from '../domain/home.js';
 import type { Metrics } from '../domain/metrics.js';
@@ -10,6 +11,7 @@ import type { VendorCatalog } from '../domain/vendors.js';
 import type { SharedReads } from '../features/home/data.js';
 import type { JobOrigin, JobQueue, PersonJobInput } from '../jobs/job.js';
 import type { Logger } from '../log.js';
+import { appendAudit } from '../services/audit.js';
 import type { SlackApi } from '../slack/api.js';
 import type { SlashCommand } from '../slack/payloads.js';
 import { urlHost } from '../slack/response-url.js';
@@ -30,6 +32,8 @@ export interface ListenerDeps {
   clock: Clock;
   /** The vendors the command grammar accepts (the registry's). */
   vendors: VendorCatalog;
+  /** The audit trail, where refusals are recorded; absent where it is not wired. */
+  audit?: AuditStore;
   /** The App Home's stored state; absent where the Home is not wired. */
   home?: {
     store: HomeStore;
@@ -39,6 +43,17 @@ export interface ListenerDeps {
     /** Reads shared by every Home, kept for a few seconds. */
     shared?: SharedReads;
   };
+}
+
+/**
+ * Records a refusal in the audit trail, after the person has had their answer. The trail records; it never decides,
+ * so a failed append is logged and nothing else changes.
+ */
+export async function auditRefusal(deps: ListenerDeps, input: AuditEventInput): Promise<void> {
+  if (!deps.audit) return;
+  await appendAudit(deps.audit, deps.clock, input).catch((err: unknown) =>
+    deps.logger.error('could not record an audit event', { type: input.type, err }),
+  );
 }
 
 /**

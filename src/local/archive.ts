@@ -9,6 +9,15 @@ import { UnixSocketAgent } from './unix-socket.js';
 /** The bucket's name locally; on AWS it is the stack's (KEYWARDEN_AUDIT_BUCKET). */
 export const LOCAL_ARCHIVE_BUCKET = 'keywarden-audit';
 
+/**
+ * Where a local run keeps its archive, beside its data: `.keywarden/archive` by default, `<dataDir>-archive` for
+ * another data directory, none (a temporary one) for data kept in memory.
+ */
+export function localArchiveDir(dataDir: string | null | undefined, cwd = process.cwd()): string | null {
+  if (dataDir === undefined) return join(cwd, '.keywarden', 'archive');
+  return dataDir === null ? null : `${dataDir.replace(/\/+$/, '')}-archive`;
+}
+
 export interface LocalArchive {
   archive: S3AuditArchive;
   s3: S3Client;
@@ -18,11 +27,13 @@ export interface LocalArchive {
 
 /**
  * The audit archive for local runs and tests: a real S3 server (s3rver), embedded in this process and keeping its
- * objects under `directory` (`.keywarden/archive` for `npm start`), so the archive code that writes to S3 on AWS
+ * objects under `directory` (`.keywarden/archive` for `npm start`; a temporary directory without one), so the archive code that writes to S3 on AWS
  * runs here unchanged. Like the local DynamoDB it listens on a unix socket in a private directory, not on a port.
  * Locally there is no Object Lock: the files are this user's to change, which `keywarden audit verify` then reports.
  */
 export async function startLocalArchive(options: { directory?: string } = {}): Promise<LocalArchive> {
+  // Without a directory, a temporary one, removed at close.
+  const temporary = options.directory === undefined;
   const directory = options.directory ?? (await mkdtemp(join(tmpdir(), 'keywarden-archive-')));
   await mkdir(directory, { recursive: true, mode: 0o700 });
   await chmod(directory, 0o700);
@@ -62,6 +73,7 @@ export async function startLocalArchive(options: { directory?: string } = {}): P
       s3.destroy();
       await server.close();
       await rm(socketDir, { recursive: true, force: true });
+      if (temporary) await rm(directory, { recursive: true, force: true });
     },
   };
 }

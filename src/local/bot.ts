@@ -29,6 +29,7 @@ import { type Transport, undiciTransport } from '../http/transport.js';
 import { runJob } from '../jobs/worker.js';
 import { type Logger, type Redactor, SecretRedactor } from '../log.js';
 import { VENDORS, type VendorRegistry } from '../providers/registry.js';
+import { archiveAudit } from '../services/audit.js';
 import type { PolicyRunResult } from '../services/policy.js';
 import type { SlackApi } from '../slack/api.js';
 import { KeywardenReceiver, type RawRequest } from '../slack/receiver.js';
@@ -39,6 +40,7 @@ import type { PolicyStateStore } from '../store/policy.js';
 import type { RequestStore } from '../store/requests.js';
 import { conditionFailed, documentClient } from '../store/table.js';
 import type { WorkLimits } from '../store/work-limits.js';
+import { type LocalArchive, localArchiveDir, startLocalArchive } from './archive.js';
 import { startLocalDynamo } from './dynamo.js';
 import { InlineQueue } from './inline-queue.js';
 import type { SandboxHandles, SandboxOptions } from './sandboxes.js';
@@ -75,6 +77,13 @@ export interface LocalBotOptions {
   progressAfterMs?: number;
   /** How often stuck revocations are looked for; 0 turns the sweep off (tests that drive it). @default 60_000 */
   sweepEveryMs?: number;
+  /**
+   * Where the audit archive's embedded S3 server keeps its objects; null keeps them in a temporary directory removed
+   * at close. @default beside the data (`localArchiveDir`): .keywarden/archive
+   */
+  archiveDir?: string | null;
+  /** How often new audit events are archived; 0 turns it off (tests that drive it). @default 60_000 */
+  archiveEveryMs?: number;
   /** The policy set (tests); by default read from KEYWARDEN_POLICIES_FILE and validated. */
   policies?: Policy[];
   /** Owners per notice job when a run goes through the queue (tests make it small). @default 50 */
@@ -116,6 +125,10 @@ export interface LocalBot {
   runPolicies(options?: { policy?: string; dryRun?: boolean }): Promise<PolicyRunResult[]>;
   /** Looks for stuck revocations now and queues their resumption (what the timer does every minute). */
   sweep(): Promise<{ queued: string[] }>;
+  /** The audit archive (tests read it). */
+  archive: LocalArchive;
+  /** Archives the audit events the archive does not hold yet (what the timer does every minute); how many. */
+  archiveAudit(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -239,6 +252,28 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
       });
       sweeping = sweep();
     }
+    // The audit archive: what the table's stream does on AWS, on a timer here (and once at start-up).
+    const archiveDir =
+      options.archiveDir !== undefined ? options.archiveDir : localArchiveDir(options.dataDir);
+    const archive = await startLocalArchive(archiveDir ? { directory: archiveDir } : {});
+    closers.push(() => archive.close());
+    const archiveNow = () =>
+      archiveAudit({ store: built.audit, archive: archive.archive, retentionDays: settings.retentionDays });
+    const archiveEveryMs = options.archiveEveryMs ?? 60_000;
+    if (archiveEveryMs > 0) {
+      let archiving: Promise<unknown> = Promise.resolve();
+      const archiveQuietly = () =>
+        archiveNow().catch((err: unknown) => logger.error('could not archive the audit trail', { err }));
+      const archiveTimer = setInterval(() => {
+        archiving = archiveQuietly();
+      }, archiveEveryMs);
+      archiveTimer.unref();
+      closers.push(async () => {
+        clearInterval(archiveTimer);
+        await archiving;
+      });
+      archiving = archiveQuietly();
+    }
     // The policies' daily run, in-process: checked every hour from an hour after start, queued once per day (the day
     // is the job's id, so the ledger runs it once however often it is queued). `keywarden policy run` runs it now.
     const policyEvery = options.policyCheckEveryMs ?? 3_600_000;
@@ -251,7 +286,7 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
       policyTimer.unref();
       closers.push(async () => clearInterval(policyTimer));
     }
-    const deps = listenerDeps(core, { queue, limits, access, home: built, policies });
+    const deps = listenerDeps(core, { queue, limits, access, home: built, policies, audit: built.audit });
     const receiver = new KeywardenReceiver({ signingSecret: async () => signingSecret, logger });
     const appToken = env.SLACK_APP_TOKEN?.trim();
     const app = createApp({
@@ -353,6 +388,8 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
       requests,
       app,
       sweep: sweepOnce,
+      archive,
+      archiveAudit: archiveNow,
       policyStore: built.policy,
       schedulePolicies: () => schedulePolicyRun({ queue, clock, timeZone: settings.timeZone, logger }),
       policies,

@@ -28,6 +28,7 @@ export function slackEventsRuntime(env: NodeJS.ProcessEnv, options: LambdaOption
       limits: built.limits,
       // The Home reads with the same tight timeouts as the limits: it must be published within Slack's 3 seconds.
       home: built,
+      audit: built.audit,
     }),
     receiver,
     botToken: async () => (await base.secrets.get()).SLACK_BOT_TOKEN,

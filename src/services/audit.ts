@@ -116,8 +116,9 @@ const DAY_SECONDS = 86_400;
 /**
  * Copies every event the archive does not hold yet to it, a batch per object, and only then lets those events expire
  * from the table (`retentionDays` after each one's time): retention never removes an event that is not archived.
- * Safe to run twice at once: the loser of the race for the mark has written a copy of the same events. Returns how
- * many events it archived.
+ * The newest archived event is kept until a later one is archived, so the table always holds the chain's head and an
+ * append after a quiet year still chains onto it. Safe to run twice at once: the loser of the race for the mark has
+ * written a copy of the same events. Returns how many events it archived.
  */
 export async function archiveAudit(
   deps: { store: ArchivedAuditStore; archive: AuditArchive; retentionDays: number },
@@ -127,12 +128,16 @@ export async function archiveAudit(
   let archived = 0;
   for (;;) {
     const through = await deps.store.archivedThrough();
-    const events = await deps.store.range(through + 1, batch);
-    if (events.length === 0) return archived;
-    await deps.archive.write(events);
+    // From the last archived event, which may now expire once the newer ones are archived.
+    const read = await deps.store.range(Math.max(1, through), batch + 1);
+    const fresh = read.filter((e) => e.seq > through);
+    const newest = fresh.at(-1);
+    if (!newest) return archived;
+    await deps.archive.write(fresh);
+    const expiring = read.filter((e) => e.seq < newest.seq);
     const expiresAt = (e: AuditEvent) =>
       Math.floor(Date.parse(e.at) / 1000) + deps.retentionDays * DAY_SECONDS;
-    if (await deps.store.markArchived(events, through, expiresAt)) archived += events.length;
+    if (await deps.store.markArchived(expiring, through, newest.seq, expiresAt)) archived += fresh.length;
   }
 }
 

@@ -11,7 +11,8 @@ import { conditionFailed, recordOf } from './table.js';
 /**
  * The audit trail on the bot's table. The chain is one partition, in sequence order, and each append is a
  * conditional put on the next sequence number, so two writers never fork it. An event is written without
- * `expiresAt`: it gains one (the retention) only once the archive holds it (services/audit.ts `archiveAudit`).
+ * `expiresAt`: it gains one (the retention) only once the archive holds it and a later event (services/audit.ts
+ * `archiveAudit`), so the chain's head never leaves the table.
  *
  * | item               | pk             | sk                 |
  * |--------------------|----------------|--------------------|
@@ -129,14 +130,13 @@ export class AuditTrailStore implements ArchivedAuditStore {
   }
 
   async markArchived(
-    events: readonly AuditEvent[],
+    expiring: readonly AuditEvent[],
     previous: number,
+    through: number,
     expiresAt: (event: AuditEvent) => number,
   ): Promise<boolean> {
-    const last = events.at(-1);
-    if (!last) return true;
     // Retention first: an event whose retention is set but whose mark did not move is simply archived again.
-    for (const e of events)
+    for (const e of expiring)
       await this.db
         .send(
           new UpdateCommand({
@@ -155,7 +155,7 @@ export class AuditTrailStore implements ArchivedAuditStore {
       await this.db.send(
         new PutCommand({
           TableName: this.table,
-          Item: { pk: 'AUDITARCHIVE', sk: 'MARK', seq: last.seq },
+          Item: { pk: 'AUDITARCHIVE', sk: 'MARK', seq: through },
           ConditionExpression: previous === 0 ? 'attribute_not_exists(pk)' : 'seq = :previous',
           ...(previous === 0 ? {} : { ExpressionAttributeValues: { ':previous': previous } }),
         }),

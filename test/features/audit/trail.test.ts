@@ -139,6 +139,63 @@ describe('the audit trail of a revocation', () => {
     expect(readFileSync(file, 'utf8')).toContain('UADMIN9');
   });
 
+  it('records a refused command and a refused button press, with who tried', async () => {
+    const slack = new FakeSlack();
+    await slack.start();
+    const bot = await startLocalBot({
+      env: {
+        SLACK_SIGNING_SECRET: SECRET,
+        SLACK_API_URL: slack.apiUrl,
+        KEYWARDEN_ADMINS: 'UADMIN1',
+      },
+      port: 0,
+      dataDir: null,
+      clock,
+      vendors: ['idmelon'],
+      sandbox: { users: 5, keys: 5, logs: 0 },
+      sweepEveryMs: 0,
+      policyCheckEveryMs: 0,
+      archiveEveryMs: 0,
+      logger: jsonLogger({ level: 'error' }),
+    });
+    try {
+      const refusedHook = slack.responseUrl();
+      const body = slashCommandBody({
+        command: '/keys',
+        text: 'stale 90',
+        user_id: 'UOUTSIDER',
+        response_url: refusedHook,
+      });
+      const res = await post(bot.url, body, signedHeaders(SECRET, body));
+      expect(res.text).toContain('is for Keywarden admins');
+      const press = pressBody(
+        'UOUTSIDER',
+        { action_id: 'audit_more', value: '5' } as Button,
+        'C0ADMINS',
+        slack.responseUrl(),
+        'trigger-refused',
+      );
+      await post(bot.url, press, signedHeaders(SECRET, press));
+      await bot.queue.idle();
+      const auditHook = slack.responseUrl();
+      const auditBody = slashCommandBody({
+        command: '/keys',
+        text: 'audit 7',
+        user_id: 'UADMIN1',
+        response_url: auditHook,
+      });
+      await post(bot.url, auditBody, signedHeaders(SECRET, auditBody));
+      await bot.queue.idle();
+      const shown = JSON.stringify(slack.postsTo(auditHook).at(-1));
+      expect(shown.match(/access\.refused/g)).toHaveLength(2);
+      expect(shown).toContain('<@UOUTSIDER>');
+      expect(shown).toContain('/keys');
+    } finally {
+      await bot.close();
+      await slack.close();
+    }
+  });
+
   it('twenty appenders at once on dynalite make one unbroken chain', async () => {
     const dynamo = await startLocalDynamo({ table: 'keywarden' });
     try {
