@@ -49,6 +49,7 @@ const EVERY_PARAM: Record<string, string> = {
   tracing: 'true',
   httpRateLimit: '10',
   httpBurstLimit: '20',
+  auditArchiveYears: '10',
 };
 
 /**
@@ -469,6 +470,51 @@ describe('npm run package (osls + serverless-esbuild, offline)', () => {
     expect(tuned.Resources.KeywardenTable.Properties.TableName).toBe('keywarden-prod-2');
   });
 
+  it('keeps the audit archive in a retained, versioned bucket under Object Lock in compliance mode', () => {
+    const bucket = resources.AuditArchiveBucket;
+    expect(bucket.Type).toBe('AWS::S3::Bucket');
+    expect(bucket.DeletionPolicy).toBe('Retain');
+    expect(bucket.UpdateReplacePolicy).toBe('Retain');
+    expect(bucket.Properties).toMatchObject({
+      ObjectLockEnabled: true,
+      ObjectLockConfiguration: {
+        ObjectLockEnabled: 'Enabled',
+        Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Years: 7 } },
+      },
+      VersioningConfiguration: { Status: 'Enabled' },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+    });
+    // The retention is a deploy parameter.
+    const tunedRetention = tuned.Resources.AuditArchiveBucket.Properties.ObjectLockConfiguration.Rule;
+    expect(Number(tunedRetention.DefaultRetention.Years)).toBe(10);
+    // Only TLS reaches it.
+    const policy = resources.AuditArchiveBucketPolicy.Properties;
+    expect(policy.Bucket).toEqual({ Ref: 'AuditArchiveBucket' });
+    expect(policy.PolicyDocument.Statement).toEqual([
+      expect.objectContaining({
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 's3:*',
+        Resource: [
+          { 'Fn::GetAtt': ['AuditArchiveBucket', 'Arn'] },
+          { 'Fn::Sub': `\${AuditArchiveBucket.Arn}/*` },
+        ],
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
+    ]);
+    for (const f of FUNCTIONS)
+      expect(fn(f).Environment.Variables.KEYWARDEN_AUDIT_BUCKET).toEqual({ Ref: 'AuditArchiveBucket' });
+  });
+
   it('throttles the HTTP API and writes its access logs to a log group with retention', () => {
     const stage = resources.HttpApiStage.Properties;
     expect(stage.DefaultRouteSettings).toMatchObject({ ThrottlingBurstLimit: 100, ThrottlingRateLimit: 50 });
@@ -517,6 +563,7 @@ describe('npm run package (osls + serverless-esbuild, offline)', () => {
     const STACK_MADE = {
       KEYWARDEN_TABLE: { Ref: 'KeywardenTable' },
       KEYWARDEN_QUEUE_URL: { Ref: 'JobQueue' },
+      KEYWARDEN_AUDIT_BUCKET: { Ref: 'AuditArchiveBucket' },
     };
     const paramValues = new Set(Object.values(EVERY_PARAM));
     for (const name of documented.filter((n) => where(n) === 'environment')) {
