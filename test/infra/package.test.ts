@@ -12,7 +12,7 @@ import { VENDOR_SPECS } from '../../src/providers/specs.js';
 const run = promisify(execFile);
 const root = new URL('../../', import.meta.url).pathname;
 const MAX_ZIP_BYTES = 1_500 * 1024;
-const FUNCTIONS = ['SlackDashevents', 'Worker', 'Digest', 'Sweep', 'Policy'];
+const FUNCTIONS = ['SlackDashevents', 'Worker', 'Digest', 'Sweep', 'Policy', 'AuditDasharchive'];
 
 /**
  * A value for every deploy parameter, to see each reach the template: other than the default, except the time
@@ -49,6 +49,7 @@ const EVERY_PARAM: Record<string, string> = {
   tracing: 'true',
   httpRateLimit: '10',
   httpBurstLimit: '20',
+  auditArchiveYears: '10',
 };
 
 /**
@@ -147,7 +148,7 @@ describe('npm run package (osls + serverless-esbuild, offline)', () => {
   const roleOf = (name: string) => resources[fn(name).Role['Fn::GetAtt'][0]].Properties;
   const statements = (role: Json): Json[] => role.Policies.flatMap((p: Json) => p.PolicyDocument.Statement);
 
-  it('declares the four functions on nodejs22.x, arm64, with their handlers and own roles', () => {
+  it('declares the functions on nodejs22.x, arm64, with their handlers and own roles', () => {
     expect(fn('SlackDashevents')).toMatchObject({
       Handler: 'functions/slack-events.handler',
       Runtime: 'nodejs22.x',
@@ -161,11 +162,14 @@ describe('npm run package (osls + serverless-esbuild, offline)', () => {
     expect(fn('Digest')).toMatchObject({ Handler: 'functions/digest.handler', Runtime: 'nodejs22.x' });
     expect(fn('Sweep')).toMatchObject({ Handler: 'functions/sweep.handler', Runtime: 'nodejs22.x' });
     expect(fn('Policy')).toMatchObject({ Handler: 'functions/policy.handler', Runtime: 'nodejs22.x' });
-    expect(
-      new Set(
-        ['SlackDashevents', 'Worker', 'Digest', 'Sweep', 'Policy'].map((f) => fn(f).Role['Fn::GetAtt'][0]),
-      ),
-    ).toEqual(new Set(['SlackEventsRole', 'WorkerRole', 'DigestRole', 'SweepRole', 'PolicyRole']));
+    expect(fn('AuditDasharchive')).toMatchObject({
+      Handler: 'functions/audit-archive.handler',
+      Runtime: 'nodejs22.x',
+      Timeout: 60,
+    });
+    expect(new Set(FUNCTIONS.map((f) => fn(f).Role['Fn::GetAtt'][0]))).toEqual(
+      new Set(['SlackEventsRole', 'WorkerRole', 'DigestRole', 'SweepRole', 'PolicyRole', 'AuditArchiveRole']),
+    );
   });
 
   it('gives every role only named actions on named resources, and the secret to each only by name', () => {
@@ -175,6 +179,7 @@ describe('npm run package (osls + serverless-esbuild, offline)', () => {
       'DigestRole',
       'SweepRole',
       'PolicyRole',
+      'AuditArchiveRole',
       'DigestSchedulerRole',
       'PolicySchedulerRole',
     ]) {
@@ -258,7 +263,7 @@ describe('npm run package (osls + serverless-esbuild, offline)', () => {
   });
 
   it('puts no secret value in any environment variable, only the secret’s name', () => {
-    for (const f of ['SlackDashevents', 'Worker', 'Digest', 'Sweep', 'Policy']) {
+    for (const f of FUNCTIONS) {
       const vars = fn(f).Environment.Variables;
       expect(vars.KEYWARDEN_SECRET_ID).toBe('keywarden/ci');
       for (const key of Object.keys(vars)) expect(key).not.toMatch(/TOKEN|SECRET$|API_KEY|PASSWORD/);
@@ -390,13 +395,18 @@ describe('npm run package (osls + serverless-esbuild, offline)', () => {
         });
       }
     }
-    for (const q of ['DigestFailedRunsQueue', 'PolicyFailedRunsQueue', 'SweepFailedRunsQueue']) {
+    for (const q of [
+      'DigestFailedRunsQueue',
+      'PolicyFailedRunsQueue',
+      'SweepFailedRunsQueue',
+      'AuditArchiveFailedQueue',
+    ]) {
       expect(one('ApproximateNumberOfMessagesVisible', { 'Fn::GetAtt': [q, 'QueueName'] })).toMatchObject({
         Threshold: 0,
         ComparisonOperator: 'GreaterThanThreshold',
       });
     }
-    expect(alarms).toHaveLength(2 + 2 * FUNCTIONS.length + 3);
+    expect(alarms).toHaveLength(2 + 2 * FUNCTIONS.length + 4);
     for (const [, a] of alarms) {
       expect(a.Properties.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
       expect(a.Properties.AlarmName).toMatch(/^keywarden-ci-[a-z0-9-]+$/);
@@ -469,6 +479,120 @@ describe('npm run package (osls + serverless-esbuild, offline)', () => {
     expect(tuned.Resources.KeywardenTable.Properties.TableName).toBe('keywarden-prod-2');
   });
 
+  it('keeps the audit archive in a retained, versioned bucket under Object Lock in compliance mode', () => {
+    const bucket = resources.AuditArchiveBucket;
+    expect(bucket.Type).toBe('AWS::S3::Bucket');
+    expect(bucket.DeletionPolicy).toBe('Retain');
+    expect(bucket.UpdateReplacePolicy).toBe('Retain');
+    expect(bucket.Properties).toMatchObject({
+      ObjectLockEnabled: true,
+      ObjectLockConfiguration: {
+        ObjectLockEnabled: 'Enabled',
+        Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Years: 7 } },
+      },
+      VersioningConfiguration: { Status: 'Enabled' },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+    });
+    // The retention is a deploy parameter.
+    const tunedRetention = tuned.Resources.AuditArchiveBucket.Properties.ObjectLockConfiguration.Rule;
+    expect(Number(tunedRetention.DefaultRetention.Years)).toBe(10);
+    // Only TLS reaches it.
+    const policy = resources.AuditArchiveBucketPolicy.Properties;
+    expect(policy.Bucket).toEqual({ Ref: 'AuditArchiveBucket' });
+    expect(policy.PolicyDocument.Statement).toEqual([
+      expect.objectContaining({
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 's3:*',
+        Resource: [
+          { 'Fn::GetAtt': ['AuditArchiveBucket', 'Arn'] },
+          { 'Fn::Sub': `\${AuditArchiveBucket.Arn}/*` },
+        ],
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
+    ]);
+    for (const f of FUNCTIONS)
+      expect(fn(f).Environment.Variables.KEYWARDEN_AUDIT_BUCKET).toEqual({ Ref: 'AuditArchiveBucket' });
+  });
+
+  it('wakes the audit archiver on the table’s stream, for appended audit events only, and keeps a batch it gave up on', () => {
+    // Keys only: the archiver reads what to archive from the table.
+    expect(resources.KeywardenTable.Properties.StreamSpecification).toEqual({ StreamViewType: 'KEYS_ONLY' });
+    const mappings = Object.values(resources).filter(
+      (r: Json) =>
+        r.Type === 'AWS::Lambda::EventSourceMapping' &&
+        JSON.stringify(r.Properties.EventSourceArn) ===
+          JSON.stringify({ 'Fn::GetAtt': ['KeywardenTable', 'StreamArn'] }),
+    ) as Json[];
+    expect(mappings).toHaveLength(1);
+    const mapping = (mappings[0] as Json).Properties;
+    expect(mapping).toMatchObject({
+      FunctionName: { 'Fn::GetAtt': ['AuditDasharchiveLambdaFunction', 'Arn'] },
+      StartingPosition: 'LATEST',
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 10,
+      MaximumRetryAttempts: 10,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['AuditArchiveFailedQueue', 'Arn'] } } },
+    });
+    // Appends to the trail only: not the expiry the archiver sets (MODIFY), its mark (pk AUDITARCHIVE), an expiry
+    // (REMOVE) or any other item.
+    expect(mapping.FilterCriteria.Filters.map((f: Json) => JSON.parse(f.Pattern))).toEqual([
+      { eventName: ['INSERT'], dynamodb: { Keys: { pk: { S: ['AUDIT'] } } } },
+    ]);
+    expect(resources.AuditArchiveFailedQueue.Properties).toMatchObject({
+      MessageRetentionPeriod: 1209600,
+      SqsManagedSseEnabled: true,
+    });
+  });
+
+  it('lets the audit archiver touch only the trail’s items, new objects under audit/, its stream and its failed-batch queue', () => {
+    const role = roleOf('AuditDasharchive');
+    expect(role.ManagedPolicyArns['Fn::If'][0]).toBe('TracingOn');
+    const all = statements(role);
+    for (const s of all) {
+      for (const a of [s.Action].flat()) expect(a).not.toContain('*');
+      for (const r of [s.Resource].flat()) expect(r).not.toBe('*');
+    }
+    const on = (action: string) => all.filter((s: Json) => [s.Action].flat().includes(action));
+    expect(
+      all
+        .flatMap((s: Json) => [s.Action].flat())
+        .filter((a: string) => !a.startsWith('logs:'))
+        .sort(),
+    ).toEqual([
+      'dynamodb:DescribeStream',
+      'dynamodb:GetItem',
+      'dynamodb:GetRecords',
+      'dynamodb:GetShardIterator',
+      'dynamodb:ListStreams',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+      's3:PutObject',
+      'sqs:SendMessage',
+    ]);
+    const [table] = on('dynamodb:PutItem');
+    expect(table.Resource).toEqual({ 'Fn::GetAtt': ['KeywardenTable', 'Arn'] });
+    expect(table.Condition).toEqual({
+      'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['AUDIT', 'AUDITARCHIVE'] },
+    });
+    expect(on('s3:PutObject')[0].Resource).toEqual({ 'Fn::Sub': `\${AuditArchiveBucket.Arn}/audit/*` });
+    expect(on('dynamodb:GetRecords')[0].Resource).toEqual({ 'Fn::GetAtt': ['KeywardenTable', 'StreamArn'] });
+    expect(on('sqs:SendMessage')[0].Resource).toEqual({ 'Fn::GetAtt': ['AuditArchiveFailedQueue', 'Arn'] });
+    expect(JSON.stringify(on('logs:PutLogEvents')[0].Resource)).toContain(
+      '/aws/lambda/keywarden-ci-audit-archive:',
+    );
+  });
+
   it('throttles the HTTP API and writes its access logs to a log group with retention', () => {
     const stage = resources.HttpApiStage.Properties;
     expect(stage.DefaultRouteSettings).toMatchObject({ ThrottlingBurstLimit: 100, ThrottlingRateLimit: 50 });
@@ -517,6 +641,7 @@ describe('npm run package (osls + serverless-esbuild, offline)', () => {
     const STACK_MADE = {
       KEYWARDEN_TABLE: { Ref: 'KeywardenTable' },
       KEYWARDEN_QUEUE_URL: { Ref: 'JobQueue' },
+      KEYWARDEN_AUDIT_BUCKET: { Ref: 'AuditArchiveBucket' },
     };
     const paramValues = new Set(Object.values(EVERY_PARAM));
     for (const name of documented.filter((n) => where(n) === 'environment')) {
@@ -534,8 +659,7 @@ describe('npm run package (osls + serverless-esbuild, offline)', () => {
   });
 
   it('sets log retention on every function', () => {
-    for (const f of ['SlackDashevents', 'Worker', 'Digest', 'Sweep', 'Policy'])
-      expect(resources[`${f}LogGroup`].Properties.RetentionInDays).toBe(90);
+    for (const f of FUNCTIONS) expect(resources[`${f}LogGroup`].Properties.RetentionInDays).toBe(90);
   });
 
   it('adds the operations dashboard: every Keywarden metric, the queues and each function', () => {
@@ -580,7 +704,7 @@ describe('npm run package (osls + serverless-esbuild, offline)', () => {
     expect(lines).toContain(
       'AWS/SQS/ApproximateNumberOfMessagesVisible/QueueName/<JobDeadLetterQueue.QueueName>',
     );
-    for (const f of ['SlackDashevents', 'Worker', 'Digest', 'Sweep', 'Policy']) {
+    for (const f of FUNCTIONS) {
       expect(lines).toContain(`AWS/Lambda/Errors/FunctionName/<${f}LambdaFunction>`);
       expect(lines).toContain(`AWS/Lambda/Duration/FunctionName/<${f}LambdaFunction>`);
     }
@@ -591,7 +715,7 @@ describe('npm run package (osls + serverless-esbuild, offline)', () => {
     expect(zip.includes(Buffer.from('infra/policies.yml'))).toBe(true);
   });
 
-  it.each(['slack-events', 'worker', 'digest', 'sweep', 'policy'])(
+  it.each(['slack-events', 'worker', 'digest', 'sweep', 'policy', 'audit-archive'])(
     'ships %s as one ESM bundle within 1.5 MB that exports a handler, with its source map',
     async (name) => {
       const path = `${root}.serverless/${name}.zip`;
