@@ -11,6 +11,7 @@ const LAMBDA_ENTRIES = {
   digest: 'functions/digest.ts',
   sweep: 'functions/sweep.ts',
   policy: 'functions/policy.ts',
+  'audit-archive': 'functions/audit-archive.ts',
 };
 
 const lambdaBuildOptions = {
