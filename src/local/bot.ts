@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { App } from '@slack/bolt';
 import type { IdmelonSandbox, IdmelonSandboxOptions } from '../../sandbox/idmelon/index.js';
 import { createApp } from '../app.js';
@@ -301,6 +301,10 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
     if (policies.length > 0)
       notes.push(
         `Policies: ${policies.map((p) => `${p.name} (${p.then === 'report' ? 'reports' : 'requests revocation'})`).join(', ')} from ${settings.policiesFile}; run daily, or now with npx keywarden policy run [--dry-run].`,
+      );
+    if (archiveDir && archiveEveryMs > 0)
+      notes.push(
+        `Audit trail: archived every minute to ${relative(process.cwd(), archiveDir) || archiveDir}; check it with npx keywarden audit verify (with Keywarden stopped).`,
       );
     if (stored.redelivered > 0) {
       notes.push(
