@@ -16,6 +16,7 @@ const UNIT = [
   'test/http/paginate.test.ts',
   'test/http/retry.test.ts',
   'test/log.test.ts',
+  'test/providers/feed-cursor.test.ts',
   'test/runtime/invocation.test.ts',
   'test/slack/verify.test.ts',
   'test/store/requests-errors.test.ts',

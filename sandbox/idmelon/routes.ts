@@ -31,6 +31,7 @@ export class IdmelonRoutes {
   private userCounters: Record<string, number> | undefined;
   /** Every key id actually removed, in order: lets tests prove no key was deleted twice. */
   readonly deletions: string[] = [];
+  private added = 0;
 
   constructor(
     readonly workspace: IdmelonWorkspace,
@@ -154,13 +155,87 @@ export class IdmelonRoutes {
     this.userCounters = undefined;
   }
 
-  /** Someone authenticates with a key: its last use moves to `at` (tests of "used since the request"). */
-  useKey(id: string, at: Date): void {
+  /**
+   * Someone authenticates with a key at `at`: the activity logs gain the entry (kept newest first) and the key's
+   * last use moves to `at` when that is later, as IDmelon feeds `lastActivity` from the logs.
+   */
+  useKey(
+    id: string,
+    at: Date,
+    rp: { name: string; id: string } = { name: 'Microsoft', id: 'login.microsoftonline.com' },
+  ): void {
     const key = this.workspace.keys.find((k) => k._id === id);
     if (!key) throw new Error(`no key ${id} in the sandbox`);
-    key.lastActivityAt = at.toISOString();
+    const owner = this.usersById.get(key.ownerId);
+    const createdAt = at.toISOString();
+    if (!key.lastActivityAt || key.lastActivityAt < createdAt) key.lastActivityAt = createdAt;
     key.totalActivities++;
+    const entry: SandboxLog = {
+      _id: this.nextId(),
+      createdAt,
+      action: 2,
+      status: 1,
+      rpInfo: rp,
+      userInfo: { name: owner?.email ?? '', displayName: owner?.name ?? '' },
+      ownerId: owner?.email ?? '',
+      deviceName: key.name,
+      securityKeyDevice: key._id,
+    };
+    const logs = this.workspace.logs;
+    const place = logs.findIndex((l) => l.createdAt <= createdAt);
+    logs.splice(place < 0 ? logs.length : place, 0, entry);
     this.invalidate();
+  }
+
+  /** A key enrolled for a user: active (status 20) and never used unless `fields` say otherwise. */
+  addKey(ownerId: string, fields: Partial<Omit<SandboxKey, '_id' | 'ownerId'>> = {}): SandboxKey {
+    if (!this.usersById.has(ownerId)) throw new Error(`no user ${ownerId} in the sandbox`);
+    const key: SandboxKey = {
+      _id: this.nextId(),
+      name: 'New badge',
+      type: 'badge',
+      status: 20,
+      ownerId,
+      lastActivityAt: null,
+      totalActivities: 0,
+      hasOfflineAccess: false,
+      isBlocked: false,
+      proximity: false,
+      verification: 'pin',
+      createdAt: this.workspace.now.toISOString(),
+      ...fields,
+    };
+    this.workspace.keys.push(key);
+    this.invalidate();
+    return key;
+  }
+
+  /** A key deleted outside Keywarden (the Admin Panel): gone from every listing, with no log entry. */
+  revokeKey(id: string): void {
+    if (this.removeKeys(new Set([id])) === 0) throw new Error(`no key ${id} in the sandbox`);
+  }
+
+  /** A user added to the workspace (by SCIM or the Admin Panel), with no keys yet. */
+  addUser(fields: Partial<Omit<SandboxUser, '_id'>> = {}): SandboxUser {
+    const n = this.workspace.users.length;
+    const user: SandboxUser = {
+      _id: this.nextId(),
+      email: `new.user${n}@acme.example`,
+      name: `New User ${n}`,
+      status: 'active',
+      createdAt: this.workspace.now.toISOString(),
+      groupIds: [],
+      ...fields,
+    };
+    this.workspace.users.push(user);
+    this.usersById.set(user._id, user);
+    this.invalidate();
+    return user;
+  }
+
+  /** Ids for what tests add: ObjectId-shaped, distinct from the generated ones, the same from run to run. */
+  private nextId(): string {
+    return (0xe0000000 + this.added++).toString(16).padStart(24, '0');
   }
 
   private deleteOne(id: string, q: URLSearchParams): SandboxResponse {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type FaultRule, type SandboxRequest, type SandboxResponse, SandboxServer } from '../server.js';
 import {
   generateTryMellonWorkspace,
+  TryMellonActivity,
   type TryMellonSeedOptions,
   type TryMellonWorkspace,
 } from './workspace.js';
@@ -22,6 +23,8 @@ export interface TryMellonSandbox {
   clientId: string;
   clientSecret: string;
   workspace: TryMellonWorkspace;
+  /** Sign-ins, registrations, revocations and users added or deleted, each with its audit event. */
+  activity: TryMellonActivity;
   server: SandboxServer;
   /** Tokens issued so far (tests check they are cached and refreshed). */
   tokensIssued(): number;
@@ -65,6 +68,7 @@ export async function startTryMellonSandbox(
   options: TryMellonSandboxOptions = {},
 ): Promise<TryMellonSandbox> {
   const workspace = generateTryMellonWorkspace(options);
+  const activity = new TryMellonActivity(workspace);
   const clientId = options.clientId ?? 'sandbox-trymellon-client';
   const clientSecret = options.clientSecret ?? 'sandbox-trymellon-secret';
   const tokens = new Map<string, number>();
@@ -115,7 +119,7 @@ export async function startTryMellonSandbox(
       const id = decodeURIComponent(m[2] as string);
       const c = workspace.credentials.find((x) => x.credential_id === id && x.userExternalId === ext);
       if (!c || c.status === 'revoked') return fail(404, 'credential_not_found', 'credential not found');
-      c.status = 'revoked';
+      activity.revoke(id);
       revocations.push(id);
       return { status: 204 };
     }
@@ -153,6 +157,7 @@ export async function startTryMellonSandbox(
     clientId,
     clientSecret,
     workspace,
+    activity,
     server,
     tokensIssued: () => issued,
     revokeTokens: () => tokens.clear(),

@@ -88,7 +88,7 @@ const EVENTS: ReadonlyArray<readonly [string, number]> = [
 ];
 
 /** A UUID from the seeded generator, so ids (and cursors) repeat from run to run. */
-function uuid(random: () => number): string {
+export function uuid(random: () => number): string {
   const hex = Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16)).join('');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
@@ -152,4 +152,111 @@ export function generateTryMellonWorkspace(options: TryMellonSeedOptions = {}): 
   }
   events.sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : 0));
   return { now, users, credentials, events };
+}
+
+/**
+ * What happens in the application after it was generated, each recorded in the audit log as TryMellon does: the
+ * change itself, and its event, newest first. Times default to just after the newest event (or the real time, if
+ * later), so an action taken now is always the log's newest.
+ */
+export class TryMellonActivity {
+  private added = 0;
+
+  constructor(readonly workspace: TryMellonWorkspace) {}
+
+  /** A passkey signs in: its last use moves to `at`, and `auth.success` is recorded. */
+  authenticate(credentialId: string, at?: Date): TmAuditEvent {
+    const c = this.credential(credentialId);
+    const event = this.record('auth.success', this.user(c.userExternalId).id, at);
+    c.last_used_at = event.created_at;
+    return event;
+  }
+
+  /** A user registers a new passkey (never used yet): `passkey.registered`. */
+  registerPasskey(externalUserId: string, at?: Date): TmCredential {
+    const user = this.user(externalUserId);
+    const event = this.record('passkey.registered', user.id, at);
+    const c: TmCredential = {
+      credential_id: `cred_${uuid(this.random()).replace(/-/g, '').slice(0, 16)}`,
+      userExternalId: externalUserId,
+      status: 'active',
+      alias: 'New passkey',
+      transports: ['internal'],
+      attestation_type: 'none',
+      created_at: event.created_at,
+      last_used_at: null,
+    };
+    this.workspace.credentials.push(c);
+    return c;
+  }
+
+  /** A passkey revoked (by the API's DELETE or from TryMellon's dashboard): `credential.revoked`. */
+  revoke(credentialId: string, at?: Date): TmAuditEvent {
+    const c = this.credential(credentialId);
+    c.status = 'revoked';
+    return this.record('credential.revoked', this.user(c.userExternalId).id, at);
+  }
+
+  /** A user created by the API or the dashboard, with no passkey yet: `user.created`. */
+  createUser(externalUserId: string, at?: Date): TmUser {
+    const event = this.record('user.created', null, at);
+    const user: TmUser = {
+      id: uuid(this.random()),
+      external_user_id: externalUserId,
+      status: 'active',
+      created_at: event.created_at,
+    };
+    event.user_id = user.id;
+    this.workspace.users.push(user);
+    return user;
+  }
+
+  /**
+   * A user deleted: as the docs say, the deletion cascades to their passkeys and their audit log entries; the
+   * `user.deleted` event itself is kept (the docs do not say either way; the sandbox keeps it).
+   */
+  deleteUser(externalUserId: string, at?: Date): TmAuditEvent {
+    const user = this.user(externalUserId);
+    const w = this.workspace;
+    w.users = w.users.filter((u) => u !== user);
+    w.credentials = w.credentials.filter((c) => c.userExternalId !== externalUserId);
+    w.events = w.events.filter((e) => e.user_id !== user.id);
+    return this.record('user.deleted', user.id, at);
+  }
+
+  /** Appends an event, keeping the log newest first. */
+  record(event: string, userId: string | null, at?: Date): TmAuditEvent {
+    const events = this.workspace.events;
+    const newest = events[0] ? Date.parse(events[0].created_at) : 0;
+    const when = at ?? new Date(Math.max(Date.now(), newest + 1));
+    const e: TmAuditEvent = {
+      id: uuid(this.random()),
+      event,
+      success: true,
+      user_id: userId,
+      ip_address: '203.0.113.7',
+      metadata: {},
+      created_at: when.toISOString(),
+    };
+    const place = events.findIndex((x) => x.created_at <= e.created_at);
+    events.splice(place < 0 ? events.length : place, 0, e);
+    return e;
+  }
+
+  private credential(id: string): TmCredential {
+    const c = this.workspace.credentials.find((x) => x.credential_id === id);
+    if (!c) throw new Error(`no passkey ${id} in the sandbox`);
+    return c;
+  }
+
+  private user(externalUserId: string): TmUser {
+    const u = this.workspace.users.find((x) => x.external_user_id === externalUserId);
+    if (!u) throw new Error(`no user ${externalUserId} in the sandbox`);
+    return u;
+  }
+
+  /** A fresh generator per addition: ids that repeat from run to run and never meet the generated ones. */
+  private random(): () => number {
+    return seededRandom(0x7e57_0000 + this.added++);
+  }
 }

@@ -45,6 +45,11 @@ export interface InventoryChanges {
   /** People as the vendor has them now: added or replaced by id. */
   people: UserSummary[];
   removedPeople: string[];
+  /**
+   * The vendor's whole listing, read again because it has no change feed (Solvimon): `keys` and `people` are
+   * everything the vendor has now, and any key or person the inventory holds beyond them is gone.
+   */
+  complete?: true;
   /** Where the next refresh starts. */
   cursor: string;
 }

@@ -1,4 +1,5 @@
 import type * as z from 'zod';
+import type { InventorySource } from '../domain/inventory.js';
 import type { Metrics } from '../domain/metrics.js';
 import type { Provider } from '../domain/provider.js';
 import { type VendorCatalog, type VendorInfo, vendorCatalog } from '../domain/vendors.js';
@@ -59,6 +60,11 @@ export interface VendorSpec extends VendorInfo {
 /** A vendor whole: its spec and how its provider is built. */
 export interface VendorDescriptor extends VendorSpec {
   create(settings: VendorSettings, context: VendorContext): Provider;
+  /**
+   * How the vendor's keys and people are read into the inventory, over the provider `create` built: one client, one
+   * set of credentials and tokens. Absent for a vendor the inventory does not cover (its reads stay live).
+   */
+  inventory?(provider: Provider): InventorySource;
 }
 
 /** The connection fields of a vendor: setting any of them means "use the real API". */

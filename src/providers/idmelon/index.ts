@@ -1,5 +1,6 @@
 import type { Sleep } from '../../domain/clock.js';
 import type { Metrics } from '../../domain/metrics.js';
+import type { Provider } from '../../domain/provider.js';
 import type { SecretSource } from '../../http/credentials.js';
 import { headerCredentials } from '../../http/credentials.js';
 import { JsonClient } from '../../http/json-client.js';
@@ -8,6 +9,7 @@ import type { Transport } from '../../http/transport.js';
 import type { Logger } from '../../log.js';
 import { IdmelonClient } from './client.js';
 import { IDMELON } from './info.js';
+import { IdmelonInventory } from './inventory.js';
 import { IdmelonProvider, type IdmelonProviderOptions } from './provider.js';
 
 export interface IdmelonWiring extends IdmelonProviderOptions {
@@ -39,4 +41,11 @@ export function createIdmelonProvider(w: IdmelonWiring): IdmelonProvider {
   return new IdmelonProvider(new IdmelonClient(http), w);
 }
 
-export { IdmelonClient, IdmelonProvider };
+export { IdmelonClient, IdmelonInventory, IdmelonProvider };
+
+/** IDmelon's inventory source, reading through the client of the provider its descriptor built. */
+export function createIdmelonInventory(provider: Provider): IdmelonInventory {
+  if (!(provider instanceof IdmelonProvider))
+    throw new TypeError(`IDmelon's inventory reads through IDmelon's provider, not ${provider.label}'s`);
+  return new IdmelonInventory(provider.client);
+}

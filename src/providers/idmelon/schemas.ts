@@ -86,7 +86,21 @@ export const passkeyListSchema = listEnvelope(passkeySchema);
 export const groupSchema = z.looseObject({ _id: z.string(), name: z.string().nullish() });
 export const groupListSchema = listEnvelope(groupSchema);
 
+/**
+ * An activity log entry: the inventory's change feed (`providers/idmelon/inventory.ts`).
+ *
+ * What the logs carry: each authentication (`action` 2) with its time, the key used (`securityKeyDevice`, the key's
+ * `_id`) and its owner's email (`ownerId`, despite the name: the docs say "Owner email of the security key"), newest
+ * first, filterable by time (`from`, inclusive).
+ * What they miss: they name no user id, so the owner's keys are reached through the key (its `token._id`); a key
+ * added or revoked, a key that was never used, a user added or removed, a key whose status changed leave no entry
+ * an incremental refresh can find. The daily full sync is what brings those in.
+ * ASSUMPTIONS: entries may have no `_id` (the docs' example shows none), so an entry is known by its time, key,
+ * relying party and status when it has none; `lastActivity` of a key is at least the time of its newest
+ * authentication entry (the docs: the two "line up").
+ */
 export const logEntrySchema = z.looseObject({
+  _id: z.string().nullish(),
   createdAt: isoDate,
   action: z.number(),
   status: z.number().nullish(),
@@ -98,6 +112,7 @@ export const logEntrySchema = z.looseObject({
   credentialId: z.string().nullish(),
   deletedDevice: z.boolean().nullish(),
 });
+export type LogEntry = z.infer<typeof logEntrySchema>;
 export const logListSchema = listEnvelope(logEntrySchema);
 
 export const apiKeySchema = z.looseObject({

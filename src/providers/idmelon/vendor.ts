@@ -1,6 +1,6 @@
 import type { VendorDescriptor } from '../descriptor.js';
 import { IDMELON_REGIONS } from './client.js';
-import { createIdmelonProvider } from './index.js';
+import { createIdmelonInventory, createIdmelonProvider } from './index.js';
 import { idmelonSpec } from './spec.js';
 
 /** IDmelon whole: its spec (spec.ts, no provider code) and how its provider is built. */
@@ -14,4 +14,5 @@ export const idmelonVendor: VendorDescriptor = {
         IDMELON_REGIONS[(settings.value('IDMELON_REGION') as 'us' | 'eu' | undefined) ?? 'us'],
       apiKey: settings.secret('IDMELON_API_KEY'),
     }),
+  inventory: createIdmelonInventory,
 };

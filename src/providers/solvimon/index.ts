@@ -1,5 +1,6 @@
 import type { Sleep } from '../../domain/clock.js';
 import type { Metrics } from '../../domain/metrics.js';
+import type { Provider } from '../../domain/provider.js';
 import { headerCredentials, type SecretSource } from '../../http/credentials.js';
 import { JsonClient } from '../../http/json-client.js';
 import type { RetryPolicy } from '../../http/retry.js';
@@ -7,6 +8,7 @@ import type { Transport } from '../../http/transport.js';
 import type { Logger } from '../../log.js';
 import { SolvimonClient } from './client.js';
 import { SOLVIMON } from './info.js';
+import { SolvimonInventory } from './inventory.js';
 import { SolvimonProvider } from './provider.js';
 
 export interface SolvimonWiring {
@@ -46,4 +48,11 @@ export function createSolvimonProvider(w: SolvimonWiring): SolvimonProvider {
   return new SolvimonProvider(new SolvimonClient(http), { deactivateBody: w.deactivateBody });
 }
 
-export { SolvimonClient, SolvimonProvider };
+export { SolvimonClient, SolvimonInventory, SolvimonProvider };
+
+/** Solvimon's inventory source, reading through the client of the provider its descriptor built. */
+export function createSolvimonInventory(provider: Provider): SolvimonInventory {
+  if (!(provider instanceof SolvimonProvider))
+    throw new TypeError(`Solvimon's inventory reads through Solvimon's provider, not ${provider.label}'s`);
+  return new SolvimonInventory(provider.client);
+}

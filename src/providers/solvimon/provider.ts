@@ -27,7 +27,7 @@ export interface SolvimonProviderOptions {
   deactivateBody?: Record<string, unknown>;
 }
 
-function toKey(k: SolvimonApiKey, owner?: string): Key {
+export function toKey(k: SolvimonApiKey, owner?: string): Key {
   const masked = maskSecret(k.api_key);
   return {
     vendor: SOLVIMON.id,

@@ -1,6 +1,6 @@
 import type { VendorDescriptor } from '../descriptor.js';
 import { SOLVIMON_DEFAULT_BASE_URL } from './client.js';
-import { createSolvimonProvider } from './index.js';
+import { createSolvimonInventory, createSolvimonProvider } from './index.js';
 import { jsonObject, solvimonSpec } from './spec.js';
 
 /** Solvimon whole: its spec (spec.ts, no provider code) and how its provider is built. */
@@ -16,4 +16,5 @@ export const solvimonVendor: VendorDescriptor = {
       deactivateBody: body === undefined ? undefined : jsonObject(body),
     });
   },
+  inventory: createSolvimonInventory,
 };

@@ -1,5 +1,6 @@
 import type { Sleep } from '../../domain/clock.js';
 import type { Metrics } from '../../domain/metrics.js';
+import type { Provider } from '../../domain/provider.js';
 import type { SecretSource } from '../../http/credentials.js';
 import { JsonClient } from '../../http/json-client.js';
 import type { RetryPolicy } from '../../http/retry.js';
@@ -7,6 +8,7 @@ import type { Transport } from '../../http/transport.js';
 import type { Logger } from '../../log.js';
 import { TryMellonClient } from './client.js';
 import { TRYMELLON } from './info.js';
+import { TryMellonInventory } from './inventory.js';
 import { TryMellonProvider } from './provider.js';
 import { OAuthCredentials } from './token.js';
 
@@ -44,4 +46,11 @@ export function createTryMellonProvider(w: TryMellonWiring): TryMellonProvider {
   });
 }
 
-export { TryMellonClient, TryMellonProvider };
+export { TryMellonClient, TryMellonInventory, TryMellonProvider };
+
+/** TryMellon's inventory source, reading through the client of the provider its descriptor built. */
+export function createTryMellonInventory(provider: Provider): TryMellonInventory {
+  if (!(provider instanceof TryMellonProvider))
+    throw new TypeError(`TryMellon's inventory reads through TryMellon's provider, not ${provider.label}'s`);
+  return new TryMellonInventory(provider.client);
+}

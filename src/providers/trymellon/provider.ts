@@ -27,7 +27,7 @@ export interface TryMellonProviderOptions {
   concurrency?: number;
 }
 
-function toKey(externalUserId: string, c: Credential): Key {
+export function toKey(externalUserId: string, c: Credential): Key {
   return {
     vendor: TRYMELLON.id,
     id: c.credential_id,
@@ -45,7 +45,7 @@ function toKey(externalUserId: string, c: Credential): Key {
   };
 }
 
-function toUser(u: TryMellonUser): UserSummary {
+export function toUser(u: TryMellonUser): UserSummary {
   return {
     vendor: TRYMELLON.id,
     id: u.external_user_id,
@@ -68,19 +68,8 @@ export class TryMellonProvider implements Provider {
   ) {}
 
   /** All of one user's passkeys (the credentials list pages by page number). */
-  async credentials(externalUserId: string, ctx: OperationContext): Promise<Credential[]> {
-    const call = { deadline: ctx.deadline, meter: ctx.meter };
-    const all: Credential[] = [];
-    for (let page = 1; ; page++) {
-      const res = await this.client.listCredentials(
-        externalUserId,
-        { page, limit: TRYMELLON_MAX_LIMIT },
-        call,
-      );
-      all.push(...res.data.credentials);
-      const { total } = res.data.pagination;
-      if (res.data.credentials.length === 0 || all.length >= total) return all;
-    }
+  credentials(externalUserId: string, ctx: OperationContext): Promise<Credential[]> {
+    return userCredentials(this.client, externalUserId, ctx);
   }
 
   /**
@@ -209,5 +198,21 @@ export class TryMellonProvider implements Provider {
 
   digest(input: DigestInput, ctx: OperationContext, logger: Logger): Promise<VendorDigest> {
     return trymellonDigest(this, input, ctx, logger);
+  }
+}
+
+/** All of one user's passkeys, active and revoked (the credentials list pages by page number). */
+export async function userCredentials(
+  client: TryMellonClient,
+  externalUserId: string,
+  ctx: OperationContext,
+): Promise<Credential[]> {
+  const call = { deadline: ctx.deadline, meter: ctx.meter };
+  const all: Credential[] = [];
+  for (let page = 1; ; page++) {
+    const res = await client.listCredentials(externalUserId, { page, limit: TRYMELLON_MAX_LIMIT }, call);
+    all.push(...res.data.credentials);
+    const { total } = res.data.pagination;
+    if (res.data.credentials.length === 0 || all.length >= total) return all;
   }
 }

@@ -55,6 +55,21 @@ export const credentialListSchema = envelope(
   }),
 );
 
+/**
+ * An audit event: the inventory's change feed (`providers/trymellon/inventory.ts`).
+ *
+ * What the audit log carries: an event per sign-in (`auth.success`), passkey registered, passkey revoked, user
+ * created or deleted, with its time and the user's TryMellon id (`user_id`), newest first, paged by `starting_after`
+ * towards older events. It has no time filter, so a refresh reads from the top down to its cursor.
+ * What it misses: events name no passkey and no `external_user_id`, the only id the credentials endpoint takes, so
+ * the touched users' TryMellon ids are matched to external ids through the users list (remembered by the source
+ * between refreshes). Deleting a user erases their audit entries (the docs: the deletion "cascades to … audit log
+ * entries"), and may erase the `user.deleted` event itself; a user disabled, a passkey's alias or status changed
+ * other than by revocation, and events past the plan's retention (90 days on Starter) leave nothing to find. The
+ * daily full sync is what brings those in.
+ * ASSUMPTIONS: the log is newest first (see above), and `starting_after` pages towards older events, as the
+ * sandbox and the digest read it; an event's `id` is unique and stable.
+ */
 export const auditEventSchema = z.looseObject({
   id: z.string(),
   event: z.string(),

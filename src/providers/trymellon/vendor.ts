@@ -1,6 +1,6 @@
 import type { VendorDescriptor } from '../descriptor.js';
 import { TRYMELLON_DEFAULT_BASE_URL } from './client.js';
-import { createTryMellonProvider } from './index.js';
+import { createTryMellonInventory, createTryMellonProvider } from './index.js';
 import { trymellonSpec } from './spec.js';
 
 /** TryMellon whole: its spec (spec.ts, no provider code) and how its provider is built. */
@@ -14,4 +14,5 @@ export const trymellonVendor: VendorDescriptor = {
       clientSecret: settings.secret('TRYMELLON_CLIENT_SECRET'),
       onToken: context.redact,
     }),
+  inventory: createTryMellonInventory,
 };
