@@ -28,3 +28,12 @@ export function keyUseText(k: { lastUsedAt?: string | null; createdAt?: string }
   }
   return `last used ${lastUseText(k.lastUsedAt, now)}`;
 }
+
+/** A duration the way people say it: "45 s", "20 min", "3 h", "2 days" (rounded down to the unit shown). */
+export function durationText(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min`;
+  if (s < 2 * 86_400) return `${Math.floor(s / 3600)} h`;
+  return plural(Math.floor(s / 86_400), 'day');
+}
