@@ -61,9 +61,9 @@ export function formatStaleReport(report: StaleReport, timeZone = 'UTC'): string
         (types ? ` (${types})` : '') +
         (s.oldest ? `; oldest ${keyUseText(s.oldest, now)}` : ''),
     );
-    const source = sourceText(s.source, { timeZone, now, live: report.live });
+    const source = sourceText(s.read, { timeZone, now, live: report.live });
     out.push(
-      s.source?.from === 'inventory'
+      s.read?.from === 'inventory'
         ? `  ${source}; --live asks ${s.label}`
         : `  ${plural(s.requests, 'request')} to ${s.label}${s.scan === 'full' ? ', full scan' : ''}${source ? `: ${clean(source)}` : ''}`,
     );
@@ -93,7 +93,7 @@ export function formatLookupReport(report: LookupReport, now: Date, timeZone = '
     const source = lookupSourceText(r, { timeZone, now, live: report.live });
     if (source && r.kind !== 'failed')
       out.push(
-        `${r.label}: ${clean(source)}${r.source?.from === 'inventory' ? '; --live asks the vendor' : ''}`,
+        `${r.label}: ${clean(source)}${r.read?.from === 'inventory' ? '; --live asks the vendor' : ''}`,
       );
     switch (r.kind) {
       case 'failed':

@@ -99,7 +99,7 @@ export interface OperationContext {
   /** Read from the vendor even where the inventory could answer (`--live`, "Read live"). */
   live?: boolean;
   /** Told where a lookup's matches were read from (a list of people carries no field to say it). */
-  onSource?: (source: ReadSource) => void;
+  onRead?: (read: ReadSource) => void;
 }
 
 export interface StaleQuery {
@@ -128,7 +128,7 @@ export interface StaleListing {
   /** Active keys in all, by type, when the vendor's listing says so (IDmelon's `statistics`). */
   inventory?: { total: number; byType: Record<string, number> };
   /** Where the listing was read from; absent from a vendor's own listing (which is live). */
-  source?: ReadSource;
+  read?: ReadSource;
 }
 
 /** Enough to find a key again: IDmelon has no get-key endpoint, so the owner's id leads to it. */

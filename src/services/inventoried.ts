@@ -59,18 +59,18 @@ export function inventoried(vendor: Provider, store: InventoryStore, options: In
   }
 
   /** An inventory read that fails is not the end of the answer: the vendor is asked instead, and that is said. */
-  async function read<T>(
+  async function readInventory<T>(
     asOf: string,
     fromInventory: () => Promise<T>,
     fromVendor: () => Promise<T>,
-  ): Promise<{ value: T; source: ReadSource }> {
+  ): Promise<{ value: T; read: ReadSource }> {
     try {
-      return { value: await fromInventory(), source: { from: 'inventory', asOf } };
+      return { value: await fromInventory(), read: { from: 'inventory', asOf } };
     } catch (err) {
       logger.warn('could not read the inventory; reading the vendor', { vendor: vendor.vendor, err });
       return {
         value: await fromVendor(),
-        source: { from: 'live', fallback: 'the inventory could not be read: read live' },
+        read: { from: 'live', fallback: 'the inventory could not be read: read live' },
       };
     }
   }
@@ -89,8 +89,8 @@ export function inventoried(vendor: Provider, store: InventoryStore, options: In
       // Confirming known keys is a decision's input: it is never answered from a copy.
       if (query.wanted) return vendor.listStale(query, ctx);
       const how = await decide(ctx);
-      if ('live' in how) return { ...(await vendor.listStale(query, ctx)), source: how.live };
-      const { value, source } = await read<StaleListing>(
+      if ('live' in how) return { ...(await vendor.listStale(query, ctx)), read: how.live };
+      const { value, read: from } = await readInventory<StaleListing>(
         how.asOf,
         async () => {
           const idle = await store.idleKeys(vendor.vendor, query.cutoff, query.type);
@@ -103,22 +103,22 @@ export function inventoried(vendor: Provider, store: InventoryStore, options: In
         },
         () => vendor.listStale(query, ctx),
       );
-      return { ...value, source };
+      return { ...value, read: from };
     },
 
     async findUsers(query: string, ctx: OperationContext): Promise<UserSummary[]> {
       const how = await decide(ctx);
       if ('live' in how) {
         const users = await vendor.findUsers(query, ctx);
-        ctx.onSource?.(how.live);
+        ctx.onRead?.(how.live);
         return users;
       }
-      const { value, source } = await read(
+      const { value, read: from } = await readInventory(
         how.asOf,
         () => store.findPeople(vendor.vendor, query, PEOPLE_LIMIT),
         () => vendor.findUsers(query, ctx),
       );
-      ctx.onSource?.(source);
+      ctx.onRead?.(from);
       return value;
     },
 

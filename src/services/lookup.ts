@@ -15,9 +15,9 @@ import type {
 export const MAX_CANDIDATES = 10;
 
 /** Where the matches were read from, when they could have come from the inventory (the profile is always live). */
-type Sourced = { source?: ReadSource };
+type ReadFrom = { read?: ReadSource };
 
-export type VendorLookup = Sourced &
+export type VendorLookup = ReadFrom &
   (
     | { vendor: VendorId; label: string; kind: 'found'; profile: UserProfile; requests: number }
     | {
@@ -68,14 +68,14 @@ export async function lookupUser(
   const results = await Promise.all(
     providers.map(async (provider): Promise<VendorLookup> => {
       const meter = newMeter();
-      let source: ReadSource | undefined;
-      const base = () => ({ vendor: provider.vendor, label: provider.label, ...(source ? { source } : {}) });
+      let read: ReadSource | undefined;
+      const base = () => ({ vendor: provider.vendor, label: provider.label, ...(read ? { read } : {}) });
       const ctx = {
         deadline,
         meter,
         onProgress: (p: Progress) => options.onProgress?.(provider.vendor, p),
-        onSource: (s: ReadSource) => {
-          source = s;
+        onRead: (s: ReadSource) => {
+          read = s;
         },
         ...(options.live ? { live: true } : {}),
       };

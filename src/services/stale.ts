@@ -24,7 +24,7 @@ export interface StaleSection {
   /** Set when this vendor could not be scanned; the other sections still stand. */
   failure?: { message: string; code?: string };
   /** Where the list was read from, when it could have come from the inventory. */
-  source?: ReadSource;
+  read?: ReadSource;
 }
 
 export interface StaleReport {
@@ -102,7 +102,7 @@ export async function scanStaleKeys(
           note: listing.note,
           meaning: listing.meaning,
           tracksUse: provider.tracksUse,
-          ...(listing.source ? { source: listing.source } : {}),
+          ...(listing.read ? { read: listing.read } : {}),
         };
       } catch (err) {
         logger.error('stale scan failed', { vendor: provider.vendor, err });

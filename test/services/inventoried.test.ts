@@ -33,7 +33,7 @@ describe('reads through the inventory', () => {
     const report = await scanStaleKeys([provider], { days: 90, clock });
     const section = report.sections[0];
     expect(harness.sandbox.server.requests).toHaveLength(0);
-    expect(section?.source).toEqual({ from: 'inventory', asOf: ago(20 * 60_000) });
+    expect(section?.read).toEqual({ from: 'inventory', asOf: ago(20 * 60_000) });
     // The same keys a live scan finds: the sandbox's own data is the oracle for both.
     const live = await scanStaleKeys([harness.provider], { days: 90, clock });
     expect(section?.stale.map((k) => k.id)).toEqual(live.sections[0]?.stale.map((k) => k.id));
@@ -47,7 +47,7 @@ describe('reads through the inventory', () => {
     const report = await scanStaleKeys([provider], { days: 90, clock });
     expect(harness.sandbox.server.requests.length).toBeGreaterThan(0);
     expect(inventory.reads).toBe(0);
-    expect(report.sections[0]?.source).toEqual({
+    expect(report.sections[0]?.read).toEqual({
       from: 'live',
       fallback: 'the inventory is 3 h old, older than 1 h: read live',
     });
@@ -56,7 +56,7 @@ describe('reads through the inventory', () => {
   it('reads live before the first full sync is published, and says so', async () => {
     const { provider } = await setUp(null);
     const listing = await provider.listStale({ cutoff: new Date(NOW.getTime() - 90 * DAY_MS) }, ctx());
-    expect(listing.source).toEqual({ from: 'live', fallback: 'the inventory is not built yet: read live' });
+    expect(listing.read).toEqual({ from: 'live', fallback: 'the inventory is not built yet: read live' });
   });
 
   it('does not see a generation that is still being built', async () => {
@@ -67,7 +67,7 @@ describe('reads through the inventory', () => {
       60_000,
     );
     const listing = await provider.listStale({ cutoff: new Date(NOW.getTime() - 90 * DAY_MS) }, ctx());
-    expect(listing.source?.from).toBe('live');
+    expect(listing.read?.from).toBe('live');
     expect(harness.sandbox.server.requests.length).toBeGreaterThan(0);
   });
 
@@ -77,7 +77,7 @@ describe('reads through the inventory', () => {
     expect(harness.sandbox.server.count('/administrator/securityDevice')).toBeGreaterThan(0);
     expect(inventory.reads).toBe(0);
     expect(report.live).toBe(true);
-    expect(report.sections[0]?.source).toEqual({ from: 'live' });
+    expect(report.sections[0]?.read).toEqual({ from: 'live' });
   });
 
   it('never reads the inventory when the maximum age is 0', async () => {
@@ -117,7 +117,7 @@ describe('reads through the inventory', () => {
     };
     const report = await scanStaleKeys([provider], { days: 90, clock });
     expect(report.sections[0]?.failure).toBeUndefined();
-    expect(report.sections[0]?.source).toEqual({
+    expect(report.sections[0]?.read).toEqual({
       from: 'live',
       fallback: 'the inventory could not be read: read live',
     });
@@ -131,7 +131,7 @@ describe('reads through the inventory', () => {
       const report = await lookupUser([provider], 'alice@acme.example');
       const [r] = report.results;
       expect(r?.kind).toBe('found');
-      expect(r?.source).toEqual({ from: 'inventory', asOf: ago(10 * 60_000) });
+      expect(r?.read).toEqual({ from: 'inventory', asOf: ago(10 * 60_000) });
       if (r?.kind === 'found') expect(r.profile.user.id).toBe(alice?._id);
       // The search went to the inventory; only the profile was read from IDmelon.
       expect(harness.sandbox.server.requests.some((q) => q.path.includes('/administrator/tokens/v2'))).toBe(
@@ -142,7 +142,7 @@ describe('reads through the inventory', () => {
     it('tells where the matches came from when several match', async () => {
       const { harness, provider } = await setUp(10 * 60_000);
       const sources: ReadSource[] = [];
-      const users = await provider.findUsers('a', { ...ctx(), onSource: (s) => sources.push(s) });
+      const users = await provider.findUsers('a', { ...ctx(), onRead: (s) => sources.push(s) });
       const expected = harness.sandbox.workspace.users.filter(
         (u) => u.name.toLowerCase().startsWith('a') || u.email.toLowerCase().startsWith('a'),
       );
@@ -155,7 +155,7 @@ describe('reads through the inventory', () => {
       const { harness, inventory, provider } = await setUp(60_000);
       const report = await lookupUser([provider], 'alice@acme.example', { live: true });
       expect(report.results[0]?.kind).toBe('found');
-      expect(report.results[0]?.source).toEqual({ from: 'live' });
+      expect(report.results[0]?.read).toEqual({ from: 'live' });
       expect(inventory.reads).toBe(0);
       expect(harness.sandbox.server.requests.length).toBeGreaterThan(0);
     });
@@ -164,6 +164,6 @@ describe('reads through the inventory', () => {
   it('says an age in the unit that reads best', async () => {
     const { provider } = await setUp(2 * DAY_MS + HOUR, 30 * 60_000);
     const listing = await provider.listStale({ cutoff: new Date(NOW.getTime() - 90 * DAY_MS) }, ctx());
-    expect(listing.source?.fallback).toBe('the inventory is 2 days old, older than 30 min: read live');
+    expect(listing.read?.fallback).toBe('the inventory is 2 days old, older than 30 min: read live');
   });
 });

@@ -33,8 +33,8 @@ export function lookupSourceText(
   r: VendorLookup,
   options: { timeZone: string; now: Date; live?: boolean },
 ): string | undefined {
-  const text = sourceText(r.source, options);
-  if (r.kind === 'found' && r.source?.from === 'inventory') return `found ${text}; keys read live`;
+  const text = sourceText(r.read, options);
+  if (r.kind === 'found' && r.read?.from === 'inventory') return `found ${text}; keys read live`;
   return text;
 }
 
@@ -124,7 +124,7 @@ export function renderLookup(report: LookupReport, now: Date, options: LookupRen
     blocks.push(...vendorBlocks(r, report.query, now, { ...options, live: report.live }));
   });
   // An answer from the inventory can be asked again of the vendors, whatever the inventory's age.
-  const readLive = report.results.some((r) => r.source?.from === 'inventory')
+  const readLive = report.results.some((r) => r.read?.from === 'inventory')
     ? [
         actions(
           [button('Read live', ACTION_LOOKUP_LIVE, JSON.stringify({ q: report.query }))],

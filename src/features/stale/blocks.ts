@@ -80,14 +80,14 @@ export function renderStaleReport(report: StaleReport, options: StaleRenderOptio
     if (s.oldest) parts.push(`oldest: *${field(s.oldest.name)}*, ${keyUseText(s.oldest, now)}`);
     blocks.push(section(parts.join('\n')));
     const notes = [s.meaning, s.note].filter((n): n is string => Boolean(n)).map((n) => field(n, 500));
-    const source = sourceText(s.source, { timeZone, now, live: report.live });
+    const source = sourceText(s.read, { timeZone, now, live: report.live });
     const read =
-      s.source?.from === 'inventory'
+      s.read?.from === 'inventory'
         ? `${s.label} ${source}`
         : `${plural(s.requests, 'request')} to ${s.label}${s.scan === 'full' ? ' (full scan)' : ''}${source ? `: ${source}` : ''}`;
     blocks.push(context(read, ...notes));
   }
-  const fromInventory = report.sections.some((s) => s.source?.from === 'inventory');
+  const fromInventory = report.sections.some((s) => s.read?.from === 'inventory');
   const ref = (o: number, live = report.live): string =>
     JSON.stringify({
       days: report.days,

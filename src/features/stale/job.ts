@@ -77,7 +77,7 @@ async function recordPosture(report: StaleReport, deps: WorkerDeps): Promise<voi
     .filter((s) => !s.failure)
     .map((s) => {
       // Counts read from the inventory are as recent as its last refresh, not as the scan.
-      const at = s.source?.from === 'inventory' && s.source.asOf ? s.source.asOf : report.generatedAt;
+      const at = s.read?.from === 'inventory' && s.read.asOf ? s.read.asOf : report.generatedAt;
       return {
         vendor: s.vendor,
         label: s.label,
@@ -86,7 +86,7 @@ async function recordPosture(report: StaleReport, deps: WorkerDeps): Promise<voi
         stale: s.stale.length,
         neverUsed: s.neverUsed.length,
         at,
-        ...(s.source?.from === 'inventory' ? { fromInventory: true } : {}),
+        ...(s.read?.from === 'inventory' ? { fromInventory: true } : {}),
       };
     });
   await deps.home.store
