@@ -1,8 +1,9 @@
 import type { Key } from '../domain/provider.js';
+import { lookupSourceText } from '../features/lookup/blocks.js';
 import type { LookupReport } from '../services/lookup.js';
 import type { StaleReport } from '../services/stale.js';
 import { terminalText } from '../util/text-safety.js';
-import { keyUseText, lastUseText, plural } from '../util/time.js';
+import { keyUseText, lastUseText, plural, sourceText } from '../util/time.js';
 
 /**
  * Plain-text rendering for a terminal. Every vendor string (names, emails, types, ids, notes, error messages)
@@ -38,7 +39,8 @@ function keyRows(keys: Key[], now: Date): string[][] {
   ]);
 }
 
-export function formatStaleReport(report: StaleReport): string {
+/** `timeZone`: the one "as of" times are given in (KEYWARDEN_TIMEZONE). */
+export function formatStaleReport(report: StaleReport, timeZone = 'UTC'): string {
   const now = new Date(report.generatedAt);
   const out: string[] = [];
   const typeNote = report.type ? ` of type ${clean(report.type)}` : '';
@@ -59,7 +61,12 @@ export function formatStaleReport(report: StaleReport): string {
         (types ? ` (${types})` : '') +
         (s.oldest ? `; oldest ${keyUseText(s.oldest, now)}` : ''),
     );
-    out.push(`  ${plural(s.requests, 'request')} to ${s.label}${s.scan === 'full' ? ', full scan' : ''}`);
+    const source = sourceText(s.read, { timeZone, now, live: report.live });
+    out.push(
+      s.read?.from === 'inventory'
+        ? `  ${source}; --live asks ${s.label}`
+        : `  ${plural(s.requests, 'request')} to ${s.label}${s.scan === 'full' ? ', full scan' : ''}${source ? `: ${clean(source)}` : ''}`,
+    );
     if (s.note) out.push(`  note: ${clean(s.note)}`);
     if (s.neverUsed.length) {
       out.push(
@@ -80,9 +87,14 @@ export function formatStaleReport(report: StaleReport): string {
   return out.join('\n');
 }
 
-export function formatLookupReport(report: LookupReport, now: Date): string {
+export function formatLookupReport(report: LookupReport, now: Date, timeZone = 'UTC'): string {
   const out: string[] = [];
   for (const r of report.results) {
+    const source = lookupSourceText(r, { timeZone, now, live: report.live });
+    if (source && r.kind !== 'failed')
+      out.push(
+        `${r.label}: ${clean(source)}${r.read?.from === 'inventory' ? '; --live asks the vendor' : ''}`,
+      );
     switch (r.kind) {
       case 'failed':
         out.push(`${r.label}: lookup failed: ${clean(r.failure.message)}`);

@@ -3,9 +3,11 @@ import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { type ParseResult, parseKeysCommand, parseUserCommand } from '../commands/grammar.js';
 import { type LocalConfig, loadLocalConfig } from '../composition/config.js';
 import { policyFilePath } from '../composition/policies.js';
+import { withInventory } from '../composition/providers.js';
 import { loadPolicyFile, PolicyFileError } from '../config/policies.js';
 import { loadSettings } from '../config/settings.js';
 import { type Clock, systemClock } from '../domain/clock.js';
+import type { InventoryStore } from '../domain/inventory.js';
 import type { Progress, VendorId } from '../domain/provider.js';
 import type { VendorCatalog } from '../domain/vendors.js';
 import { digestText } from '../features/digest/blocks.js';
@@ -41,6 +43,11 @@ export interface CliIo {
   cwd?: string;
   /** Where `policy run` keeps its state; null keeps it in memory (tests). @default .keywarden/dynamodb */
   dataDir?: string | null;
+  /**
+   * The inventory `keys stale` and `user lookup` read while it is fresh enough (KEYWARDEN_INVENTORY_MAX_AGE);
+   * without one they ask the vendors.
+   */
+  inventory?: InventoryStore;
 }
 
 /**
@@ -59,8 +66,8 @@ export const EXIT_USAGE = 2;
 export function cliUsage(vendors: VendorCatalog): string {
   return [
     'Usage:',
-    `  keywarden keys stale <days> [--type ${vendors.keyTypes.join('|')}] [--vendor ${vendors.ids.join('|')}] [--json]`,
-    '  keywarden user lookup <email|id|name> [--json]',
+    `  keywarden keys stale <days> [--type ${vendors.keyTypes.join('|')}] [--vendor ${vendors.ids.join('|')}] [--live] [--json]`,
+    '  keywarden user lookup <email|id|name> [--live] [--json]',
     '  keywarden digest [--json]               the weekly digest for the last 7 full days',
     '  keywarden slack "/keys stale 90"      a slash command through the local bot, without Slack',
     '  keywarden slack --home [USER] [--email EMAIL]   what the App Home would show that person, without Slack',
@@ -71,8 +78,8 @@ export function cliUsage(vendors: VendorCatalog): string {
     '  keywarden audit export [--since DATE] [--format jsonl|csv]   the audit trail for an auditor',
     '  keywarden help',
     'Options: --json prints the structured result (each vendor with "source": "sandbox" or "vendor"); --csv the keys',
-    '  as CSV; --no-sandbox refuses to use an embedded sandbox; --debug shows stack traces and debug logs;',
-    '  --version prints the version.',
+    '  as CSV; --live asks the vendors even when the inventory could answer; --no-sandbox refuses to use an embedded',
+    '  sandbox; --debug shows stack traces and debug logs; --version prints the version.',
   ].join('\n');
 }
 
@@ -94,6 +101,7 @@ type Flags = {
   csv: boolean;
   debug: boolean;
   dryRun: boolean;
+  live: boolean;
   noSandbox: boolean;
   version: boolean;
   words: string[];
@@ -104,6 +112,7 @@ const ARGS = {
   csv: { type: 'boolean' },
   debug: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
+  live: { type: 'boolean' },
   'no-sandbox': { type: 'boolean' },
   version: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -150,6 +159,7 @@ function parseFlags(argv: string[], vendors: VendorCatalog): Flags | string {
     csv: v.csv ?? false,
     debug: v.debug ?? false,
     dryRun: v['dry-run'] ?? false,
+    live: v.live ?? false,
     noSandbox: v['no-sandbox'] ?? false,
     version: v.version ?? false,
     words,
@@ -230,6 +240,8 @@ export async function runCli(argv: string[], terminal: CliIo): Promise<number> {
   if (flags.csv && flags.json)
     return usageFail('--csv and --json are two ways to print the same thing; pick one');
   const [group, ...rest] = flags.words;
+  if (flags.live && group !== 'keys' && group !== 'user')
+    return usageFail('--live applies to "keys stale" and "user lookup" only');
   if (group === 'audit') {
     try {
       if (rest[0] === 'verify' && rest.length === 1)
@@ -345,14 +357,22 @@ export async function runCli(argv: string[], terminal: CliIo): Promise<number> {
   for (const note of vendors.notes) io.stderr(`${note}\n`);
   const progress = progressReporter(io, clock);
   try {
+    const live = flags.live || ('live' in command && command.live === true);
+    const read = withInventory(vendors.providers, {
+      inventory: io.inventory,
+      maxAgeMs: settings.inventoryMaxAgeMs,
+      clock,
+      logger,
+    });
     if (command.kind === 'keys.stale') {
-      const providers = vendors.providers.filter((p) => !command.vendor || p.vendor === command.vendor);
+      const providers = read.filter((p) => !command.vendor || p.vendor === command.vendor);
       const report = await scanStaleKeys(providers, {
         days: command.days,
         type: command.type,
         clock,
         logger,
         onProgress: progress.report,
+        live,
       });
       progress.done();
       const failed = report.sections.filter((s) => s.failure);
@@ -363,7 +383,7 @@ export async function runCli(argv: string[], terminal: CliIo): Promise<number> {
         else if (flags.csv)
           // CSV reaches a terminal too: control and bidi characters are escaped as for --json.
           io.stdout(escapeJsonForTerminal(keysCsv(staleRows(report), new Date(report.generatedAt))));
-        else io.stdout(sandboxLine() + formatStaleReport(report));
+        else io.stdout(sandboxLine() + formatStaleReport(report, settings.timeZone));
       }
       for (const s of failed) io.stderr(`keywarden: ${s.label}: ${clean(s.failure?.message)}\n`);
       return failed.length ? EXIT_FAILED : EXIT_OK;
@@ -384,9 +404,10 @@ export async function runCli(argv: string[], terminal: CliIo): Promise<number> {
       );
       return digestIsEmpty(report) ? EXIT_FAILED : EXIT_OK;
     }
-    const report = await lookupUser(vendors.providers, command.query, {
+    const report = await lookupUser(read, command.query, {
       logger,
       onProgress: progress.report,
+      live,
     });
     progress.done();
     const failed = report.results.filter((r) => r.kind === 'failed');
@@ -398,7 +419,7 @@ export async function runCli(argv: string[], terminal: CliIo): Promise<number> {
       else if (flags.csv) {
         const keys = report.results.flatMap((x) => (x.kind === 'found' ? x.profile.keys : []));
         io.stdout(escapeJsonForTerminal(keysCsv(keys, clock.now())));
-      } else io.stdout(sandboxLine() + formatLookupReport(report, clock.now()));
+      } else io.stdout(sandboxLine() + formatLookupReport(report, clock.now(), settings.timeZone));
     }
     for (const r of failed)
       if (r.kind === 'failed') io.stderr(`keywarden: ${r.label}: ${clean(r.failure.message)}\n`);

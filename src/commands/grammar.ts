@@ -15,14 +15,14 @@ export const MAX_DAYS = 3650;
 export const MAX_QUERY_LENGTH = 200;
 
 export type Command =
-  | { kind: 'keys.stale'; days: number; type?: KeyType; vendor?: VendorName }
+  | { kind: 'keys.stale'; days: number; type?: KeyType; vendor?: VendorName; live?: true }
   | { kind: 'keys.help' }
   | { kind: 'keys.digest' }
   | { kind: 'keys.policy'; policy?: string }
   | { kind: 'keys.exempt'; vendor: VendorName; keyId: string; days: number; reason: string }
   | { kind: 'keys.exemptions' }
   | { kind: 'keys.audit'; days: number }
-  | { kind: 'user.lookup'; query: string }
+  | { kind: 'user.lookup'; query: string; live?: true }
   | { kind: 'user.help' };
 
 export type ParseResult = { ok: true; command: Command } | { ok: false; problem: string; usage: string };
@@ -30,8 +30,9 @@ export type ParseResult = { ok: true; command: Command } | { ok: false; problem:
 export function keysUsage(vendors: VendorCatalog): string {
   return [
     'Usage:',
-    `  /keys stale <days> [${vendors.keyTypes.join('|')}] [${vendors.ids.join('|')}]`,
+    `  /keys stale <days> [${vendors.keyTypes.join('|')}] [${vendors.ids.join('|')}] [--live]`,
     `      keys unused for <days> days (${MIN_DAYS}-${MAX_DAYS}), never-used keys too; every configured vendor unless one is named`,
+    '      (--live asks the vendors instead of the inventory)',
     '  /keys digest                           preview the weekly digest',
     '  /keys policy [name]                    what the policies would do now (nothing is done)',
     '  /keys exempt <vendor>:<key-id> <days> <reason>',
@@ -44,8 +45,9 @@ export function keysUsage(vendors: VendorCatalog): string {
 
 export const USER_USAGE = [
   'Usage:',
-  '  /user lookup <email|id|name>   one person: keys, passkeys, groups, recent use',
-  '  /user help                     this help',
+  '  /user lookup <email|id|name> [--live]   one person: keys, passkeys, groups, recent use',
+  '                                         (--live asks the vendors instead of the inventory)',
+  '  /user help                              this help',
 ].join('\n');
 
 /** Shows a user's input back to them without letting a long paste flood the message. */
@@ -61,6 +63,15 @@ const daysSchema = z
 
 function words(text: string): string[] {
   return text.trim().split(/\s+/).filter(Boolean);
+}
+
+/**
+ * `--live` anywhere among the words, taken out. Slack clients with smart punctuation turn `--` into an em or en
+ * dash as it is typed, so `—live` and `–live` mean the same.
+ */
+function takeLive(all: string[]): { live: boolean; rest: string[] } {
+  const isLive = (w: string) => /^(--|\u2014|\u2013)live$/i.test(w);
+  return { live: all.some(isLive), rest: all.filter((w) => !isLive(w)) };
 }
 
 const usageError = (problem: string, usage: string): ParseResult => ({ ok: false, problem, usage });
@@ -100,7 +111,8 @@ export function parseKeysCommand(text: string, vendors: VendorCatalog): ParseRes
     return { ok: true, command: { kind: 'keys.audit', days: days.data } };
   }
   if (subcommand !== 'stale') return usageError(`unknown subcommand ${shown(sub as string)}`, KEYS_USAGE);
-  const [daysText, ...extra] = rest;
+  const { live, rest: staleWords } = takeLive(rest);
+  const [daysText, ...extra] = staleWords;
   if (daysText === undefined) return usageError('days is missing', KEYS_USAGE);
   const days = daysSchema.safeParse(daysText);
   if (!days.success) {
@@ -139,6 +151,7 @@ export function parseKeysCommand(text: string, vendors: VendorCatalog): ParseRes
       days: days.data,
       ...(type ? { type } : {}),
       ...(vendor ? { vendor } : {}),
+      ...(live ? { live: true as const } : {}),
     },
   };
 }
@@ -185,7 +198,8 @@ export function parseUserCommand(text: string): ParseResult {
   const subcommand = sub?.toLowerCase();
   if (subcommand === undefined || subcommand === 'help') return { ok: true, command: { kind: 'user.help' } };
   if (subcommand !== 'lookup') return usageError(`unknown subcommand ${shown(sub as string)}`, USER_USAGE);
-  const query = unwrapSlackLink(rest.join(' ')).trim();
+  const { live, rest: queryWords } = takeLive(rest);
+  const query = unwrapSlackLink(queryWords.join(' ')).trim();
   if (query === '')
     return usageError('who to look up is missing (an email, a user id or part of a name)', USER_USAGE);
   if (/^[.\s]*$/.test(query))
@@ -196,5 +210,5 @@ export function parseUserCommand(text: string): ParseResult {
       USER_USAGE,
     );
   }
-  return { ok: true, command: { kind: 'user.lookup', query } };
+  return { ok: true, command: { kind: 'user.lookup', query, ...(live ? { live: true as const } : {}) } };
 }

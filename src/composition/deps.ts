@@ -3,6 +3,7 @@ import { AccessPolicy } from '../auth/access.js';
 import type { Settings } from '../config/settings.js';
 import type { AuditStore } from '../domain/audit.js';
 import type { Clock } from '../domain/clock.js';
+import type { InventoryStore } from '../domain/inventory.js';
 import type { Metrics } from '../domain/metrics.js';
 import type { Policy } from '../domain/policy.js';
 import type { Provider } from '../domain/provider.js';
@@ -22,6 +23,7 @@ import { JobLedger } from '../store/jobs.js';
 import { PolicyStateStore } from '../store/policy.js';
 import { RequestStore } from '../store/requests.js';
 import { WorkLimits } from '../store/work-limits.js';
+import { withInventory } from './providers.js';
 
 /**
  * The one composition root: how the Slack listeners, the worker, the digest and the sweep are assembled from
@@ -124,12 +126,41 @@ export interface WorkerParts {
   policies?: readonly Policy[] | { error: string };
   /** Owners per notice job. @default 50 */
   notifyBatch?: number;
+  /**
+   * The inventory: stale lists and lookups read it while it is fresh enough (KEYWARDEN_INVENTORY_MAX_AGE); without
+   * it every read asks the vendors.
+   */
+  inventory?: InventoryStore;
+}
+
+/**
+ * The vendors as the worker reads them: through the inventory when there is one. Wrapped once per list the
+ * vendors' builder hands out, so a warm Lambda container keeps one set.
+ */
+function readThroughInventory(core: Core, parts: WorkerParts): () => Promise<Provider[]> {
+  const inventory = parts.inventory;
+  if (!inventory) return parts.providers;
+  let last: { built: Provider[]; read: Provider[] } | undefined;
+  return async () => {
+    const built = await parts.providers();
+    if (last?.built !== built)
+      last = {
+        built,
+        read: withInventory(built, {
+          inventory,
+          maxAgeMs: core.settings.inventoryMaxAgeMs,
+          clock: core.clock,
+          logger: core.logger,
+        }),
+      };
+    return last.read;
+  };
 }
 
 export function workerDeps(core: Core, parts: WorkerParts): WorkerDeps {
   const s = core.settings;
   return {
-    providers: parts.providers,
+    providers: readThroughInventory(core, parts),
     slack: core.slack,
     ledger: parts.stores.ledger,
     limits: parts.stores.limits,

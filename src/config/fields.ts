@@ -21,3 +21,23 @@ export const wholeNumber = (min: number, max: number) =>
     .regex(/^\d+$/, { message: 'must be a whole number' })
     .transform(Number)
     .refine((n) => n >= min && n <= max, { message: `must be from ${min} to ${max}` });
+
+const DURATION_UNITS_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/**
+ * A duration in milliseconds, written `90s`, `30m`, `1h`, `2d`, or a plain number of seconds; `0` is zero. At most
+ * `maxMs`.
+ */
+export const duration = (maxMs: number) =>
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^\d+\s*[smhd]?$/, {
+      message: 'must be a duration such as 90s, 30m, 1h or 2d (a plain number is seconds)',
+    })
+    .transform((s) => {
+      const unit = (/[smhd]$/.exec(s)?.[0] ?? 's') as keyof typeof DURATION_UNITS_MS;
+      return Number.parseInt(s, 10) * DURATION_UNITS_MS[unit];
+    })
+    .refine((ms) => ms <= maxMs, { message: `must be at most ${maxMs / 86_400_000} days` });

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { ConfigError } from '../http/errors.js';
 import { isTimeZone } from '../util/zoned.js';
-import { optional, wholeNumber } from './fields.js';
+import { duration, optional, wholeNumber } from './fields.js';
 
 /**
  * Keywarden's own settings (`KEYWARDEN_*`): who may do what, where things are posted, logging and timeouts. They are
@@ -95,6 +95,8 @@ export const settingsSchema = z.object({
   ),
   /** One vendor request may take this long before it is retried. */
   KEYWARDEN_HTTP_TIMEOUT_MS: optional(wholeNumber(1, 120_000)),
+  /** How old the inventory may be for lists and lookups to be read from it; older, they ask the vendor. */
+  KEYWARDEN_INVENTORY_MAX_AGE: optional(duration(30 * 86_400_000)),
   /** The policy file (see policies.ts); a relative path is looked for in the working directory, then the package. */
   KEYWARDEN_POLICIES_FILE: optional(
     z.string().trim().max(1024, { message: 'must be a file path of at most 1024 characters' }),
@@ -129,6 +131,8 @@ export interface Settings {
   httpTimeoutMs: number;
   /** @default infra/policies.yml */
   policiesFile: string;
+  /** How old the inventory may be for a list or lookup to be read from it; 0 never reads it. @default 1 hour */
+  inventoryMaxAgeMs: number;
 }
 
 /**
@@ -138,6 +142,12 @@ export interface Settings {
  */
 const DEFAULT_MAX_JOBS_PER_USER = 3;
 const DEFAULT_MAX_JOBS = 20;
+
+/**
+ * An hour: the inventory's incremental refresh runs more often than that, so a fresher inventory is the usual case,
+ * and an hour-old list of keys idle for 90 days is as good as a live one. A missed refresh shows within the hour.
+ */
+const DEFAULT_INVENTORY_MAX_AGE_MS = 3_600_000;
 
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const parsed = settingsSchema.safeParse(env);
@@ -173,5 +183,6 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     logLevel: e.KEYWARDEN_LOG_LEVEL ?? 'info',
     httpTimeoutMs: e.KEYWARDEN_HTTP_TIMEOUT_MS ?? 10_000,
     policiesFile: e.KEYWARDEN_POLICIES_FILE ?? 'infra/policies.yml',
+    inventoryMaxAgeMs: e.KEYWARDEN_INVENTORY_MAX_AGE ?? DEFAULT_INVENTORY_MAX_AGE_MS,
   };
 }

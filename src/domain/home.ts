@@ -14,7 +14,9 @@ export interface PostureSnapshot {
   days: number;
   stale: number;
   neverUsed: number;
+  /** When the counts were true: the scan's time, or the inventory's last refresh when they were read from it. */
   at: string;
+  fromInventory?: boolean;
 }
 
 export interface MyKeysSnapshot {

@@ -80,10 +80,26 @@ export interface Progress {
   requests: number;
 }
 
+/**
+ * Where a read was answered from: the inventory (the bot's indexed copy, as of its last refresh) or the vendor now.
+ * Shown beside every answer that could have come from either, so nobody takes an hour-old list for a live one.
+ */
+export interface ReadSource {
+  from: 'inventory' | 'live';
+  /** For an inventory read: when the inventory was last brought up to date (ISO 8601). */
+  asOf?: string;
+  /** Why the vendor was read although an inventory is kept: "the inventory is 3 h old, older than 1 h: read live". */
+  fallback?: string;
+}
+
 export interface OperationContext {
   deadline: Deadline;
   meter: RequestMeter;
   onProgress?: (p: Progress) => void;
+  /** Read from the vendor even where the inventory could answer (`--live`, "Read live"). */
+  live?: boolean;
+  /** Told where a lookup's matches were read from (a list of people carries no field to say it). */
+  onRead?: (read: ReadSource) => void;
 }
 
 export interface StaleQuery {
@@ -111,6 +127,8 @@ export interface StaleListing {
   meaning?: string;
   /** Active keys in all, by type, when the vendor's listing says so (IDmelon's `statistics`). */
   inventory?: { total: number; byType: Record<string, number> };
+  /** Where the listing was read from; absent from a vendor's own listing (which is live). */
+  read?: ReadSource;
 }
 
 /** Enough to find a key again: IDmelon has no get-key endpoint, so the owner's id leads to it. */

@@ -64,6 +64,8 @@ export const jobSchema = z.discriminatedUnion('kind', [
     vendor: vendorName.optional(),
     /** `new`: answer privately without replacing the message the button was on (the digest is everyone's). */
     reply: z.enum(['replace', 'new']).default('replace'),
+    /** Ask the vendors even where the inventory could answer (`--live`, "Read live"). */
+    live: z.boolean().optional(),
   }),
   /** `/keys digest`: the weekly digest, shown privately to the admin who asked. */
   z.object({
@@ -78,6 +80,8 @@ export const jobSchema = z.discriminatedUnion('kind', [
     correlationId,
     origin,
     query: z.string().min(1).max(MAX_QUERY_LENGTH),
+    /** Ask the vendors even where the inventory could answer (`--live`, "Read live"). */
+    live: z.boolean().optional(),
   }),
   /** "Request revocation" on one key, or "Request revocation of all N" on a stale list. */
   z.object({

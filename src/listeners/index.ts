@@ -16,6 +16,8 @@ import {
   homeQuickAction,
   homeRefreshAction,
 } from '../features/home/event.js';
+import { lookupLiveAction } from '../features/lookup/actions.js';
+import { ACTION_LOOKUP_LIVE } from '../features/lookup/blocks.js';
 import { userCommand } from '../features/lookup/command.js';
 import {
   exemptOpenAction,
@@ -48,7 +50,7 @@ import {
   VIEW_REQUEST,
 } from '../features/revocation/request-blocks.js';
 import { stalePageAction } from '../features/stale/actions.js';
-import { ACTION_STALE_CSV, ACTION_STALE_NEXT } from '../features/stale/blocks.js';
+import { ACTION_STALE_CSV, ACTION_STALE_LIVE, ACTION_STALE_NEXT } from '../features/stale/blocks.js';
 import { keysCommand } from '../features/stale/command.js';
 import type { ListenerDeps } from './deps.js';
 
@@ -58,6 +60,8 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   app.command('/user', userCommand(deps));
   app.action({ action_id: new RegExp(`^${ACTION_STALE_NEXT}`) }, stalePageAction(deps, 'page'));
   app.action({ action_id: ACTION_STALE_CSV }, stalePageAction(deps, 'csv'));
+  app.action({ action_id: ACTION_STALE_LIVE }, stalePageAction(deps, 'page'));
+  app.action({ action_id: ACTION_LOOKUP_LIVE }, lookupLiveAction(deps));
   app.action({ action_id: new RegExp(`^${ACTION_DIGEST_REVIEW}`) }, stalePageAction(deps, 'report', 'new'));
   app.action({ action_id: ACTION_REVOKE_KEY }, revokeKeyAction(deps));
   app.action({ action_id: ACTION_REVOKE_STALE }, revokeStaleAction(deps));

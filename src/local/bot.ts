@@ -19,6 +19,7 @@ import {
 import { loadPolicies } from '../composition/policies.js';
 import type { Settings } from '../config/settings.js';
 import { type Clock, systemClock } from '../domain/clock.js';
+import type { InventoryStore } from '../domain/inventory.js';
 import { type Metrics, noMetrics } from '../domain/metrics.js';
 import type { Policy } from '../domain/policy.js';
 import type { VendorId } from '../domain/provider.js';
@@ -75,6 +76,8 @@ export interface LocalBotOptions {
   slack?: SlackApi;
   /** Scans still running after this long get a progress message. @default 3000 */
   progressAfterMs?: number;
+  /** The inventory stale lists and lookups read while it is fresh enough. @default none: they ask the vendors */
+  inventory?: InventoryStore;
   /** How often stuck revocations are looked for; 0 turns the sweep off (tests that drive it). @default 60_000 */
   sweepEveryMs?: number;
   /**
@@ -229,6 +232,7 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
       queue,
       access,
       progressAfterMs: options.progressAfterMs,
+      inventory: options.inventory,
       policies,
       notifyBatch: options.policyNotifyBatch,
     });

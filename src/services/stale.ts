@@ -3,7 +3,7 @@ import { Deadline, newMeter } from '../domain/deadline.js';
 import { userMessage } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
 import { silentLogger } from '../domain/logger.js';
-import type { Key, Progress, Provider, VendorId } from '../domain/provider.js';
+import type { Key, Progress, Provider, ReadSource, VendorId } from '../domain/provider.js';
 
 export interface StaleSection {
   vendor: VendorId;
@@ -23,6 +23,8 @@ export interface StaleSection {
   tracksUse: boolean;
   /** Set when this vendor could not be scanned; the other sections still stand. */
   failure?: { message: string; code?: string };
+  /** Where the list was read from, when it could have come from the inventory. */
+  read?: ReadSource;
 }
 
 export interface StaleReport {
@@ -34,6 +36,8 @@ export interface StaleReport {
   generatedAt: string;
   sections: StaleSection[];
   totals: { stale: number; neverUsed: number };
+  /** Set when the vendors were asked whatever the inventory's age (`--live`, "Read live"). */
+  live?: boolean;
 }
 
 export interface StaleScanOptions {
@@ -45,6 +49,8 @@ export interface StaleScanOptions {
   deadlineMs?: number;
   logger?: Logger;
   onProgress?: (vendor: VendorId, p: Progress) => void;
+  /** Ask the vendors, not the inventory (`--live`). */
+  live?: boolean;
 }
 
 function summarise(stale: Key[], neverUsed: Key[]): Pick<StaleSection, 'byType' | 'oldest'> {
@@ -78,7 +84,12 @@ export async function scanStaleKeys(
       try {
         const listing = await provider.listStale(
           { cutoff, type: options.type },
-          { deadline, meter, onProgress: (p) => options.onProgress?.(provider.vendor, p) },
+          {
+            deadline,
+            meter,
+            onProgress: (p) => options.onProgress?.(provider.vendor, p),
+            ...(options.live ? { live: true } : {}),
+          },
         );
         return {
           vendor: provider.vendor,
@@ -91,6 +102,7 @@ export async function scanStaleKeys(
           note: listing.note,
           meaning: listing.meaning,
           tracksUse: provider.tracksUse,
+          ...(listing.read ? { read: listing.read } : {}),
         };
       } catch (err) {
         logger.error('stale scan failed', { vendor: provider.vendor, err });
@@ -115,6 +127,7 @@ export async function scanStaleKeys(
     vendor: options.vendor,
     cutoff: cutoff.toISOString(),
     generatedAt: now.toISOString(),
+    ...(options.live ? { live: true } : {}),
     sections,
     totals: {
       stale: sections.reduce((n, s) => n + s.stale.length, 0),

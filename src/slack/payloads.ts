@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { MAX_DAYS, MIN_DAYS } from '../commands/grammar.js';
+import { MAX_DAYS, MAX_QUERY_LENGTH, MIN_DAYS } from '../commands/grammar.js';
 import { MAX_REASON_LENGTH } from '../domain/revocation.js';
 import { KEY_TYPE_PATTERN, VENDOR_ID_PATTERN } from '../domain/vendors.js';
 import { isUnsafeId } from '../http/path.js';
@@ -44,7 +44,12 @@ export const stalePageRefSchema = z.object({
   type: keyTypeName.optional(),
   vendor: vendorName.optional(),
   offset: z.number().int().min(0).max(1_000_000),
+  /** Read from the vendors, not the inventory ("Read live", and the pages after it). */
+  live: z.boolean().optional(),
 });
+
+/** The value of "Read live" under a lookup answered from the inventory: the same lookup, asked of the vendors. */
+export const lookupLiveRefSchema = z.object({ q: z.string().min(1).max(MAX_QUERY_LENGTH) });
 
 /** The value of "Request revocation" on a key row. */
 export const revokeKeyRefSchema = z.object({

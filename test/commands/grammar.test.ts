@@ -164,3 +164,55 @@ describe('/user grammar', () => {
     );
   });
 });
+
+describe('--live', () => {
+  it('asks the vendors for a stale list, wherever it is written', () => {
+    expect(parseKeysCommand('stale 90 --live', VENDORS)).toEqual({
+      ok: true,
+      command: { kind: 'keys.stale', days: 90, live: true },
+    });
+    expect(parseKeysCommand('stale --LIVE 90 phone', VENDORS)).toEqual({
+      ok: true,
+      command: { kind: 'keys.stale', days: 90, type: 'phone', vendor: 'idmelon', live: true },
+    });
+  });
+
+  it('reads —live and –live as --live: Slack’s smart punctuation turns two hyphens into a dash', () => {
+    expect(parseKeysCommand('stale 90 \u2014live', VENDORS)).toMatchObject({ command: { live: true } });
+    expect(parseUserCommand('lookup alice \u2013live')).toEqual({
+      ok: true,
+      command: { kind: 'user.lookup', query: 'alice', live: true },
+    });
+  });
+
+  it('asks the vendors for a lookup, and is not part of the query', () => {
+    expect(parseUserCommand('lookup alice@acme.example --live')).toEqual({
+      ok: true,
+      command: { kind: 'user.lookup', query: 'alice@acme.example', live: true },
+    });
+    expect(parseUserCommand('lookup Alice Anders')).toEqual({
+      ok: true,
+      command: { kind: 'user.lookup', query: 'Alice Anders' },
+    });
+  });
+
+  it('still needs the days, or someone to look up', () => {
+    expect(parseKeysCommand('stale --live', VENDORS)).toMatchObject({
+      ok: false,
+      problem: 'days is missing',
+    });
+    expect(parseUserCommand('lookup --live')).toMatchObject({
+      ok: false,
+      problem: expect.stringMatching(/who to look up is missing/),
+    });
+  });
+
+  it('is another word elsewhere: "-live" is not the option', () => {
+    expect(parseKeysCommand('stale 90 -live', VENDORS)).toMatchObject({ ok: false });
+  });
+
+  it('is in the usage', () => {
+    expect(KEYS_USAGE).toContain('[--live]');
+    expect(USER_USAGE).toContain('/user lookup <email|id|name> [--live]');
+  });
+});

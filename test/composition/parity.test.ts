@@ -53,6 +53,7 @@ const SAMPLES: Record<string, string> = {
   KEYWARDEN_LOG_LEVEL: 'debug',
   KEYWARDEN_HTTP_TIMEOUT_MS: '2500',
   KEYWARDEN_POLICIES_FILE: 'config/policies.yml',
+  KEYWARDEN_INVENTORY_MAX_AGE: '30m',
 };
 
 const VENDOR_SAMPLES: Record<string, string> = {

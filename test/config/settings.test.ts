@@ -33,3 +33,34 @@ describe('work limits settings', () => {
     expect(() => loadSettings(env)).toThrow(message);
   });
 });
+
+describe('KEYWARDEN_INVENTORY_MAX_AGE', () => {
+  it('is an hour unless set', () => {
+    expect(loadSettings({}).inventoryMaxAgeMs).toBe(3_600_000);
+    expect(loadSettings({ KEYWARDEN_INVENTORY_MAX_AGE: ' ' }).inventoryMaxAgeMs).toBe(3_600_000);
+  });
+
+  it.each([
+    ['90s', 90_000],
+    ['30m', 1_800_000],
+    ['1h', 3_600_000],
+    ['2d', 172_800_000],
+    ['2H', 7_200_000],
+    ['600', 600_000],
+    ['0', 0],
+  ])('reads %s as %i ms', (value, ms) => {
+    expect(loadSettings({ KEYWARDEN_INVENTORY_MAX_AGE: value }).inventoryMaxAgeMs).toBe(ms);
+  });
+
+  it.each(['1.5h', '-1h', 'an hour', '1w', '1h30m'])('refuses %s in one sentence that names it', (value) => {
+    expect(() => loadSettings({ KEYWARDEN_INVENTORY_MAX_AGE: value })).toThrow(
+      'KEYWARDEN_INVENTORY_MAX_AGE must be a duration such as 90s, 30m, 1h or 2d (a plain number is seconds)',
+    );
+  });
+
+  it('refuses more than 30 days', () => {
+    expect(() => loadSettings({ KEYWARDEN_INVENTORY_MAX_AGE: '31d' })).toThrow(
+      'KEYWARDEN_INVENTORY_MAX_AGE must be at most 30 days',
+    );
+  });
+});

@@ -40,6 +40,7 @@ const EVERY_PARAM: Record<string, string> = {
   staleDays: '30',
   logLevel: 'debug',
   httpTimeoutMs: '2500',
+  inventoryMaxAge: '30m',
   policiesFile: 'infra/policies.yml',
   solvimonDeactivateBody: '{"status":"DISABLED"}',
   logRetentionDays: '30',

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DAY_MS } from '../../src/domain/clock.js';
 import { jsonLogger } from '../../src/log.js';
+import { inventoried } from '../../src/services/inventoried.js';
 import {
   type CreatedRequest,
   createRequests,
@@ -12,6 +13,7 @@ import { RequestStore } from '../../src/store/requests.js';
 import { documentClient } from '../../src/store/table.js';
 import { localTable } from '../helpers/dynamo.js';
 import { type IdmelonHarness, idmelonHarness, NOW } from '../helpers/idmelon.js';
+import { idmelonInventory, MemoryInventory } from '../helpers/inventory.js';
 
 /** Requests that cover one vendor make exactly one request. */
 async function createOne(...args: Parameters<typeof createRequests>): Promise<CreatedRequest> {
@@ -208,6 +210,42 @@ describe('revocation (service, IDmelon sandbox, dynalite)', () => {
       used_since_request: 1,
       already_gone: 1,
       deleted: keys.length - 2,
+    });
+  });
+
+  it('revokes from an inventory-backed list only what the vendor still shows unused at execution', async () => {
+    await setup({ users: 200, keys: 600, logs: 0 });
+    // The inventory was refreshed ten minutes ago; since then someone used one of the keys it holds as stale.
+    const inventory = new MemoryInventory();
+    await inventory.publishSnapshot(
+      'idmelon',
+      idmelonInventory(h.sandbox.workspace),
+      new Date(now - 10 * 60_000).toISOString(),
+    );
+    const throughInventory = inventoried(h.provider, inventory, { maxAgeMs: 3_600_000, clock });
+    const [used] = staleIds(90);
+    if (!used) throw new Error('need a stale key');
+    h.sandbox.routes.useKey(used, new Date(now - 60_000));
+    h.sandbox.server.clearLog();
+    const { request, keys } = await createOne(
+      { kind: 'stale', days: 90 },
+      { requester: 'UREQ', ttlHours: 24 },
+      { ...deps, providers: [throughInventory] },
+    );
+    // The list came from the inventory, so it still names the key…
+    expect(h.sandbox.server.count('/administrator/securityDevice')).toBe(0);
+    expect(keys.map((k) => k.id)).toContain(used);
+    await decide(store, request.id, 'UAPP', 'approve');
+    const result = await executeRequest(request.id, { ...deps, providers: [throughInventory] });
+    expect(result.kind).toBe('done');
+    // …and execution asked IDmelon about every key before deleting: the used one stays.
+    const stored = new Map((await store.keys(request.id)).map((k) => [k.id, k]));
+    expect(stored.get(used)?.outcome).toBe('used_since_request');
+    expect(h.sandbox.workspace.keys.some((k) => k._id === used)).toBe(true);
+    expect(h.sandbox.routes.deletions).not.toContain(used);
+    expect(result.kind === 'done' && result.request.summary).toMatchObject({
+      used_since_request: 1,
+      deleted: keys.length - 1,
     });
   });
 

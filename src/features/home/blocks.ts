@@ -42,7 +42,7 @@ function postureLines(posture: readonly PostureSnapshot[]): string[] {
     const same = sorted.filter((p) => p.days === latest.days);
     const trend = same.length > 1 ? ` · trend ${sparkline(same.map((p) => p.stale + p.neverUsed))}` : '';
     lines.push(
-      `*${escapeMrkdwn(latest.label)}*: ${latest.stale.toLocaleString('en-US')} stale, ${latest.neverUsed.toLocaleString('en-US')} never used (${latest.days}+ days, as of ${latest.date})${trend}`,
+      `*${escapeMrkdwn(latest.label)}*: ${latest.stale.toLocaleString('en-US')} stale, ${latest.neverUsed.toLocaleString('en-US')} never used (${latest.days}+ days, as of ${latest.fromInventory ? `${when(latest.at)}, from the inventory` : latest.date})${trend}`,
     );
   }
   return lines;

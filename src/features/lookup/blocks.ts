@@ -1,13 +1,15 @@
-import { context, divider, header, type Message, section } from '../../blocks/kit.js';
+import { actions, button, context, divider, header, type Message, section } from '../../blocks/kit.js';
 import type { Block } from '../../blocks/limits.js';
 import { field } from '../../blocks/mrkdwn.js';
 import type { Key } from '../../domain/provider.js';
 import type { LookupReport, VendorLookup } from '../../services/lookup.js';
-import { keyUseText, lastUseText, plural } from '../../util/time.js';
+import { keyUseText, lastUseText, plural, sourceText } from '../../util/time.js';
 
 /** Keys listed per person; more than that is unusual and summarised. */
 export const MAX_KEY_ROWS = 15;
 const MAX_PASSKEY_LINES = 10;
+
+export const ACTION_LOOKUP_LIVE = 'lookup_live';
 
 function keyLine(k: Key, now: Date): string {
   const flags = [k.blocked ? ':no_entry: blocked' : '', k.offlineAccess ? 'offline access' : '']
@@ -19,9 +21,35 @@ function keyLine(k: Key, now: Date): string {
 
 export interface LookupRenderOptions {
   rowAccessory?: (key: Key) => Block | undefined;
+  /** The time zone "as of" times are given in. @default UTC */
+  timeZone?: string;
 }
 
-function vendorBlocks(r: VendorLookup, query: string, now: Date, options: LookupRenderOptions): Block[] {
+/**
+ * Where a vendor's answer came from. A person found in the inventory is then read from the vendor, so their keys
+ * are live even when the match was not.
+ */
+export function lookupSourceText(
+  r: VendorLookup,
+  options: { timeZone: string; now: Date; live?: boolean },
+): string | undefined {
+  const text = sourceText(r.read, options);
+  if (r.kind === 'found' && r.read?.from === 'inventory') return `found ${text}; keys read live`;
+  return text;
+}
+
+function vendorBlocks(
+  r: VendorLookup,
+  query: string,
+  now: Date,
+  options: LookupRenderOptions & { live?: boolean },
+): Block[] {
+  const blocks = resultBlocks(r, query, now, options);
+  const source = lookupSourceText(r, { timeZone: options.timeZone ?? 'UTC', now, live: options.live });
+  return source && r.kind !== 'failed' ? [...blocks, context(`${r.label}: ${source}`)] : blocks;
+}
+
+function resultBlocks(r: VendorLookup, query: string, now: Date, options: LookupRenderOptions): Block[] {
   switch (r.kind) {
     case 'failed':
       return [section(`:warning: *${r.label}*: the lookup failed. ${field(r.failure.message, 500)}`)];
@@ -93,16 +121,29 @@ export function renderLookup(report: LookupReport, now: Date, options: LookupRen
   const blocks: Block[] = [header(`User lookup: ${report.query}`)];
   report.results.forEach((r, i) => {
     if (i > 0) blocks.push(divider());
-    blocks.push(...vendorBlocks(r, report.query, now, options));
+    blocks.push(...vendorBlocks(r, report.query, now, { ...options, live: report.live }));
   });
+  // An answer from the inventory can be asked again of the vendors, whatever the inventory's age.
+  const readLive = report.results.some((r) => r.read?.from === 'inventory')
+    ? [
+        actions(
+          [button('Read live', ACTION_LOOKUP_LIVE, JSON.stringify({ q: report.query }))],
+          'lookup_controls',
+        ),
+      ]
+    : [];
   const found = report.results.find((r) => r.kind === 'found');
   // The notification text is mrkdwn and can notify, so the vendor's email goes through `field` here too.
   const text = `User lookup: ${field(found?.kind === 'found' ? (found.profile.user.email ?? found.profile.user.id) : report.query, 100)}`;
   // Several vendors with many keys each could pass 50 blocks: keep the head and say what was cut.
-  if (blocks.length > 50)
+  if (blocks.length + readLive.length > 50)
     return {
       text,
-      blocks: [...blocks.slice(0, 48), context('…more than fits in one message; use the CLI with --json.')],
+      blocks: [
+        ...blocks.slice(0, 48 - readLive.length),
+        context('…more than fits in one message; use the CLI with --json.'),
+        ...readLive,
+      ],
     };
-  return { text, blocks };
+  return { text, blocks: [...blocks, ...readLive] };
 }

@@ -6,7 +6,7 @@ import { jobIdFor } from '../../jobs/job.js';
 import { admitCommand } from '../../listeners/admit-command.js';
 import { commandOrigin, ephemeral, handOff, type ListenerDeps } from '../../listeners/deps.js';
 
-/** `/user lookup <email|id|name>` and `/user help`. */
+/** `/user lookup <email|id|name> [--live]` and `/user help`. */
 export function userCommand(deps: ListenerDeps) {
   return async ({ command, ack }: SlackCommandMiddlewareArgs): Promise<void> => {
     const cmd = await admitCommand(deps, command, ack);
@@ -14,7 +14,7 @@ export function userCommand(deps: ListenerDeps) {
     const parsed = parseUserCommand(cmd.text);
     if (!parsed.ok) return ack(ephemeral(usageMessage(parsed.problem, parsed.usage)));
     if (parsed.command.kind !== 'user.lookup') return ack(ephemeral(helpMessage(USER_USAGE)));
-    const { query } = parsed.command;
+    const { query, live } = parsed.command;
     await handOff(
       deps,
       {
@@ -22,6 +22,7 @@ export function userCommand(deps: ListenerDeps) {
         id: jobIdFor(cmd.trigger_id, 'user.lookup'),
         origin: commandOrigin(cmd, deps),
         query,
+        ...(live ? { live } : {}),
       },
       ack,
       `:mag: Looking up ${field(query, 100)}…`,

@@ -17,11 +17,13 @@ export async function runLookup(job: LookupJob, deps: WorkerDeps, replier: Repli
     logger: deps.logger,
     onProgress: feed.onProgress,
     deadlineMs: deps.operationDeadlineMs,
+    live: job.live,
   });
   await feed.settle();
   await replier.send(
     renderLookup(report, deps.clock.now(), {
       rowAccessory: deps.revocation ? (k) => requestKeyButton(k) : undefined,
+      timeZone: deps.digest?.timeZone,
     }),
   );
 }

@@ -4,7 +4,7 @@ import type { ListenerDeps } from '../../listeners/deps.js';
 import { stalePageRefSchema } from '../../slack/payloads.js';
 
 /**
- * "Next 20", "First page" and "Download CSV" under a stale list. The buttons carry the scan's parameters, so the
+ * "Next 20", "First page", "Download CSV" and "Read live" under a stale list. The buttons carry the scan's parameters, so the
  * worker runs the scan again (about one request per 100 stale keys) instead of storing lists. The digest's
  * "Review stale keys" uses it too, answering privately without replacing the digest everyone sees.
  */
@@ -26,6 +26,7 @@ export function stalePageAction(
       mode,
       offset: ref.offset,
       reply,
+      ...(ref.live ? { live: true } : {}),
     }),
   });
 }

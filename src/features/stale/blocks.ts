@@ -3,13 +3,14 @@ import type { Block } from '../../blocks/limits.js';
 import { field } from '../../blocks/mrkdwn.js';
 import type { Key } from '../../domain/provider.js';
 import type { StaleReport } from '../../services/stale.js';
-import { keyUseText, plural } from '../../util/time.js';
+import { keyUseText, plural, sourceText } from '../../util/time.js';
 
 /** Rows per page; with the header, summaries and controls a page stays far below Slack's 50 blocks. */
 export const PAGE_SIZE = 20;
 
 export const ACTION_STALE_NEXT = 'stale_next';
 export const ACTION_STALE_CSV = 'stale_csv';
+export const ACTION_STALE_LIVE = 'stale_live';
 
 /** What a "Next 20" or "Download CSV" button carries: enough to run the same scan again. */
 export interface StalePageRef {
@@ -17,6 +18,8 @@ export interface StalePageRef {
   type?: string;
   vendor?: string;
   offset: number;
+  /** The vendors were asked, not the inventory: the next page is read the same way. */
+  live?: boolean;
 }
 
 /** Never-used keys first (they are the oldest of all), then stale keys oldest first, vendor by vendor. */
@@ -50,10 +53,13 @@ export interface StaleRenderOptions {
   extraControls?: Block[];
   /** Buttons that act on the keys of the page shown ("Exempt a key…"). */
   pageControls?: (page: readonly Key[]) => Block[];
+  /** The time zone "as of" times are given in. @default UTC */
+  timeZone?: string;
 }
 
 export function renderStaleReport(report: StaleReport, options: StaleRenderOptions = {}): Message {
   const now = new Date(report.generatedAt);
+  const timeZone = options.timeZone ?? 'UTC';
   const rows = staleRows(report);
   const offset = Math.max(0, Math.min(options.offset ?? 0, Math.max(0, rows.length - 1)));
   const page = rows.slice(offset, offset + PAGE_SIZE);
@@ -74,17 +80,29 @@ export function renderStaleReport(report: StaleReport, options: StaleRenderOptio
     if (s.oldest) parts.push(`oldest: *${field(s.oldest.name)}*, ${keyUseText(s.oldest, now)}`);
     blocks.push(section(parts.join('\n')));
     const notes = [s.meaning, s.note].filter((n): n is string => Boolean(n)).map((n) => field(n, 500));
-    blocks.push(
-      context(
-        `${plural(s.requests, 'request')} to ${s.label}${s.scan === 'full' ? ' (full scan)' : ''}`,
-        ...notes,
-      ),
-    );
+    const source = sourceText(s.read, { timeZone, now, live: report.live });
+    const read =
+      s.read?.from === 'inventory'
+        ? `${s.label} ${source}`
+        : `${plural(s.requests, 'request')} to ${s.label}${s.scan === 'full' ? ' (full scan)' : ''}${source ? `: ${source}` : ''}`;
+    blocks.push(context(read, ...notes));
   }
+  const fromInventory = report.sections.some((s) => s.read?.from === 'inventory');
+  const ref = (o: number, live = report.live): string =>
+    JSON.stringify({
+      days: report.days,
+      type: report.type,
+      vendor: report.vendor,
+      offset: o,
+      ...(live ? { live: true } : {}),
+    } satisfies StalePageRef);
+  // An answer from the inventory can be asked again of the vendors, whatever the inventory's age.
+  const readLive = fromInventory ? [button('Read live', ACTION_STALE_LIVE, ref(0, true))] : [];
 
   if (rows.length === 0) {
     if (!report.sections.some((s) => s.failure))
       blocks.push(section(':white_check_mark: Nothing stale. Every active key was used in the period.'));
+    if (readLive.length) blocks.push(actions(readLive, 'stale_controls'));
     return { text: fallbackText(report), blocks };
   }
 
@@ -101,13 +119,6 @@ export function renderStaleReport(report: StaleReport, options: StaleRenderOptio
   blocks.push(context(shown, ...(options.csvNote ? [options.csvNote] : [])));
   const controls: Block[] = [];
   if (rows.length > PAGE_SIZE) {
-    const ref = (o: number): string =>
-      JSON.stringify({
-        days: report.days,
-        type: report.type,
-        vendor: report.vendor,
-        offset: o,
-      } satisfies StalePageRef);
     if (offset + PAGE_SIZE < rows.length) {
       const next = Math.min(PAGE_SIZE, rows.length - offset - PAGE_SIZE);
       controls.push(button(`Next ${next}`, ACTION_STALE_NEXT, ref(offset + PAGE_SIZE)));
@@ -116,6 +127,7 @@ export function renderStaleReport(report: StaleReport, options: StaleRenderOptio
     controls.push(button('Download CSV', ACTION_STALE_CSV, ref(0)));
   }
   controls.push(...(options.extraControls ?? []));
+  controls.push(...readLive);
   controls.push(
     ...(options.pageControls?.(page.filter((k) => !options.exemptUntil?.has(`${k.vendor}#${k.id}`))) ?? []),
   );

@@ -6,7 +6,7 @@ import { admitCommand } from '../../listeners/admit-command.js';
 import { commandOrigin, ephemeral, handOff, type ListenerDeps } from '../../listeners/deps.js';
 import { policyCommand } from '../policy/command.js';
 
-/** `/keys`: `stale <days> [type]`, `digest`, `help`, and the policy subcommands (features/policy/command.ts). */
+/** `/keys`: `stale <days> [type] [--live]`, `digest`, `help`, and the policy subcommands (features/policy/command.ts). */
 export function keysCommand(deps: ListenerDeps) {
   return async ({ command, ack }: SlackCommandMiddlewareArgs): Promise<void> => {
     const cmd = await admitCommand(deps, command, ack);
@@ -41,7 +41,7 @@ export function keysCommand(deps: ListenerDeps) {
         ':hourglass_flowing_reduced: Reading the audit trail…',
       );
     if (parsed.command.kind !== 'keys.stale') return ack(ephemeral(helpMessage(keysUsage(deps.vendors))));
-    const { days, type, vendor } = parsed.command;
+    const { days, type, vendor, live } = parsed.command;
     await handOff(
       deps,
       {
@@ -54,9 +54,10 @@ export function keysCommand(deps: ListenerDeps) {
         mode: 'report',
         offset: 0,
         reply: 'replace',
+        ...(live ? { live } : {}),
       },
       ack,
-      `:mag: Scanning for keys unused in ${days}+ days${type || vendor ? ` (${[type, vendor].filter(Boolean).join(', ')} only)` : ''}… the answer replaces this message.`,
+      `:mag: Scanning for keys unused in ${days}+ days${type || vendor ? ` (${[type, vendor].filter(Boolean).join(', ')} only)` : ''}${live ? ', asking the vendors' : ''}… the answer replaces this message.`,
     );
   };
 }

@@ -26,6 +26,7 @@ export async function runStale(job: StaleJob, deps: WorkerDeps, replier: Replier
     logger: deps.logger,
     onProgress: feed.onProgress,
     deadlineMs: deps.operationDeadlineMs,
+    live: job.live,
   });
   await feed.settle();
   await recordPosture(report, deps);
@@ -60,6 +61,7 @@ export async function runStale(job: StaleJob, deps: WorkerDeps, replier: Replier
       exemptUntil,
       extraControls: deps.revocation && rows.length > 0 ? [requestAllButton(report, rows.length)] : [],
       pageControls: deps.policy ? (page) => exemptButton(page) : undefined,
+      timeZone: deps.digest?.timeZone,
     }),
     { replace: job.reply !== 'new' },
   );
@@ -71,18 +73,22 @@ export async function runStale(job: StaleJob, deps: WorkerDeps, replier: Replier
  */
 async function recordPosture(report: StaleReport, deps: WorkerDeps): Promise<void> {
   if (!deps.home || report.type) return;
-  const date = report.generatedAt.slice(0, 10);
   const snapshots = report.sections
     .filter((s) => !s.failure)
-    .map((s) => ({
-      vendor: s.vendor,
-      label: s.label,
-      date,
-      days: report.days,
-      stale: s.stale.length,
-      neverUsed: s.neverUsed.length,
-      at: report.generatedAt,
-    }));
+    .map((s) => {
+      // Counts read from the inventory are as recent as its last refresh, not as the scan.
+      const at = s.read?.from === 'inventory' && s.read.asOf ? s.read.asOf : report.generatedAt;
+      return {
+        vendor: s.vendor,
+        label: s.label,
+        date: at.slice(0, 10),
+        days: report.days,
+        stale: s.stale.length,
+        neverUsed: s.neverUsed.length,
+        at,
+        ...(s.read?.from === 'inventory' ? { fromInventory: true } : {}),
+      };
+    });
   await deps.home.store
     .recordPosture(snapshots)
     .catch((err: unknown) => deps.logger.warn('could not record the posture for the Home', { err }));
