@@ -53,6 +53,8 @@ const SAMPLES: Record<string, string> = {
   KEYWARDEN_LOG_LEVEL: 'debug',
   KEYWARDEN_HTTP_TIMEOUT_MS: '2500',
   KEYWARDEN_POLICIES_FILE: 'config/policies.yml',
+  KEYWARDEN_INVENTORY_RATE: '12',
+  KEYWARDEN_INVENTORY_CONCURRENCY: '4',
 };
 
 const VENDOR_SAMPLES: Record<string, string> = {
