@@ -144,9 +144,9 @@ export interface LocalBot {
   /** The inventory (tests and the CLI read it); its jobs run on the bot's queue. */
   inventory: {
     store: InventoryStore;
-    /** Queues a full sync (every vendor, or one), as the start-up does. */
+    /** Queues a full sync (every vendor, or one) now, as its own job. */
     queueSync(vendor?: string): Promise<void>;
-    /** Queues a refresh, as the timer does every 15 minutes. */
+    /** Queues a refresh now, as its own job (the timer's are one per quarter hour). */
     queueRefresh(vendor?: string): Promise<void>;
     /** Runs a full sync of each vendor in this call, not through the queue (`keywarden inventory sync`). */
     syncNow(vendor?: string): Promise<SyncSummary[]>;
@@ -427,8 +427,8 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
       archiveAudit: archiveNow,
       inventory: {
         store: built.inventory,
-        queueSync: (vendor) => queue.enqueue(syncJob(clock.now(), vendor)),
-        queueRefresh: (vendor) => queue.enqueue(refreshJob(clock.now(), vendor)),
+        queueSync: (vendor) => queue.enqueue(syncJob(clock.now(), vendor, 'once')),
+        queueRefresh: (vendor) => queue.enqueue(refreshJob(clock.now(), vendor, 'once')),
         syncNow: async (vendor) => {
           if (!worker.inventory) throw new Error('no vendor has an inventory source');
           const engine = inventoryDeps(worker);

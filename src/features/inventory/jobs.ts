@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { InventorySource, SyncRange } from '../../domain/inventory.js';
 import { type InventoryWorkerDeps, RetryJobError, type WorkerDeps } from '../../jobs/deps.js';
 import type { Job, JobQueue } from '../../jobs/job.js';
@@ -121,18 +121,19 @@ export async function runInventoryRefresh(job: RefreshJob, deps: WorkerDeps): Pr
 
 /**
  * A sync job for the hour (or a refresh job for the quarter hour): triggers that fire twice in one window queue one
- * job, which the ledger runs once; the next window's job is a new one, so a lost sync is retried an hour later.
+ * job, which the ledger runs once; the next window's job is a new one, so a lost sync is retried an hour later. A
+ * sync someone asks for by hand (`once`) is a job of its own.
  */
-export function syncJob(at: Date, vendor?: string) {
-  const hour = at.toISOString().slice(0, 13);
-  return { kind: 'inventory.sync' as const, id: hashId(`inventory.sync#${vendor ?? '*'}#${hour}`), vendor };
+export function syncJob(at: Date, vendor?: string, once?: 'once') {
+  const window = once ? randomBytes(8).toString('hex') : at.toISOString().slice(0, 13);
+  return { kind: 'inventory.sync' as const, id: hashId(`inventory.sync#${vendor ?? '*'}#${window}`), vendor };
 }
 
-export function refreshJob(at: Date, vendor?: string) {
-  const quarter = Math.floor(at.getTime() / 900_000);
+export function refreshJob(at: Date, vendor?: string, once?: 'once') {
+  const window = once ? randomBytes(8).toString('hex') : String(Math.floor(at.getTime() / 900_000));
   return {
     kind: 'inventory.refresh' as const,
-    id: hashId(`inventory.refresh#${vendor ?? '*'}#${quarter}`),
+    id: hashId(`inventory.refresh#${vendor ?? '*'}#${window}`),
     vendor,
   };
 }

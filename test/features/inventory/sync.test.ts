@@ -1,6 +1,9 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type IdmelonSandbox, startIdmelonSandbox } from '../../../sandbox/idmelon/index.js';
-import type { Clock } from '../../../src/domain/clock.js';
+import { type Clock, fixedClock } from '../../../src/domain/clock.js';
 import { Deadline } from '../../../src/domain/deadline.js';
 import type { InventoryStore } from '../../../src/domain/inventory.js';
 import { silentLogger } from '../../../src/domain/logger.js';
@@ -320,4 +323,63 @@ describe('the inventory sync through the queue', () => {
       await transport?.close();
     }
   });
+});
+
+describe('an inventory sync whose bot stopped part-way', () => {
+  it('is taken over by the next bot’s sync, which reads only the ranges not stored', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'keywarden-inventory-resume-'));
+    const transport = undiciTransport();
+    const startBot = (at: Date, failAfterRanges?: number) => {
+      let source: ReturnType<typeof idmelonTestSource> | undefined;
+      return startLocalBot({
+        env: { KEYWARDEN_INVENTORY_CONCURRENCY: '1', KEYWARDEN_INVENTORY_RATE: '100' },
+        port: 0,
+        dataDir,
+        archiveDir: null,
+        clock: fixedClock(at),
+        vendors: ['idmelon'],
+        // The same vendor data in both processes, whatever each one's clock says.
+        sandbox: { users: 150, keys: 450, logs: 0, now: NOW },
+        sweepEveryMs: 0,
+        archiveEveryMs: 0,
+        policyCheckEveryMs: 0,
+        inventoryRefreshEveryMs: 0,
+        inventorySources: async () => {
+          source ??= idmelonTestSource(bot.sandbox as IdmelonSandbox, transport, { failAfterRanges });
+          return [source];
+        },
+        logger: jsonLogger({ level: 'error', write: () => undefined }),
+      }).then((b) => {
+        bot = b;
+        return { bot: b, source: () => source };
+      });
+    };
+    let bot!: Awaited<ReturnType<typeof startLocalBot>>;
+    try {
+      const first = await startBot(NOW, 2);
+      await first.bot.inventory.queueSync();
+      await first.bot.queue.idle();
+      const stopped = await first.bot.inventory.store.status('idmelon');
+      const storedBefore = first.source()?.rangesRead ?? [];
+      expect(stopped.current).toBeUndefined();
+      expect(stopped.building?.done).toBe(storedBefore.length);
+      // Nothing of the half-built generation is visible.
+      expect(await storedKeys(first.bot.inventory.store)).toEqual([]);
+      const oracle = vendorKeys(first.bot.sandbox as IdmelonSandbox);
+      await first.bot.close();
+
+      const second = await startBot(new Date(NOW.getTime() + 16 * 60_000));
+      await second.bot.inventory.queueSync();
+      await second.bot.queue.idle();
+      const all = ['keys-0', 'keys-100', 'keys-200', 'keys-300', 'keys-400', 'people-0', 'people-100'];
+      expect(second.source()?.rangesRead.sort()).toEqual(all.filter((r) => !storedBefore.includes(r)).sort());
+      expect(await storedKeys(second.bot.inventory.store)).toEqual(oracle);
+      const status = await second.bot.inventory.store.status('idmelon');
+      expect(status.current?.generation).toBe(stopped.building?.generation);
+      expect(status.building).toBeUndefined();
+      await second.bot.close();
+    } finally {
+      await transport.close();
+    }
+  }, 60_000);
 });
