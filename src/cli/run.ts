@@ -7,7 +7,7 @@ import { withInventory } from '../composition/providers.js';
 import { loadPolicyFile, PolicyFileError } from '../config/policies.js';
 import { loadSettings } from '../config/settings.js';
 import { type Clock, systemClock } from '../domain/clock.js';
-import type { InventoryStore } from '../domain/inventory.js';
+import type { InventorySource, InventoryStore } from '../domain/inventory.js';
 import type { Progress, VendorId } from '../domain/provider.js';
 import type { VendorCatalog } from '../domain/vendors.js';
 import { digestText } from '../features/digest/blocks.js';
@@ -27,6 +27,7 @@ import { scanStaleKeys } from '../services/stale.js';
 import { escapeJsonForTerminal, terminalLines } from '../util/text-safety.js';
 import { runAuditExport, runAuditVerify } from './audit.js';
 import { clean, formatLookupReport, formatStaleReport } from './format.js';
+import { runInventoryStatus, runInventorySyncNow } from './inventory.js';
 import { runJobsCommand } from './jobs.js';
 
 export interface CliIo {
@@ -48,6 +49,8 @@ export interface CliIo {
    * without one they ask the vendors.
    */
   inventory?: InventoryStore;
+  /** How `inventory sync` reads each vendor, given the local bot (tests pass one over its sandbox). */
+  inventorySources?: (bot: LocalBot) => Promise<InventorySource[]>;
 }
 
 /**
@@ -74,6 +77,8 @@ export function cliUsage(vendors: VendorCatalog): string {
     '  keywarden policy check [--file PATH] [--json]   checks the policy file (KEYWARDEN_POLICIES_FILE)',
     '  keywarden policy run [--dry-run] [--policy NAME]   runs the policies now and prints the plan and what it did',
     '  keywarden jobs dlq | redrive           what failed on every attempt, and sending it back',
+    `  keywarden inventory sync [--vendor ${vendors.ids.join('|')}] [--json]   a full sync of the inventory, here and now`,
+    "  keywarden inventory status [--json]   each vendor's inventory: generation, when synced, counts, a build under way",
     '  keywarden audit verify [--from SEQ] [--witness SEQ:HASH] [--file FILE]   checks the audit chain',
     '  keywarden audit export [--since DATE] [--format jsonl|csv]   the audit trail for an auditor',
     '  keywarden help',
@@ -261,6 +266,32 @@ export async function runCli(argv: string[], terminal: CliIo): Promise<number> {
     return usageFail(
       'audit takes verify [--from SEQ] [--witness SEQ:HASH] [--file FILE] or export [--since DATE] [--format jsonl|csv]',
     );
+  }
+  if (group === 'inventory') {
+    const [sub, ...extra] = rest;
+    if ((sub !== 'sync' && sub !== 'status') || extra.length > 0)
+      return usageFail('inventory takes sync [--vendor V] (a full sync now) or status');
+    if (flags.vendor && !registry.ids.includes(flags.vendor))
+      return usageFail(`unknown vendor ${JSON.stringify(flags.vendor)} (${registry.ids.join(', ')})`);
+    const inventoryIo = {
+      stdout: io.stdout,
+      stderr: io.stderr,
+      env: io.env,
+      dataDir: io.dataDir,
+      clock: io.clock,
+      transport: io.transport,
+      registry,
+      debug: flags.debug,
+      inventorySources: io.inventorySources,
+    };
+    try {
+      return sub === 'sync'
+        ? await runInventorySyncNow(inventoryIo, flags.vendor, flags.json)
+        : await runInventoryStatus(inventoryIo, flags.vendor, flags.json);
+    } catch (err) {
+      io.stderr(`keywarden: ${clean(userMessage(err))}\n`);
+      return EXIT_FAILED;
+    }
   }
   if (group === 'jobs') {
     if ((rest[0] !== 'dlq' && rest[0] !== 'redrive') || rest.length > 1)

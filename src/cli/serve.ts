@@ -10,7 +10,7 @@ import type { CliIo } from './run.js';
 export async function runServe(io: CliIo): Promise<void> {
   let bot: Awaited<ReturnType<typeof startLocalBot>>;
   try {
-    bot = await startLocalBot({ env: io.env });
+    bot = await startLocalBot({ env: io.env, keepInventory: true });
   } catch (err) {
     io.stderr(`keywarden: ${terminalText(userMessage(err))}\n`);
     process.exitCode = 1;

@@ -3,7 +3,7 @@ import { AccessPolicy } from '../auth/access.js';
 import type { Settings } from '../config/settings.js';
 import type { AuditStore } from '../domain/audit.js';
 import type { Clock } from '../domain/clock.js';
-import type { InventoryStore } from '../domain/inventory.js';
+import type { InventorySource, InventoryStore } from '../domain/inventory.js';
 import type { Metrics } from '../domain/metrics.js';
 import type { Policy } from '../domain/policy.js';
 import type { Provider } from '../domain/provider.js';
@@ -19,6 +19,7 @@ import type { SlackApi } from '../slack/api.js';
 import { AuditTrailStore } from '../store/audit.js';
 import { CachedSlackDirectory } from '../store/directory.js';
 import { HomeStateStore } from '../store/home.js';
+import { InventoryBudgetTable, InventoryTable } from '../store/inventory.js';
 import { JobLedger } from '../store/jobs.js';
 import { PolicyStateStore } from '../store/policy.js';
 import { RequestStore } from '../store/requests.js';
@@ -69,6 +70,8 @@ export function stores(core: Core, limitsDb: DynamoDBDocumentClient = core.db) {
     directory: new CachedSlackDirectory(core.db, core.slack, { table: s.table, clock, logger: core.logger }),
     home: new HomeStateStore(core.db, { table: s.table, clock }),
     audit: new AuditTrailStore(core.db, s.table),
+    inventory: new InventoryTable(core.db, { table: s.table }),
+    inventoryBudget: new InventoryBudgetTable(core.db, { table: s.table }),
   };
 }
 
@@ -131,6 +134,8 @@ export interface WorkerParts {
    * it every read asks the vendors.
    */
   inventory?: InventoryStore;
+  /** How each vendor is read into the inventory; without it the inventory is not wired. */
+  inventorySources?: () => Promise<InventorySource[]>;
 }
 
 /**
@@ -187,6 +192,14 @@ export function workerDeps(core: Core, parts: WorkerParts): WorkerDeps {
       access: parts.access ?? new AccessPolicy(core.slack, core.logger),
       admins: { users: s.admins, group: s.adminGroup },
     },
+    inventory: parts.inventorySources
+      ? {
+          store: parts.stores.inventory,
+          budget: parts.stores.inventoryBudget,
+          sources: parts.inventorySources,
+          settings: { rate: s.inventoryRate, concurrency: s.inventoryConcurrency },
+        }
+      : undefined,
     policy: parts.policies
       ? {
           policies: Array.isArray(parts.policies) ? parts.policies : [],

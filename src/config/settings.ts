@@ -97,6 +97,10 @@ export const settingsSchema = z.object({
   KEYWARDEN_HTTP_TIMEOUT_MS: optional(wholeNumber(1, 120_000)),
   /** How old the inventory may be for lists and lookups to be read from it; older, they ask the vendor. */
   KEYWARDEN_INVENTORY_MAX_AGE: optional(duration(30 * 86_400_000)),
+  /** Requests per second one vendor gets from the inventory's syncs, every worker together. */
+  KEYWARDEN_INVENTORY_RATE: optional(wholeNumber(1, 100)),
+  /** Ranges of one vendor an inventory sync reads at once. */
+  KEYWARDEN_INVENTORY_CONCURRENCY: optional(wholeNumber(1, 16)),
   /** The policy file (see policies.ts); a relative path is looked for in the working directory, then the package. */
   KEYWARDEN_POLICIES_FILE: optional(
     z.string().trim().max(1024, { message: 'must be a file path of at most 1024 characters' }),
@@ -133,6 +137,10 @@ export interface Settings {
   policiesFile: string;
   /** How old the inventory may be for a list or lookup to be read from it; 0 never reads it. @default 1 hour */
   inventoryMaxAgeMs: number;
+  /** Requests per second per vendor for inventory syncs, shared by every worker. @default 5 */
+  inventoryRate: number;
+  /** Ranges of one vendor read at once by inventory syncs. @default 2 */
+  inventoryConcurrency: number;
 }
 
 /**
@@ -142,6 +150,13 @@ export interface Settings {
  */
 const DEFAULT_MAX_JOBS_PER_USER = 3;
 const DEFAULT_MAX_JOBS = 20;
+/**
+ * The inventory's full sync reads vendors in the background, beside the commands people run: five requests a second
+ * (an IDmelon skip window of 100 keys per request, so 10 000 keys in about 20 s) and two ranges at once leave the
+ * vendor's rate limit to the commands. A 429 halves the pace for a minute.
+ */
+const DEFAULT_INVENTORY_RATE = 5;
+const DEFAULT_INVENTORY_CONCURRENCY = 2;
 
 /**
  * An hour: the inventory's incremental refresh runs more often than that, so a fresher inventory is the usual case,
@@ -184,5 +199,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     httpTimeoutMs: e.KEYWARDEN_HTTP_TIMEOUT_MS ?? 10_000,
     policiesFile: e.KEYWARDEN_POLICIES_FILE ?? 'infra/policies.yml',
     inventoryMaxAgeMs: e.KEYWARDEN_INVENTORY_MAX_AGE ?? DEFAULT_INVENTORY_MAX_AGE_MS,
+    inventoryRate: e.KEYWARDEN_INVENTORY_RATE ?? DEFAULT_INVENTORY_RATE,
+    inventoryConcurrency: e.KEYWARDEN_INVENTORY_CONCURRENCY ?? DEFAULT_INVENTORY_CONCURRENCY,
   };
 }

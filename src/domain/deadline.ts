@@ -24,6 +24,13 @@ export class Deadline {
 /** Counts the HTTP requests one operation made, so results can say what they cost. */
 export interface RequestMeter {
   requests: number;
+  /**
+   * Awaited before each HTTP attempt, retries included: a budget shared by every worker (the inventory's sync)
+   * paces the caller here. Absent for ordinary commands, which are not paced.
+   */
+  pace?: () => Promise<void>;
+  /** Told of each 429 the vendor answers, with its Retry-After when it sent one, so a shared budget can slow down. */
+  rateLimited?: (retryAfterMs: number | undefined) => void;
 }
 
 export function newMeter(): RequestMeter {

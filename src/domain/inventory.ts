@@ -87,6 +87,10 @@ export interface InventoryBuild {
   cursor?: string;
   ranges: number;
   done: number;
+  /** When a range was last stored (or the build started, or was taken over): how a build left by a crash is told. */
+  activeAt: string;
+  /** Bumped each time a stale build is taken over, so the range jobs queued again are new jobs, not duplicates. */
+  round: number;
 }
 
 export interface InventoryStatus {
@@ -104,6 +108,14 @@ export interface IdleKeys {
   neverUsed: Key[];
 }
 
+/**
+ * A range job arrived for a generation that is no longer being built: published already (a redelivered job), or
+ * abandoned for a newer build. Nothing is stored; the job has nothing left to do.
+ */
+export class InventoryBuildGoneError extends Error {
+  override name = 'InventoryBuildGoneError';
+}
+
 export interface InventoryStore {
   status(vendor: VendorId): Promise<InventoryStatus>;
   /**
@@ -117,6 +129,17 @@ export interface InventoryStore {
   ): Promise<boolean>;
   /** The building generation's ranges not stored yet. */
   pendingRanges(vendor: VendorId, generation: string): Promise<SyncRange[]>;
+  /**
+   * Takes over a build nobody has moved for `staleAfterMs` (its jobs were lost: a crash, a dead-lettered job). Returns
+   * the build's new round, or undefined when the build is not that generation or is still active; exactly one of
+   * two concurrent takers gets it.
+   */
+  takeOverBuild(
+    vendor: VendorId,
+    generation: string,
+    staleAfterMs: number,
+    at: string,
+  ): Promise<number | undefined>;
   /**
    * Stores one range's keys and people in the building generation and marks the range done, adding `read.next` as a
    * new range. Storing a range twice stores it once. Returns how many ranges are left.
@@ -133,6 +156,11 @@ export interface InventoryStore {
    * removed afterwards. False when ranges are left or another generation was published first.
    */
   publish(vendor: VendorId, generation: string, at: string): Promise<boolean>;
+  /**
+   * Deletes the items of generations replaced (or builds abandoned) at least `graceMs` before `at`: a reader that read
+   * the pointer just before a publish finishes on the generation it started with. Returns how many were removed.
+   */
+  removeOldGenerations(vendor: VendorId, at: string, graceMs: number): Promise<number>;
   /** Applies an incremental refresh to the current generation and moves its cursor (from `previousCursor`). */
   applyChanges(
     vendor: VendorId,
@@ -145,4 +173,20 @@ export interface InventoryStore {
   keysOf(vendor: VendorId, ownerId: string): Promise<Key[]>;
   /** People whose email or id is `query`, or whose name or email starts with it (case-insensitive). */
   findPeople(vendor: VendorId, query: string, limit?: number): Promise<UserSummary[]>;
+}
+
+/**
+ * A vendor's request budget, shared by every worker (Lambda runs several at once): how many ranges read the vendor at
+ * once, and how many requests per second they make together. A 429 seen by any of them slows all of them.
+ */
+export interface InventoryBudget {
+  /** Holds one of the vendor's `slots` range slots for `leaseMs` (released or lapsed); false when all are held. */
+  acquireSlot(vendor: VendorId, holder: string, slots: number, leaseMs: number): Promise<boolean>;
+  releaseSlot(vendor: VendorId, holder: string): Promise<void>;
+  /** Reserves the vendor's next request at `perSecond` requests a second; resolves to how long to wait before it. */
+  reserveRequest(vendor: VendorId, perSecond: number): Promise<number>;
+  /** A 429: every worker's pace for this vendor is halved until `forMs` from now, after waiting out `retryAfterMs`. */
+  slowDown(vendor: VendorId, forMs: number, retryAfterMs?: number): Promise<void>;
+  /** When the vendor's pace is halved until (epoch ms), if it is. */
+  slowedUntil(vendor: VendorId): Promise<number | undefined>;
 }

@@ -256,6 +256,7 @@ export class JsonClient {
     attempt: number,
     meter: RequestMeter | undefined,
   ): Promise<Answer | RetryableFailure> {
+    await meter?.pace?.();
     const remaining = deadline.remaining();
     if (remaining <= 0) {
       throw new DeadlineExceededError(
@@ -315,8 +316,10 @@ export class JsonClient {
       ms: Date.now() - started,
       attempt,
     });
-    if (res.status === 429) this.metrics.count('VendorRateLimited', perVendor);
-    else if (res.status >= 500) this.metrics.count('VendorServerErrors', perVendor);
+    if (res.status === 429) {
+      this.metrics.count('VendorRateLimited', perVendor);
+      meter?.rateLimited?.(parseRetryAfter(res.headers['retry-after'], Date.now()));
+    } else if (res.status >= 500) this.metrics.count('VendorServerErrors', perVendor);
     if (res.status >= 200 && res.status < 300) {
       try {
         return { status: res.status, json: res.body === '' ? undefined : JSON.parse(res.body) };

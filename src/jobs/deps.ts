@@ -2,10 +2,12 @@ import type { AccessPolicy, Audience } from '../auth/access.js';
 import type { AuditStore } from '../domain/audit.js';
 import type { Clock } from '../domain/clock.js';
 import type { HomeStore } from '../domain/home.js';
+import type { InventoryBudget, InventorySource, InventoryStore } from '../domain/inventory.js';
 import type { Logger } from '../domain/logger.js';
 import type { Metrics } from '../domain/metrics.js';
 import type { Policy, PolicyStore, SlackDirectory } from '../domain/policy.js';
 import type { Provider } from '../domain/provider.js';
+import type { InventorySettings } from '../services/inventory.js';
 import type { SlackApi } from '../slack/api.js';
 import type { JobLedger } from '../store/jobs.js';
 import type { RequestStore } from '../store/requests.js';
@@ -43,6 +45,17 @@ export interface WorkerDeps {
   audit?: AuditStore;
   /** The App Home; absent where it is not wired. */
   home?: { store: HomeStore; access: AccessPolicy; admins: Audience };
+  /** The inventory's sync and refresh; absent where it is not wired (its jobs then fail saying so). */
+  inventory?: InventoryWorkerDeps;
+}
+
+/** What the worker needs to keep the inventory: its store, each vendor's budget, and how to read each vendor. */
+export interface InventoryWorkerDeps {
+  store: InventoryStore;
+  budget: InventoryBudget;
+  /** One source per configured vendor that has one; on Lambda built from the secret on first use. */
+  sources: () => Promise<InventorySource[]>;
+  settings: InventorySettings;
 }
 
 /** What the worker needs for policies, owner notices and exemptions. */

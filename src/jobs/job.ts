@@ -217,6 +217,38 @@ export const jobSchema = z.discriminatedUnion('kind', [
       .max(200),
   }),
   /**
+   * Keywarden's own: a full sync of the inventory (every vendor, or one): plans the ranges and queues a range job for
+   * each, or takes over a build left unfinished and queues its pending ranges.
+   */
+  z.object({
+    kind: z.literal('inventory.sync'),
+    id: z.string().min(8).max(128),
+    correlationId,
+    vendor: vendorName.optional(),
+  }),
+  /** Keywarden's own: one range of a full sync, read and stored in the build's generation. */
+  z.object({
+    kind: z.literal('inventory.range'),
+    id: z.string().min(8).max(128),
+    correlationId,
+    vendor: vendorName,
+    generation: z.string().regex(/^[0-9A-Za-z-]{1,64}$/),
+    round: z.number().int().min(0),
+    range: z.object({
+      id: z.string().min(1).max(200),
+      kind: z.enum(['keys', 'people', 'all']),
+      start: z.union([z.string().max(2000), z.number()]).optional(),
+      size: z.number().int().min(0).optional(),
+    }),
+  }),
+  /** Keywarden's own: an incremental refresh of the inventory from each vendor's change feed (or one vendor's). */
+  z.object({
+    kind: z.literal('inventory.refresh'),
+    id: z.string().min(8).max(128),
+    correlationId,
+    vendor: vendorName.optional(),
+  }),
+  /**
    * Keywarden's own: carry an approved request on, nobody pressing anything. `continue` follows an execution whose
    * time slice ran out; `sweep` is the periodic sweep finding a request whose execution stalled or died.
    */
@@ -231,7 +263,15 @@ export const jobSchema = z.discriminatedUnion('kind', [
 export type Job = z.infer<typeof jobSchema>;
 export type JobInput = z.input<typeof jobSchema>;
 /** Jobs Keywarden queues for itself: nobody to answer, and no one's work slot. */
-export const SYSTEM_JOBS = ['revoke.resume', 'policy.run', 'policy.notify', 'home.refresh'] as const;
+export const SYSTEM_JOBS = [
+  'revoke.resume',
+  'policy.run',
+  'policy.notify',
+  'home.refresh',
+  'inventory.sync',
+  'inventory.range',
+  'inventory.refresh',
+] as const;
 export type SystemJob = Extract<Job, { kind: (typeof SYSTEM_JOBS)[number] }>;
 /** A job someone asked for in Slack: it has an origin to answer, and counts against that person's limits. */
 export type PersonJob = Exclude<Job, SystemJob>;

@@ -2,6 +2,7 @@ import { errorMessage } from '../blocks/common.js';
 import { runAuditRecent } from '../features/audit/jobs.js';
 import { runDigestPreview } from '../features/digest/preview.js';
 import { runHomeRefresh } from '../features/home/jobs.js';
+import { runInventoryRange, runInventoryRefresh, runInventorySync } from '../features/inventory/jobs.js';
 import { runLookup } from '../features/lookup/job.js';
 import {
   runGrant,
@@ -98,6 +99,9 @@ async function runSystemJob(job: SystemJob, deps: WorkerDeps): Promise<JobOutcom
     if (job.kind === 'revoke.resume') await runResume(job, deps);
     else if (job.kind === 'policy.run') await runPolicyRun(job, deps);
     else if (job.kind === 'home.refresh') await runHomeRefresh(job, deps);
+    else if (job.kind === 'inventory.sync') await runInventorySync(job, deps);
+    else if (job.kind === 'inventory.range') await runInventoryRange(job, deps);
+    else if (job.kind === 'inventory.refresh') await runInventoryRefresh(job, deps);
     else await runPolicyNotify(job, deps);
   } catch (err) {
     deps.logger.error('a job Keywarden queued for itself failed; it will be delivered again', {

@@ -19,10 +19,11 @@ import {
 import { loadPolicies } from '../composition/policies.js';
 import type { Settings } from '../config/settings.js';
 import { type Clock, systemClock } from '../domain/clock.js';
-import type { InventoryStore } from '../domain/inventory.js';
+import type { InventorySource, InventoryStore } from '../domain/inventory.js';
 import { type Metrics, noMetrics } from '../domain/metrics.js';
 import type { Policy } from '../domain/policy.js';
 import type { VendorId } from '../domain/provider.js';
+import { inventoryDeps, refreshJob, syncJob } from '../features/inventory/jobs.js';
 import { runPolicies } from '../features/policy/jobs.js';
 import { schedulePolicyRun } from '../features/policy/schedule.js';
 import { runSweep } from '../features/revocation/sweep.js';
@@ -31,6 +32,7 @@ import { runJob } from '../jobs/worker.js';
 import { type Logger, type Redactor, SecretRedactor } from '../log.js';
 import { VENDORS, type VendorRegistry } from '../providers/registry.js';
 import { archiveAudit } from '../services/audit.js';
+import { type InventorySettings, type SyncSummary, syncNow } from '../services/inventory.js';
 import type { PolicyRunResult } from '../services/policy.js';
 import type { SlackApi } from '../slack/api.js';
 import { KeywardenReceiver, type RawRequest } from '../slack/receiver.js';
@@ -95,6 +97,20 @@ export interface LocalBotOptions {
   policyCheckEveryMs?: number;
   /** Origins besides Slack's whose response_urls the bot may post to (`keywarden slack`'s own hook). */
   trustedResponseOrigins?: readonly string[];
+  /**
+   * Keeps the inventory of the served vendors (their own sources) in the bot's table, and reads stale lists and
+   * lookups from it while it is fresh (`npm start`). @default false: everything is read live (tests)
+   */
+  keepInventory?: boolean;
+  /** How each vendor is read into the inventory, instead of the vendors' own sources. */
+  inventorySources?: () => Promise<InventorySource[]>;
+  /**
+   * How often the inventory is refreshed from the vendors' change feeds (a full sync is queued at start); 0 turns
+   * both off (tests that drive them). @default 900_000
+   */
+  inventoryRefreshEveryMs?: number;
+  /** The sync engine's tuning beyond the settings (tests shorten leases and waits). */
+  inventorySettings?: Partial<InventorySettings>;
 }
 
 export interface LocalBot {
@@ -132,6 +148,18 @@ export interface LocalBot {
   archive: LocalArchive;
   /** Archives the audit events the archive does not hold yet (what the timer does every minute); how many. */
   archiveAudit(): Promise<number>;
+  /** The inventory (tests and the CLI read it); its jobs run on the bot's queue. */
+  inventory: {
+    store: InventoryStore;
+    /** Queues a full sync (every vendor, or one) now, as its own job. */
+    queueSync(vendor?: string): Promise<void>;
+    /** Queues a refresh now, as its own job (the timer's are one per quarter hour). */
+    queueRefresh(vendor?: string): Promise<void>;
+    /** Runs a full sync of each vendor in this call, not through the queue (`keywarden inventory sync`). */
+    syncNow(vendor?: string): Promise<SyncSummary[]>;
+    /** The served vendors' own sources (whether or not this bot keeps the inventory). */
+    vendorSources: InventorySource[];
+  };
   close(): Promise<void>;
 }
 
@@ -232,10 +260,15 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
       queue,
       access,
       progressAfterMs: options.progressAfterMs,
-      inventory: options.inventory,
+      inventory: options.inventory ?? (options.keepInventory ? built.inventory : undefined),
       policies,
       notifyBatch: options.policyNotifyBatch,
+      inventorySources:
+        options.inventorySources ??
+        (options.keepInventory ? async () => vendors.inventorySources : undefined),
     });
+    if (worker.inventory)
+      worker.inventory.settings = { ...worker.inventory.settings, ...options.inventorySettings };
     const stored = await queue.start((job) => runJob(job, worker));
     // The sweep of stuck revocations: once at start-up (a run this process's predecessor left half-done is
     // resumed as soon as its lease lapses) and then every minute.
@@ -289,6 +322,16 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
       const policyTimer = setInterval(queueToday, policyEvery);
       policyTimer.unref();
       closers.push(async () => clearInterval(policyTimer));
+    }
+    // The inventory: a full sync queued at start, then a refresh every 15 minutes, both run by the worker as on AWS.
+    const inventoryEvery = options.inventoryRefreshEveryMs ?? 900_000;
+    const queueInventory = (job: ReturnType<typeof syncJob> | ReturnType<typeof refreshJob>) =>
+      queue.enqueue(job).catch((err: unknown) => logger.error('could not queue the inventory job', { err }));
+    if (worker.inventory && inventoryEvery > 0) {
+      await queueInventory(syncJob(clock.now()));
+      const inventoryTimer = setInterval(() => void queueInventory(refreshJob(clock.now())), inventoryEvery);
+      inventoryTimer.unref();
+      closers.push(async () => clearInterval(inventoryTimer));
     }
     const deps = listenerDeps(core, { queue, limits, access, home: built, policies, audit: built.audit });
     const receiver = new KeywardenReceiver({ signingSecret: async () => signingSecret, logger });
@@ -398,6 +441,20 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
       sweep: sweepOnce,
       archive,
       archiveAudit: archiveNow,
+      inventory: {
+        store: built.inventory,
+        queueSync: (vendor) => queue.enqueue(syncJob(clock.now(), vendor, 'once')),
+        queueRefresh: (vendor) => queue.enqueue(refreshJob(clock.now(), vendor, 'once')),
+        syncNow: async (vendor) => {
+          if (!worker.inventory) throw new Error('no vendor has an inventory source');
+          const engine = inventoryDeps(worker);
+          const sources = (await worker.inventory.sources()).filter((s) => !vendor || s.vendor === vendor);
+          const out: SyncSummary[] = [];
+          for (const source of sources) out.push(await syncNow(source, engine));
+          return out;
+        },
+        vendorSources: vendors.inventorySources,
+      },
       policyStore: built.policy,
       schedulePolicies: () => schedulePolicyRun({ queue, clock, timeZone: settings.timeZone, logger }),
       policies,

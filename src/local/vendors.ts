@@ -1,5 +1,6 @@
-import { buildProviders } from '../composition/providers.js';
+import { buildInventorySources, buildProviders } from '../composition/providers.js';
 import { readVendorConfig, type VendorConfig } from '../config/vendors.js';
+import type { InventorySource } from '../domain/inventory.js';
 import type { Metrics } from '../domain/metrics.js';
 import type { Provider, VendorId } from '../domain/provider.js';
 import { ConfigError } from '../http/errors.js';
@@ -10,6 +11,8 @@ import { SANDBOXES, type SandboxHandles, type SandboxOptions, type StartedSandbo
 
 export interface LocalVendors {
   providers: Provider[];
+  /** How each served vendor is read into the inventory, over its provider's client. */
+  inventorySources: InventorySource[];
   /** The embedded sandboxes, for the vendors that are not configured. */
   sandboxes: SandboxHandles;
   /** One line per vendor served by its embedded sandbox (or not served at all), for stderr. */
@@ -86,18 +89,17 @@ export async function startLocalVendors(
     const served = [...config.configured.filter((c) => wanted(c.vendor)), ...sandboxConfig.configured].sort(
       (a, b) => (order.get(a.vendor.id) ?? 0) - (order.get(b.vendor.id) ?? 0),
     );
-    const providers = buildProviders(
-      { all: config.all, configured: served, unconfigured: [], secrets: [] },
-      {
-        transport: deps.transport,
-        logger: deps.logger,
-        metrics: deps.metrics,
-        requestTimeoutMs: deps.requestTimeoutMs,
-        redact: (value) => deps.redactor?.add(value),
-      },
-    );
+    const servedConfig = { all: config.all, configured: served, unconfigured: [], secrets: [] };
+    const providers = buildProviders(servedConfig, {
+      transport: deps.transport,
+      logger: deps.logger,
+      metrics: deps.metrics,
+      requestTimeoutMs: deps.requestTimeoutMs,
+      redact: (value) => deps.redactor?.add(value),
+    });
     return {
       providers,
+      inventorySources: buildInventorySources(servedConfig, providers),
       sandboxes: sandboxes as SandboxHandles,
       notes,
       close: async () => {

@@ -17,6 +17,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
  * | revocation requests   | `REQ#<id>`       | see requests.ts                                           |
  * | the work slots        | `LIMITS`         | `WORK`    | caps on queued work (store/work-limits.ts)     |
  * | the Slack directory   | `DIRECTORY`, `DIRECTORY#<snapshot>` | see directory.ts                       |
+ * | the inventory         | `INV#…`, `INVK#…`, `INVO#…`, `INVI#…`, `INVP#…`, `INVB#…`, `INVBUDGET#…` | see inventory.ts |
  *
  * Every item carries `expiresAt` (epoch seconds), the table's TTL attribute. One sparse global secondary index,
  * `gsi1` (`gsi1pk`, `gsi1sk`), holds only items that set those attributes: open revocation requests.

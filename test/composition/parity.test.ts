@@ -54,6 +54,8 @@ const SAMPLES: Record<string, string> = {
   KEYWARDEN_HTTP_TIMEOUT_MS: '2500',
   KEYWARDEN_POLICIES_FILE: 'config/policies.yml',
   KEYWARDEN_INVENTORY_MAX_AGE: '30m',
+  KEYWARDEN_INVENTORY_RATE: '12',
+  KEYWARDEN_INVENTORY_CONCURRENCY: '4',
 };
 
 const VENDOR_SAMPLES: Record<string, string> = {

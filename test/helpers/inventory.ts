@@ -19,6 +19,7 @@ interface Generation {
   keys: Map<string, Key>;
   people: Map<string, UserSummary>;
   lastActiveAt: string;
+  round: number;
   syncedAt?: string;
   refreshedAt?: string;
 }
@@ -73,6 +74,8 @@ export class MemoryInventory implements InventoryStore {
               ...(b.cursor ? { cursor: b.cursor } : {}),
               ranges: b.ranges.size,
               done: b.done.size,
+              activeAt: b.lastActiveAt,
+              round: b.round,
             },
           }
         : {}),
@@ -96,8 +99,28 @@ export class MemoryInventory implements InventoryStore {
       keys: new Map(),
       people: new Map(),
       lastActiveAt: build.startedAt,
+      round: 0,
     };
     return true;
+  }
+
+  async takeOverBuild(
+    vendor: VendorId,
+    generation: string,
+    staleAfterMs: number,
+    at: string,
+  ): Promise<number | undefined> {
+    const b = this.state(vendor).building;
+    if (b?.generation !== generation || Date.parse(at) - Date.parse(b.lastActiveAt) < staleAfterMs)
+      return undefined;
+    b.round++;
+    b.lastActiveAt = at;
+    return b.round;
+  }
+
+  /** Replaced generations are dropped at publish here: nothing is left to remove. */
+  async removeOldGenerations(_vendor: VendorId, _at: string, _graceMs: number): Promise<number> {
+    return 0;
   }
 
   async pendingRanges(vendor: VendorId, generation: string): Promise<SyncRange[]> {
@@ -144,6 +167,10 @@ export class MemoryInventory implements InventoryStore {
     if (!c || c.cursor !== previousCursor) return false;
     const reread = new Set(changes.ownersReread ?? []);
     for (const [id, k] of c.keys) if (k.owner.id && reread.has(k.owner.id)) c.keys.delete(id);
+    if (changes.complete) {
+      c.keys.clear();
+      c.people.clear();
+    }
     for (const k of changes.keys) c.keys.set(k.id, structuredClone(k));
     for (const id of changes.removedKeys) c.keys.delete(id);
     for (const p of changes.people) c.people.set(p.id, structuredClone(p));
