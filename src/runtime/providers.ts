@@ -1,5 +1,6 @@
 import { lambdaVendorConfig } from '../composition/config.js';
-import { buildProviders } from '../composition/providers.js';
+import { buildInventorySources, buildProviders } from '../composition/providers.js';
+import type { InventorySource } from '../domain/inventory.js';
 import type { Provider } from '../domain/provider.js';
 import { type Transport, undiciTransport } from '../http/transport.js';
 import type { VendorRegistry } from '../providers/descriptor.js';
@@ -42,5 +43,38 @@ export function cachedProviders(
       throw err;
     });
     return providers;
+  };
+}
+
+/**
+ * The vendors and their inventory sources, built together once per container (each source shares its provider's
+ * client and credentials). The same retry rule as `cachedProviders`.
+ */
+export function cachedVendors(
+  base: LambdaBase,
+  registry: VendorRegistry,
+  transport: Transport = undiciTransport(),
+): { providers: () => Promise<Provider[]>; sources: () => Promise<InventorySource[]> } {
+  let built: Promise<{ providers: Provider[]; sources: InventorySource[] }> | undefined;
+  const build = () => {
+    built ??= (async () => {
+      const config = await lambdaVendorConfig(base.secrets, base.env, registry);
+      const providers = buildProviders(config, {
+        transport,
+        logger: base.logger,
+        metrics: base.metrics,
+        requestTimeoutMs: base.settings.httpTimeoutMs,
+        redact: (value) => base.redactor.add(value),
+      });
+      return { providers, sources: buildInventorySources(config, providers) };
+    })().catch((err: unknown) => {
+      built = undefined;
+      throw err;
+    });
+    return built;
+  };
+  return {
+    providers: async () => (await build()).providers,
+    sources: async () => (await build()).sources,
   };
 }

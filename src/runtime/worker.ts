@@ -7,7 +7,7 @@ import type { Policy } from '../domain/policy.js';
 import type { WorkerDeps } from '../jobs/deps.js';
 import { VENDORS, type VendorRegistry } from '../providers/registry.js';
 import { type LambdaOptions, lambdaBase, lambdaCore } from './base.js';
-import { cachedProviders } from './providers.js';
+import { cachedVendors } from './providers.js';
 
 /** Shortens a failed message's visibility on the job queue; a no-op where no queue is configured. */
 export function workerRedelivery(
@@ -38,15 +38,24 @@ export function workerRuntime(
     base.logger.error('the policy file was refused; no policy will run', { err });
     policies = { error: (err as Error).message };
   }
+  const vendors = cachedVendors(base, options.vendors ?? VENDORS);
+  const built = stores(core);
   const deps = workerDeps(core, {
     policies,
-    providers: cachedProviders(base, options.vendors ?? VENDORS),
-    stores: stores(core),
+    providers: vendors.providers,
+    stores: built,
+    // The inventory: kept by the inventory jobs, read by stale lists and lookups while it is fresh.
+    inventory: built.inventory,
+    inventorySources: vendors.sources,
     queue: s.queueUrl ? sqsQueue(new SQSClient({}), s.queueUrl) : undefined,
     // The worker's timeout is 120 s (serverless.yml): a 40 s slice plus one vendor call of at most 60 s ends
     // inside it, and inside the 300 s lease, so a run is never cut off mid-batch by Lambda.
     sliceMs: 40_000,
     deadlineMs: 60_000,
   });
+  // Inside the worker's 120 s timeout: a range waits at most 30 s for one of its vendor's slots and reads for at
+  // most 60 s; a range that cannot start is delivered again by the queue.
+  if (deps.inventory)
+    deps.inventory.settings = { ...deps.inventory.settings, slotWaitMs: 30_000, rangeDeadlineMs: 60_000 };
   return { ...deps, metrics: base.metrics };
 }

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { jobSchema } from '../../src/jobs/job.js';
 import { connectionFields } from '../../src/providers/descriptor.js';
 import { VENDOR_SPECS } from '../../src/providers/specs.js';
 
@@ -41,6 +42,10 @@ const EVERY_PARAM: Record<string, string> = {
   logLevel: 'debug',
   httpTimeoutMs: '2500',
   inventoryMaxAge: '30m',
+  inventoryRate: '12',
+  inventoryConcurrency: '4',
+  inventoryRefreshSchedule: 'rate(10 minutes)',
+  inventorySyncSchedule: 'cron(0 3 * * ? *)',
   policiesFile: 'infra/policies.yml',
   solvimonDeactivateBody: '{"status":"DISABLED"}',
   logRetentionDays: '30',
@@ -332,11 +337,37 @@ describe('npm run package (osls + serverless-esbuild, offline)', () => {
       expect(target.RetryPolicy.MaximumEventAgeInSeconds).toBeLessThanOrEqual(86_400);
       expect(target.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': [queue, 'Arn'] } });
     }
-    // Nothing else schedules the digest or the policy run.
+    // Nothing else schedules the digest or the policy run; the other schedules are the inventory's.
     const schedules = Object.entries(resources).filter(
       ([, r]: [string, Json]) => r.Type === 'AWS::Scheduler::Schedule',
     );
-    expect(schedules.map(([id]) => id).sort()).toEqual(['DigestSchedule', 'PolicySchedule']);
+    expect(schedules.map(([id]) => id).sort()).toEqual([
+      'DigestSchedule',
+      'InventoryRefreshSchedule',
+      'InventorySyncSchedule',
+      'PolicySchedule',
+    ]);
+  });
+
+  it('sends the inventory’s refresh and daily sync to the job queue as jobs the worker accepts, one per scheduled time', () => {
+    for (const [schedule, kind, every] of [
+      ['InventoryRefreshSchedule', 'inventory.refresh', 'rate(15 minutes)'],
+      ['InventorySyncSchedule', 'inventory.sync', 'cron(0 2 * * ? *)'],
+    ] as const) {
+      const props = resources[schedule].Properties;
+      expect(props.ScheduleExpression).toBe(every);
+      expect(props.Target.Arn).toEqual({ 'Fn::GetAtt': ['JobQueue', 'Arn'] });
+      expect(props.Target.RoleArn).toEqual({ 'Fn::GetAtt': ['InventorySchedulerRole', 'Arn'] });
+      // Scheduler puts the scheduled time in the id: what arrives is a job the worker's schema accepts.
+      const sent = JSON.parse(
+        String(props.Target.Input).replace('<aws.scheduler.scheduled-time>', '2026-11-26T15:00:00Z'),
+      );
+      expect(jobSchema.parse(sent)).toMatchObject({ kind, id: `${kind}:2026-11-26T15:00:00Z` });
+    }
+    const role = resources.InventorySchedulerRole.Properties.Policies[0].PolicyDocument.Statement;
+    expect(role).toEqual([
+      { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': ['JobQueue', 'Arn'] } },
+    ]);
   });
 
   it('bounds the retries of every scheduled function and sends a failed run to its own queue', () => {
