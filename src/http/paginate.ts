@@ -51,6 +51,13 @@ export interface ReadAheadOptions extends SkipPaginationOptions {
    * list, where nothing is wasted). @default true
    */
   adaptive?: boolean;
+  /**
+   * The consumer's guess, asked each time it comes back for a page, of how many more pages it will read (that one
+   * included), or undefined if it cannot tell. Outstanding requests are capped to it, never below the one asked
+   * for: a consumer that can see where it will stop (a scan sorted by time nearing its cutoff) asks for little
+   * past it. Pages already requested are not withdrawn.
+   */
+  pagesLeft?: () => number | undefined;
 }
 
 /**
@@ -94,7 +101,12 @@ export async function* readAheadSkip<T>(
     let next = start + pageSize;
     if (pageSize === 0 || next >= total) return;
     for (let read = 1; ; read++) {
-      const outstanding = adaptive ? Math.min(window, read + 1) : window;
+      const widest = adaptive ? Math.min(window, read + 1) : window;
+      const guess = options.pagesLeft?.();
+      const outstanding =
+        guess !== undefined && Number.isFinite(guess)
+          ? Math.max(1, Math.min(widest, Math.ceil(guess)))
+          : widest;
       while (queue.length < outstanding && next < total) {
         queue.push(ask(next, pageSize));
         next += pageSize;

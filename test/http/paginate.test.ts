@@ -124,6 +124,27 @@ describe('readAheadSkip', () => {
     expect(askedWhenRead).toEqual(Array.from({ length: 30 }, (_, r) => (r === 0 ? 1 : Math.min(30, r + 8))));
   });
 
+  it('keeps no more pages outstanding than the consumer expects to read, and never fewer than one', async () => {
+    const cases: Array<[number | undefined, (r: number) => number]> = [
+      [3, (r) => Math.min(3, r + 1)],
+      [0, () => 1],
+      [-5, () => 1],
+      [2.2, (r) => Math.min(3, r + 1)],
+      // A guess that is no number is no guess.
+      [Number.NaN, (r) => Math.min(8, r + 1)],
+      [undefined, (r) => Math.min(8, r + 1)],
+    ];
+    for (const [guess, outstanding] of cases) {
+      const list = listOf(300, 10);
+      const askedWhenRead: number[] = [];
+      for await (const _ of readAheadSkip(list.fetchPage, { limit: 10, window: 8, pagesLeft: () => guess })) {
+        askedWhenRead.push(list.calls.length);
+      }
+      expect(list.calls.map((c) => c.skip)).toEqual(Array.from({ length: 30 }, (_, i) => i * 10));
+      expect(askedWhenRead).toEqual(Array.from({ length: 30 }, (_, r) => Math.min(30, r + outstanding(r))));
+    }
+  });
+
   it('asks for at most min(window - 1, pages read) pages beyond the one the consumer stops at', async () => {
     for (const window of [1, 2, 4, 8]) {
       for (let stopAt = 0; stopAt < 20; stopAt++) {
