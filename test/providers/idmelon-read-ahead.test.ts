@@ -7,10 +7,11 @@ import { staticSecret } from '../../src/http/credentials.js';
 import { HttpStatusError } from '../../src/http/errors.js';
 import type { Transport } from '../../src/http/transport.js';
 import { createIdmelonProvider } from '../../src/providers/idmelon/index.js';
+import { READ_AHEAD_PAGES } from '../../src/providers/idmelon/provider.js';
 import { fastRetry, type IdmelonHarness, idmelonHarness, NOW } from '../helpers/idmelon.js';
 
 const LIST = '/administrator/securityDevice';
-const WINDOW = 8;
+const WINDOW = READ_AHEAD_PAGES;
 
 function context(progress?: Progress[]): OperationContext {
   return {
@@ -43,7 +44,7 @@ describe('IDmelon stale scan with read-ahead', () => {
   });
 
   /**
-   * A sandbox, the provider under test (read-ahead of 8, its requests in flight counted at the transport), and one
+   * A sandbox, the provider under test (the default read-ahead, its requests in flight counted at the transport), and one
    * reading a page at a time for reference.
    */
   async function harness(options: IdmelonSandboxOptions) {
@@ -136,7 +137,7 @@ describe('IDmelon stale scan with read-ahead', () => {
     expect(ahead).toEqual(await sequential.listStale({ cutoff }, context()));
   });
 
-  it('asks for at most 7 pages beyond the one where the scan stops, and no more than it has read', async () => {
+  it('asks for at most a window less one of pages beyond the one where the scan stops, and no more than it has read', async () => {
     // Every key is stale, so nothing tells where the scan will end: it stops once the wanted key is seen.
     const cutoff = new Date(NOW.getTime() + 1);
     for (const page of [0, 1, 2, 5, 12, 30]) {

@@ -24,6 +24,11 @@ import { keyTypeCounts, type SecurityKey } from './schemas.js';
 /** IDmelon user and key ids are MongoDB ObjectIds: 24 hex digits. */
 const OBJECT_ID = /^[0-9a-f]{24}$/i;
 const PAGE = 100;
+/**
+ * Pages of a stale scan in flight at once, at most. At 50 ms a request, a scan of 100 pages (10 000 stale keys)
+ * takes about 0.8 s with 12 against 5.5 s one page at a time, and about 1 s with 8 (bench/idmelon.ts).
+ */
+export const READ_AHEAD_PAGES = 12;
 
 export interface IdmelonProviderOptions {
   directory?: DirectoryOptions;
@@ -32,7 +37,7 @@ export interface IdmelonProviderOptions {
   /**
    * Most pages of the sorted stale scan requested at once. The scan starts with one page ahead and widens by one
    * for every wholly stale page, so a scan that ends early asks for few pages it does not read, and at most
-   * `readAhead - 1` beyond the page where it stops; 1 reads one page at a time. @default 8
+   * `readAhead - 1` beyond the page where it stops; 1 reads one page at a time. @default READ_AHEAD_PAGES (12)
    */
   readAhead?: number;
 }
@@ -83,7 +88,7 @@ export class IdmelonProvider implements Provider {
    * is, and checked in order; those asked for beyond the page where the scan stops are cancelled.
    */
   listStale(query: StaleQuery, ctx: OperationContext): Promise<StaleListing> {
-    return this.scanStale(query, ctx, this.options.readAhead ?? 8);
+    return this.scanStale(query, ctx, this.options.readAhead ?? READ_AHEAD_PAGES);
   }
 
   private async scanStale(
