@@ -73,6 +73,11 @@ function isIdempotent(req: JsonRequest): boolean {
 export interface CallOptions {
   deadline?: Deadline;
   meter?: RequestMeter;
+  /**
+   * Cancels the call: an attempt in flight is aborted, a backoff sleep is cut short, and no further attempt is
+   * made; the call rejects with the signal's reason. Read-ahead uses it for pages nobody will read.
+   */
+  signal?: AbortSignal;
 }
 
 /** Query values keep `,` readable (`sort=lastActivity,ascend` as the vendor documents it). */
@@ -203,7 +208,7 @@ export class JsonClient {
     const what = `${req.method} ${req.path}`;
     let refreshed = false;
     for (let attempt = 1; ; attempt++) {
-      const outcome = await this.attempt(req, what, deadline, attempt, call.meter);
+      const outcome = await this.attempt(req, what, deadline, attempt, call);
       if (!(outcome instanceof RetryableFailure)) {
         if (outcome.status === 401) {
           // A rotated secret or an expired token: re-fetch once, then give up.
@@ -244,7 +249,7 @@ export class JsonClient {
         delay,
         code: failure.code,
       });
-      await this.sleep(delay);
+      await this.sleep(delay, call.signal);
     }
   }
 
@@ -254,9 +259,12 @@ export class JsonClient {
     what: string,
     deadline: Deadline,
     attempt: number,
-    meter: RequestMeter | undefined,
+    call: CallOptions,
   ): Promise<Answer | RetryableFailure> {
-    await meter?.pace?.();
+    call.signal?.throwIfAborted();
+    // A shared request budget may hold the attempt back (the inventory's syncs); a cancelled call stops there.
+    await call.meter?.pace?.();
+    call.signal?.throwIfAborted();
     const remaining = deadline.remaining();
     if (remaining <= 0) {
       throw new DeadlineExceededError(
@@ -269,7 +277,8 @@ export class JsonClient {
       );
     }
     const timeoutMs = Math.min(this.requestTimeoutMs, remaining);
-    const signal = AbortSignal.timeout(timeoutMs);
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = call.signal ? AbortSignal.any([timeout, call.signal]) : timeout;
     const credentialHeaders = await this.options.credentials.headers();
     const headers: Record<string, string> = { accept: 'application/json', ...credentialHeaders };
     let body: string | undefined;
@@ -279,14 +288,16 @@ export class JsonClient {
     }
     const url = new URL(`${this.options.baseUrl.replace(/\/+$/, '')}${req.path}${encodeQuery(req.query)}`);
     const started = Date.now();
-    if (meter) meter.requests++;
+    if (call.meter) call.meter.requests++;
     const perVendor = { vendor: this.vendor };
     this.metrics.count('VendorRequests', perVendor);
     let res: TransportResponse;
     try {
       res = await this.options.transport.send({ method: req.method, url, headers, body, signal });
     } catch (err) {
-      if (signal.aborted) {
+      // Cancelled by the caller: not a vendor failure, and nothing to retry.
+      call.signal?.throwIfAborted();
+      if (timeout.aborted) {
         if (timeoutMs < this.requestTimeoutMs) {
           throw new DeadlineExceededError(
             'deadline_exceeded',
@@ -318,7 +329,7 @@ export class JsonClient {
     });
     if (res.status === 429) {
       this.metrics.count('VendorRateLimited', perVendor);
-      meter?.rateLimited?.(parseRetryAfter(res.headers['retry-after'], Date.now()));
+      call.meter?.rateLimited?.(parseRetryAfter(res.headers['retry-after'], Date.now()));
     } else if (res.status >= 500) this.metrics.count('VendorServerErrors', perVendor);
     if (res.status >= 200 && res.status < 300) {
       try {

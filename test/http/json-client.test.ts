@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { SandboxServer } from '../../sandbox/server.js';
 import { Deadline, newMeter } from '../../src/domain/deadline.js';
@@ -249,6 +249,49 @@ describe('JsonClient against a loopback server', () => {
       .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'rate_limited' });
     expect(sleeps).toEqual([]);
+  });
+
+  it('sends nothing when the call is cancelled before it starts', async () => {
+    const controller = new AbortController();
+    const reason = new Error('nobody will read this page');
+    controller.abort(reason);
+    const meter = newMeter();
+    const err = await client()
+      .request({ method: 'GET', path: '/thing' }, okSchema, { meter, signal: controller.signal })
+      .catch((e: unknown) => e);
+    expect(err).toBe(reason);
+    expect(meter.requests).toBe(0);
+    expect(server.count('/thing')).toBe(0);
+  });
+
+  it('aborts an attempt in flight when the call is cancelled, without retrying it', async () => {
+    server.inject({ fault: { kind: 'delay', ms: 10_000 }, times: 1 });
+    const controller = new AbortController();
+    const meter = newMeter();
+    const pending = client()
+      .request({ method: 'GET', path: '/thing' }, okSchema, { meter, signal: controller.signal })
+      .catch((e: unknown) => e);
+    await vi.waitFor(() => expect(server.count('/thing')).toBe(1));
+    const reason = new Error('the consumer stopped');
+    controller.abort(reason);
+    expect(await pending).toBe(reason);
+    expect(meter.requests).toBe(1);
+    expect(sleeps).toEqual([]);
+  });
+
+  it('makes no further attempt when cancelled during a backoff', async () => {
+    server.inject({ fault: { kind: 'status', status: 500 }, times: 1 });
+    const controller = new AbortController();
+    const c = client({
+      sleep: async () => {
+        controller.abort(new Error('cancelled while waiting'));
+      },
+    });
+    const err = await c
+      .request({ method: 'GET', path: '/thing' }, okSchema, { signal: controller.signal })
+      .catch((e: unknown) => e);
+    expect((err as Error).message).toBe('cancelled while waiting');
+    expect(server.count('/thing')).toBe(1);
   });
 
   it('reports an unreachable vendor as a network error after retries', async () => {

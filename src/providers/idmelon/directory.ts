@@ -61,8 +61,8 @@ export class UserDirectory {
   private async load(ctx: OperationContext): Promise<UserSummary[]> {
     const call = { deadline: ctx.deadline, meter: ctx.meter };
     const { items } = await collectSkipParallel(
-      async (skip, limit) => {
-        const page = await this.client.listUsers({ limit, skip }, call);
+      async (skip, limit, signal) => {
+        const page = await this.client.listUsers({ limit, skip }, { ...call, signal });
         return { items: page.data, total: page.total, skip, limit: page.limit };
       },
       {
