@@ -100,6 +100,11 @@ export interface OperationContext {
   live?: boolean;
   /** Told where a lookup's matches were read from (a list of people carries no field to say it). */
   onRead?: (read: ReadSource) => void;
+  /**
+   * How a vendor's composite operation (its digest section) lists stale keys: through the inventory while it is
+   * fresh. Without it, the vendor's own `listStale`.
+   */
+  listStale?: (query: StaleQuery) => Promise<StaleListing>;
 }
 
 export interface StaleQuery {

@@ -79,7 +79,7 @@ export function inventoried(vendor: Provider, store: InventoryStore, options: In
     ? undefined
     : `${vendor.label} records no last use, so "stale" here means created more than the given days ago and still active.`;
 
-  return {
+  const read: Provider = {
     vendor: vendor.vendor,
     label: vendor.label,
     tracksUse: vendor.tracksUse,
@@ -127,6 +127,9 @@ export function inventoried(vendor: Provider, store: InventoryStore, options: In
     userProfile: (userId, ctx) => vendor.userProfile(userId, ctx),
     currentKeys: (refs, hint, ctx) => vendor.currentKeys(refs, hint, ctx),
     revoke: (keys, ctx) => vendor.revoke(keys, ctx),
-    digest: (input, ctx, log) => vendor.digest(input, ctx, log),
+    // The digest's own figures come from the vendor; its stale keys are listed as `/keys stale` lists them.
+    digest: (input, ctx, log) =>
+      vendor.digest(input, { ...ctx, listStale: (query) => read.listStale(query, ctx) }, log),
   };
+  return read;
 }

@@ -216,11 +216,14 @@ describe('npm run package (osls + serverless-esbuild, offline)', () => {
       'secretsmanager:GetSecretValue',
       'sqs:SendMessage',
     ]);
-    // The digest also reads the exemptions, to list those ending in the coming week; it sends a run that failed
-    // for good to its failed-runs queue (Lambda's failure destination uses the function's role).
+    // The digest also reads the exemptions, to list those ending in the coming week, and the inventory, for the
+    // stale keys; it sends a run that failed for good to its failed-runs queue (Lambda's failure destination uses
+    // the function's role).
     expect(actionsOf('Digest')).toEqual([
       'dynamodb:GetItem',
+      'dynamodb:GetItem',
       'dynamodb:PutItem',
+      'dynamodb:Query',
       'dynamodb:Query',
       'dynamodb:UpdateItem',
       'logs:CreateLogStream',
@@ -460,11 +463,11 @@ describe('npm run package (osls + serverless-esbuild, offline)', () => {
     });
   });
 
-  it('limits the digest’s DynamoDB access to its ledger items and the exemptions', () => {
+  it('limits the digest’s DynamoDB access to its ledger items, the exemptions and reading the inventory', () => {
     const dynamo = statements(roleOf('Digest')).filter((s: Json) =>
       [s.Action].flat().some((a: string) => a.startsWith('dynamodb:')),
     );
-    expect(dynamo).toHaveLength(2);
+    expect(dynamo).toHaveLength(3);
     for (const s of dynamo) expect(s.Condition).toBeDefined();
     const ledger = dynamo.find((s: Json) => [s.Action].flat().includes('dynamodb:PutItem'));
     expect(ledger.Condition).toEqual({
@@ -473,6 +476,11 @@ describe('npm run package (osls + serverless-esbuild, offline)', () => {
     const exemptions = dynamo.find((s: Json) => s.Action === 'dynamodb:Query');
     expect(exemptions.Condition).toEqual({
       'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['EXEMPT'] },
+    });
+    const inventory = dynamo.find((s: Json) => s !== ledger && s !== exemptions);
+    expect(inventory.Action).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+    expect(inventory.Condition).toEqual({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['INV#*', 'INVB#*', 'INVK#*'] },
     });
   });
 

@@ -1,10 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DAY_MS } from '../../src/domain/clock.js';
 import { Deadline, newMeter } from '../../src/domain/deadline.js';
+import { silentLogger } from '../../src/domain/logger.js';
 import type { ReadSource } from '../../src/domain/provider.js';
 import { inventoried } from '../../src/services/inventoried.js';
 import { lookupUser } from '../../src/services/lookup.js';
 import { scanStaleKeys } from '../../src/services/stale.js';
+import { lastFullDays } from '../../src/util/zoned.js';
 import { clock, type IdmelonHarness, idmelonHarness, NOW } from '../helpers/idmelon.js';
 import { idmelonInventory, MemoryInventory } from '../helpers/inventory.js';
 
@@ -39,6 +41,32 @@ describe('reads through the inventory', () => {
     expect(section?.stale.map((k) => k.id)).toEqual(live.sections[0]?.stale.map((k) => k.id));
     expect(section?.neverUsed.map((k) => k.id).sort()).toEqual(
       live.sections[0]?.neverUsed.map((k) => k.id).sort(),
+    );
+  });
+
+  it('lists the digest’s stale keys from a fresh inventory: one request for the vendor’s totals, no page of keys', async () => {
+    const { harness, provider } = await setUp(20 * 60_000);
+    const input = {
+      week: lastFullDays(NOW.getTime(), 'UTC', 7, 0),
+      previousWeek: lastFullDays(NOW.getTime(), 'UTC', 7, 1),
+      staleDays: 90,
+      now: NOW,
+    };
+    const digest = await provider.digest(input, ctx(), silentLogger);
+    const keyListings = harness.sandbox.server.requests.filter(
+      (r) => r.path === '/administrator/securityDevice',
+    );
+    expect(keyListings.map((r) => new URLSearchParams(r.query).get('limit'))).toEqual(['1']);
+    const keys = digest.parts.find((p) => p.title === 'Keys');
+    const live = await inventoried(harness.provider, new MemoryInventory(), { maxAgeMs: 0, clock }).digest(
+      input,
+      ctx(),
+      silentLogger,
+    );
+    // The same figures as the vendor's own listing gives, and the line that says where they came from.
+    expect(keys?.figures).toEqual(live.parts.find((p) => p.title === 'Keys')?.figures);
+    expect(keys?.lines).toContain(
+      `Idle and never-used counts from Keywarden's inventory, as of ${ago(20 * 60_000).slice(0, 10)} ${ago(20 * 60_000).slice(11, 16)} UTC.`,
     );
   });
 

@@ -9,9 +9,9 @@ import { mapLimit } from '../../util/concurrency.js';
 import type { Day } from '../../util/zoned.js';
 import { part } from '../digest-parts.js';
 import type { IdmelonClient } from './client.js';
-import { ACTION_AUTHENTICATION } from './client.js';
+import { ACTION_AUTHENTICATION, KEY_STATUS_ACTIVE } from './client.js';
 import { IDMELON } from './info.js';
-import type { logEntrySchema } from './schemas.js';
+import { keyTypeCounts, type logEntrySchema } from './schemas.js';
 
 /** Sign-ins read one by one to count failures, at most; above that the count is skipped, not guessed. */
 export const FAILURE_SCAN_LIMIT = 2_000;
@@ -91,8 +91,21 @@ export async function idmelonDigest(
 
   const keys = part('Keys', logger, async () => {
     const cutoff = new Date(input.now.getTime() - input.staleDays * DAY_MS);
-    const listing = await p.listStale({ cutoff }, ctx);
-    const inventory = listing.inventory;
+    const listing = await (ctx.listStale ? ctx.listStale({ cutoff }) : p.listStale({ cutoff }, ctx));
+    // Stale keys listed from Keywarden's inventory carry no vendor totals: one request (limit 1) brings them.
+    let inventory = listing.inventory;
+    if (!inventory && listing.read?.from === 'inventory') {
+      const page = await client.listSecurityKeys(
+        { status: KEY_STATUS_ACTIVE, sort: 'lastActivity,ascend', limit: 1, skip: 0 },
+        call,
+      );
+      const byType = keyTypeCounts(page.statistics);
+      if (byType) inventory = { total: page.total, byType };
+    }
+    const asOf =
+      listing.read?.from === 'inventory' && listing.read.asOf
+        ? [`Idle and never-used counts from Keywarden's inventory, as of ${minuteUtc(listing.read.asOf)}.`]
+        : [];
     data.keys = {
       total: inventory?.total,
       byType: inventory?.byType,
@@ -108,7 +121,10 @@ export async function idmelonDigest(
         { label: `idle ${input.staleDays}+ days`, value: listing.stale.length },
         { label: 'never used', value: listing.neverUsed.length },
       ],
-      lines: inventory ? [] : ['The breakdown by type is unavailable: IDmelon sent no readable statistics.'],
+      lines: [
+        ...(inventory ? [] : ['The breakdown by type is unavailable: IDmelon sent no readable statistics.']),
+        ...asOf,
+      ],
       reviewStale: { days: input.staleDays, count: listing.stale.length + listing.neverUsed.length },
     };
   });
@@ -254,4 +270,9 @@ export async function idmelonDigest(
 
   const parts = await Promise.all([users, keys, signIns, ...statistics, credential]);
   return { vendor: IDMELON.id, label: IDMELON.label, parts, requests: ctx.meter.requests, data };
+}
+
+/** `2026-11-24 14:05 UTC`: an instant in a digest line. */
+function minuteUtc(iso: string): string {
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 }
