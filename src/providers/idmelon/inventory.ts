@@ -17,6 +17,10 @@ import type { LogEntry, SecurityKey } from './schemas.js';
 
 /** The page size Keywarden asks IDmelon for; the sandbox, like the real server, may cap it. */
 const PAGE = 100;
+/** Keys (or users) each full sync range stores, unless the options say otherwise. */
+export const IDMELON_WINDOW = 90;
+/** How far each full sync range reads back into the one before it, unless the options say otherwise. */
+export const IDMELON_OVERLAP = 10;
 
 export interface IdmelonInventoryOptions {
   /** Keys (or users) each range stores. @default 90 */
@@ -52,8 +56,8 @@ export class IdmelonInventory implements InventorySource {
     private readonly client: IdmelonClient,
     private readonly options: IdmelonInventoryOptions = {},
   ) {
-    this.window = options.windowSize ?? 90;
-    this.overlap = Math.min(options.overlap ?? 10, this.window);
+    this.window = options.windowSize ?? IDMELON_WINDOW;
+    this.overlap = Math.min(options.overlap ?? IDMELON_OVERLAP, this.window);
   }
 
   /**
