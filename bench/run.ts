@@ -4,6 +4,7 @@ import { benchAudit } from './audit.js';
 import { benchDigest } from './digest.js';
 import { benchHome } from './home.js';
 import { benchIdmelon } from './idmelon.js';
+import { benchInventory } from './inventory.js';
 import { consoleTable, machine, markdownTable, type Section } from './lib.js';
 import { benchPolicy } from './policy.js';
 import { benchRevocation } from './revocation.js';
@@ -18,6 +19,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const benches: Array<() => Promise<Section>> = [
   benchIdmelon,
+  benchInventory,
   benchSlack,
   benchDigest,
   benchApprovals,
