@@ -4,6 +4,7 @@ import { benchAudit } from './audit.js';
 import { benchDigest } from './digest.js';
 import { benchHome } from './home.js';
 import { benchIdmelon, benchIdmelonReadAhead } from './idmelon.js';
+import { benchInventory } from './inventory.js';
 import { consoleTable, machine, markdownTable, type Section } from './lib.js';
 import { benchPolicy } from './policy.js';
 import { benchRevocation } from './revocation.js';
@@ -20,6 +21,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const benches: Record<string, () => Promise<Section>> = {
   idmelon: benchIdmelon,
   'idmelon-read-ahead': benchIdmelonReadAhead,
+  inventory: benchInventory,
   slack: benchSlack,
   digest: benchDigest,
   approvals: benchApprovals,
