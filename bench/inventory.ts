@@ -3,6 +3,7 @@ import { startTryMellonSandbox } from '../sandbox/trymellon/index.js';
 import type { TmCredential } from '../sandbox/trymellon/workspace.js';
 import { DAY_MS, fixedClock, systemClock } from '../src/domain/clock.js';
 import { Deadline, newMeter } from '../src/domain/deadline.js';
+import type { SyncRange } from '../src/domain/inventory.js';
 import { silentLogger } from '../src/domain/logger.js';
 import type { Key, OperationContext, Provider, UserSummary, VendorId } from '../src/domain/provider.js';
 import { staticSecret } from '../src/http/credentials.js';
@@ -413,15 +414,23 @@ export async function benchInventory(): Promise<Section> {
       listSecurityKeys: async () => ({ data: [], total: PROD_KEYS, limit: 1, skip: 0 }),
       listUsers: async () => ({ data: [], total: PROD_PEOPLE, limit: 1, skip: 0 }),
     } as unknown as IdmelonClient;
-    plannedAt1M = (await new IdmelonInventory(totals).planFullSync(ctx())).length;
-    const prodRequests = 3 + plannedAt1M;
+    const plan = await new IdmelonInventory(totals).planFullSync(ctx());
+    plannedAt1M = plan.length;
+    // Each range reads its window plus the overlap, 100 a page; the last reads to the listing's end.
+    const sizeOf = (r: SyncRange) =>
+      r.size ?? (r.kind === 'keys' ? PROD_KEYS : PROD_PEOPLE) - Number(r.start ?? 0);
+    const pagesOf = (r: SyncRange) => Math.ceil((sizeOf(r) + 10) / 100);
+    const prodRequests = 3 + plan.reduce((sum, r) => sum + pagesOf(r), 0);
     const vendorSecs = prodRequests / SYNC_RATE;
     const prodItems = 3 * PROD_KEYS + 3 * PROD_PEOPLE;
     const writeSecs = prodItems / (ASSUMED_WRITES_PER_RANGE * SYNC_CONCURRENCY);
-    // A range's steps run one after another: its request, then its writes, then the bookkeeping.
+    // A range's steps run one after another: its requests, then its writes, then the bookkeeping.
     const laneMs = (sync.ms * SYNC_CONCURRENCY) / summary.ranges;
-    const prodLaneMs = LATENCY_MS + (1000 * 3 * 90) / ASSUMED_WRITES_PER_RANGE + ASSUMED_BOOKKEEPING_MS;
-    const laneSecs = (plannedAt1M * prodLaneMs) / 1000 / SYNC_CONCURRENCY;
+    const rangeMs = (r: SyncRange) =>
+      pagesOf(r) * LATENCY_MS + (1000 * 3 * sizeOf(r)) / ASSUMED_WRITES_PER_RANGE + ASSUMED_BOOKKEEPING_MS;
+    const laneTotalMs = plan.reduce((sum, r) => sum + rangeMs(r), 0);
+    const prodLaneMs = laneTotalMs / plan.length;
+    const laneSecs = laneTotalMs / 1000 / SYNC_CONCURRENCY;
     rows.push(
       {
         measure: `prediction, 1 M keys + 500 k users at ${SYNC_RATE} req/s: vendor-bound`,
@@ -452,7 +461,7 @@ export async function benchInventory(): Promise<Section> {
     );
     notes.push(
       `Full sync: each range is one paced vendor request (a window of 90 new items and 10 already read), then its ~300 items written 25 a batch, 8 batches in flight, then the build's bookkeeping (which re-reads every range item of the build), one after another: ${ms(laneMs)} a range here, so ${SYNC_CONCURRENCY} ranges in flight reach ${(requests / secs).toFixed(1)} of the ${SYNC_RATE} req/s allowed. The number of ranges in flight, not the request budget, bounds it (dynalite itself stored ~${n(loadRate)} items/s while loading the inventory above).`,
-      `Prediction: requests = 3 + one per window of 90 (${n(PROD_KEYS)} keys and ${n(PROD_PEOPLE)} users); DynamoDB on demand is assumed (not measured) to take ${n(ASSUMED_WRITES_PER_RANGE)} items/s per range in flight (8 batch writes of 25 at ~50 ms), ${SYNC_CONCURRENCY} ranges in flight, and ${ASSUMED_BOOKKEEPING_MS} ms of bookkeeping a range; the vendor answers in ${LATENCY_MS} ms. 3 items per key (idle index, owner, pointer) and per person (id, email, name). The bookkeeping's progress read grows with the build: at ${n(plannedAt1M)} ranges each stored range re-reads up to that many range items, which the assumption leaves out.`,
+      `Prediction: requests = 3 + the pages of each planned range (${n(PROD_KEYS)} keys and ${n(PROD_PEOPLE)} users; past 800 windows of 90 a listing gets larger ranges, read 100 a page, so the plan stays within the store's limit); DynamoDB on demand is assumed (not measured) to take ${n(ASSUMED_WRITES_PER_RANGE)} items/s per range in flight (8 batch writes of 25 at ~50 ms), ${SYNC_CONCURRENCY} ranges in flight, and ${ASSUMED_BOOKKEEPING_MS} ms of bookkeeping a range; the vendor answers in ${LATENCY_MS} ms. 3 items per key (idle index, owner, pointer) and per person (id, email, name). The bookkeeping's progress read grows with the build: at ${n(plannedAt1M)} ranges each stored range re-reads up to that many range items, which the assumption leaves out.`,
       plannedAt1M > MAX_PLANNED_RANGES
         ? `A 1 M-key IDmelon sync plans ${n(plannedAt1M)} ranges, and the store refuses a build of more than ${n(MAX_PLANNED_RANGES)} (the BUILD item holds the plan): startBuild throws, so the full sync cannot start above ~${n(MAX_PLANNED_RANGES * 90)} keys and users together.`
         : `A 1 M-key IDmelon sync plans ${n(plannedAt1M)} ranges, within the store's ${n(MAX_PLANNED_RANGES)}.`,

@@ -21,6 +21,12 @@ const PAGE = 100;
 export const IDMELON_WINDOW = 90;
 /** How far each full sync range reads back into the one before it, unless the options say otherwise. */
 export const IDMELON_OVERLAP = 10;
+/**
+ * The most ranges one listing (keys, or users) is cut into: past `IDMELON_WINDOW × this` items, each range grows
+ * instead (read a page at a time), so a million-key workspace plans some 1 600 ranges in all, within what one build
+ * holds (`MAX_PLANNED_RANGES` in src/store/inventory.ts).
+ */
+export const IDMELON_MAX_RANGES = 800;
 
 export interface IdmelonInventoryOptions {
   /** Keys (or users) each range stores. @default 90 */
@@ -34,6 +40,8 @@ export interface IdmelonInventoryOptions {
   overlap?: number;
   /** Owners whose keys are read again at once during a refresh. @default 8 */
   concurrency?: number;
+  /** The most ranges one listing is cut into; larger listings get larger ranges. @default IDMELON_MAX_RANGES */
+  maxRanges?: number;
 }
 
 /**
@@ -43,7 +51,7 @@ export interface IdmelonInventoryOptions {
  * digest and revocation look at. Pending keys (30) are enrolled but unusable, and are left to the live listing.
  *
  * Full sync: the totals of the keys and users listings (one request each), then `skip` windows of each, one request
- * per window. Refresh: the activity logs from the cursor tell which keys were used; those keys, found at the top of
+ * per window (a page at a time, for the larger windows of a large workspace). Refresh: the activity logs from the cursor tell which keys were used; those keys, found at the top of
  * the active keys listing sorted by last use, name their owners; each owner's keys are read again whole. What the
  * logs cannot show is written beside `logEntrySchema`.
  */
@@ -82,14 +90,16 @@ export class IdmelonInventory implements InventorySource {
   }
 
   /**
-   * Windows of `windowSize` from the listing's start. The last has no size: it reads to the listing's end, so what
-   * was added after the plan is stored too.
+   * Windows of `windowSize` from the listing's start, or larger ones for a listing of more than
+   * `IDMELON_MAX_RANGES` windows. The last has no size: it reads to the listing's end, so what was added after the
+   * plan is stored too.
    */
   private windows(kind: 'keys' | 'people', total: number): SyncRange[] {
+    const size = Math.max(this.window, Math.ceil(total / (this.options.maxRanges ?? IDMELON_MAX_RANGES)));
     const ranges: SyncRange[] = [];
-    for (let start = 0; start === 0 || start < total; start += this.window) {
-      const last = start + this.window >= total;
-      ranges.push({ id: `${kind}:${start}`, kind, start, ...(last ? {} : { size: this.window }) });
+    for (let start = 0; start === 0 || start < total; start += size) {
+      const last = start + size >= total;
+      ranges.push({ id: `${kind}:${start}`, kind, start, ...(last ? {} : { size }) });
     }
     return ranges;
   }

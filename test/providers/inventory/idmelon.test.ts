@@ -3,7 +3,9 @@ import type { SandboxKey } from '../../../sandbox/idmelon/workspace.js';
 import { Deadline, newMeter } from '../../../src/domain/deadline.js';
 import type { InventorySource, RangeRead } from '../../../src/domain/inventory.js';
 import type { Key } from '../../../src/domain/provider.js';
+import { type IdmelonClient, IdmelonInventory } from '../../../src/providers/idmelon/index.js';
 import { idmelonVendor } from '../../../src/providers/idmelon/vendor.js';
+import { MAX_PLANNED_RANGES } from '../../../src/store/inventory.js';
 import { type IdmelonHarness, idmelonHarness, NOW } from '../../helpers/idmelon.js';
 
 const ctx = () => ({ deadline: Deadline.after(30_000), meter: newMeter() });
@@ -74,6 +76,26 @@ describe('IDmelon inventory source', () => {
     expect([...people.values()].map((p) => ({ id: p.id, email: p.email })).sort(byId)).toEqual(
       h.sandbox.workspace.users.map((u) => ({ id: u._id, email: u.email })).sort(byId),
     );
+  });
+
+  it('cuts a large listing into larger ranges, read a page at a time, so a build stays within its range limit', async () => {
+    const { h } = await setup();
+    // Three ranges at most per listing: 950 keys become ranges of 317, each read in several pages.
+    const source = new IdmelonInventory(h.provider.client, { maxRanges: 3 });
+    const ranges = await source.planFullSync(ctx());
+    expect(ranges.filter((r) => r.kind === 'keys').length).toBeLessThanOrEqual(3);
+    expect(ranges.filter((r) => r.kind === 'people').length).toBeLessThanOrEqual(3);
+    const { keys } = await fullSync(source);
+    const active = h.sandbox.workspace.keys.filter((k) => k.status === 20);
+    expect([...keys.values()].map(held).sort(byId)).toEqual(active.map(expected).sort(byId));
+    // A million keys and half a million people plan within what one build holds.
+    const huge = new IdmelonInventory({
+      listSecurityKeys: async () => ({ data: [], total: 1_000_000, limit: 1, skip: 0 }),
+      listUsers: async () => ({ data: [], total: 500_000, limit: 1, skip: 0 }),
+    } as unknown as IdmelonClient);
+    const plan = await huge.planFullSync(ctx());
+    expect(plan.length).toBeLessThanOrEqual(MAX_PLANNED_RANGES);
+    expect(plan.filter((r) => r.kind === 'keys').at(-2)?.size).toBe(1250);
   });
 
   it('loses no key when keys are deleted between the plan and the reads', async () => {
