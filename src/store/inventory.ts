@@ -728,7 +728,7 @@ export class InventoryTable implements InventoryStore {
     const stale: Key[] = [];
     const neverUsed: Key[] = [];
     for (const e of entries) {
-      const key = e.item.key as Key;
+      const key = keyOf(e.item);
       if (key.lastUsedAt === null) neverUsed.push(key);
       else stale.push(key);
     }
@@ -744,7 +744,7 @@ export class InventoryTable implements InventoryStore {
       ExpressionAttributeValues: { ':pk': ownerPk(vendor, current.generation, ownerId) },
       ConsistentRead: true,
     });
-    return items.map((i) => i.key as Key);
+    return items.map(keyOf);
   }
 
   async findPeople(vendor: VendorId, query: string, limit = 20): Promise<UserSummary[]> {
@@ -812,15 +812,32 @@ export class InventoryTable implements InventoryStore {
 
 const backoff = (round: number) => new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** round)));
 
+/**
+ * A key is stored as one JSON string rather than a nested map: a stale list reads thousands of them, and one string
+ * attribute is far cheaper for DynamoDB and the SDK to carry and convert than a map of a dozen attributes.
+ */
+const keyJson = (key: Key) => JSON.stringify(key);
+function keyOf(item: Item): Key {
+  return typeof item.k === 'string' ? (JSON.parse(item.k) as Key) : (item.key as Key);
+}
+
 function keyItems(vendor: VendorId, g: string, key: Key, confirmedAt: string): Write[] {
   const shard = shardOf(key.id);
   const sk = idleSk(key);
   const ownerId = key.owner.id || undefined;
   const out: Write[] = [
-    put({ pk: idlePk(vendor, g, shard), sk, keyId: key.id, ownerId, type: key.type, key, confirmedAt }),
+    put({
+      pk: idlePk(vendor, g, shard),
+      sk,
+      keyId: key.id,
+      ownerId,
+      type: key.type,
+      k: keyJson(key),
+      confirmedAt,
+    }),
     put({ pk: byIdPk(vendor, g, key.id), sk: 'K', shard, idleSk: sk, ownerId }),
   ];
-  if (ownerId) out.push(put({ pk: ownerPk(vendor, g, ownerId), sk: key.id, key, confirmedAt }));
+  if (ownerId) out.push(put({ pk: ownerPk(vendor, g, ownerId), sk: key.id, k: keyJson(key), confirmedAt }));
   return out;
 }
 
