@@ -37,10 +37,19 @@ export async function runServe(io: CliIo): Promise<void> {
   }
   lines.push('', 'Ctrl-C stops it.', '');
   io.stdout(lines.join('\n'));
+  // A job already running (a vendor sync's range, a revocation) is let finish; a second Ctrl-C stops at once, as a
+  // crash would: the jobs stay stored and run again at the next start.
+  let stopping = false;
   const stop = async () => {
+    if (stopping) {
+      io.stderr('Stopped without waiting: the jobs that were running run again at the next start.\n');
+      process.exit(130);
+    }
+    stopping = true;
+    io.stderr('Stopping: letting the jobs already running finish (Ctrl-C again stops now).\n');
     await bot.close();
     process.exit(0);
   };
-  process.once('SIGINT', stop);
+  process.on('SIGINT', stop);
   process.once('SIGTERM', stop);
 }
