@@ -51,7 +51,7 @@ const SYNC_CONCURRENCY = 2;
 const PROD_KEYS = 1_000_000;
 const PROD_PEOPLE = 500_000;
 const ASSUMED_WRITES_PER_RANGE = 4_000;
-/** The build's own DynamoDB calls per range (read the build, mark the range, touch the build, read progress). */
+/** The build's own DynamoDB calls per range (read the build, mark the range, count it on the build). */
 const ASSUMED_BOOKKEEPING_MS = 50;
 
 const NAMES = ['alice', 'bob', 'carol', 'dan', 'erin', 'frank', 'grace', 'heidi', 'ivan', 'judy'];
@@ -460,8 +460,8 @@ export async function benchInventory(): Promise<Section> {
       },
     );
     notes.push(
-      `Full sync: each range is one paced vendor request (a window of 90 new items and 10 already read), then its ~300 items written 25 a batch, 8 batches in flight, then the build's bookkeeping (which re-reads every range item of the build), one after another: ${ms(laneMs)} a range here, so ${SYNC_CONCURRENCY} ranges in flight reach ${(requests / secs).toFixed(1)} of the ${SYNC_RATE} req/s allowed. The number of ranges in flight, not the request budget, bounds it (dynalite itself stored ~${n(loadRate)} items/s while loading the inventory above).`,
-      `Prediction: requests = 3 + the pages of each planned range (${n(PROD_KEYS)} keys and ${n(PROD_PEOPLE)} users; past 800 windows of 90 a listing gets larger ranges, read 100 a page, so the plan stays within the store's limit); DynamoDB on demand is assumed (not measured) to take ${n(ASSUMED_WRITES_PER_RANGE)} items/s per range in flight (8 batch writes of 25 at ~50 ms), ${SYNC_CONCURRENCY} ranges in flight, and ${ASSUMED_BOOKKEEPING_MS} ms of bookkeeping a range; the vendor answers in ${LATENCY_MS} ms. 3 items per key (idle index, owner, pointer) and per person (id, email, name). The bookkeeping's progress read grows with the build: at ${n(plannedAt1M)} ranges each stored range re-reads up to that many range items, which the assumption leaves out.`,
+      `Full sync: each range is one paced vendor request (a window of 90 new items and 10 already read), then its ~300 items written 25 a batch, 8 batches in flight, then the build's bookkeeping (the range marked, then counted on the build; only the last count reads every range item to confirm), one after another: ${ms(laneMs)} a range here, so ${SYNC_CONCURRENCY} ranges in flight reach ${(requests / secs).toFixed(1)} of the ${SYNC_RATE} req/s allowed. The number of ranges in flight, not the request budget, bounds it (dynalite itself stored ~${n(loadRate)} items/s while loading the inventory above).`,
+      `Prediction: requests = 3 + the pages of each planned range (${n(PROD_KEYS)} keys and ${n(PROD_PEOPLE)} users; past 800 windows of 90 a listing gets larger ranges, read 100 a page, so the plan stays within the store's limit); DynamoDB on demand is assumed (not measured) to take ${n(ASSUMED_WRITES_PER_RANGE)} items/s per range in flight (8 batch writes of 25 at ~50 ms), ${SYNC_CONCURRENCY} ranges in flight, and ${ASSUMED_BOOKKEEPING_MS} ms of bookkeeping a range; the vendor answers in ${LATENCY_MS} ms. 3 items per key (idle index, owner, pointer) and per person (id, email, name). Only the range that completes the count reads the build's ${n(plannedAt1M)} range items.`,
       plannedAt1M > MAX_PLANNED_RANGES
         ? `A 1 M-key IDmelon sync plans ${n(plannedAt1M)} ranges, and the store refuses a build of more than ${n(MAX_PLANNED_RANGES)} (the BUILD item holds the plan): startBuild throws, so the full sync cannot start above ~${n(MAX_PLANNED_RANGES * 90)} keys and users together.`
         : `A 1 M-key IDmelon sync plans ${n(plannedAt1M)} ranges, within the store's ${n(MAX_PLANNED_RANGES)}.`,

@@ -245,6 +245,9 @@ export class InventoryTable implements InventoryStore {
             plan: build.ranges,
             activeAt: build.startedAt,
             round: 0,
+            // Ranges known and ranges stored, counted by `completeRange`.
+            ranges: build.ranges.length,
+            done: 0,
           },
           // Whoever read the same BUILD item and wrote first wins; the other one does not start a second build.
           ConditionExpression: existing ? 'generation = :seen' : 'attribute_not_exists(pk)',
@@ -310,7 +313,7 @@ export class InventoryTable implements InventoryStore {
     const pk = rangesPk(vendor, generation);
     if (read.next) {
       // Written before this range is marked done, so the build never looks finished while a page is still to come.
-      await this.db
+      const added = await this.db
         .send(
           new PutCommand({
             TableName: this.table,
@@ -318,10 +321,14 @@ export class InventoryTable implements InventoryStore {
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
         )
+        .then(() => true)
         .catch((err: unknown) => {
           // Already recorded by an earlier run of this range (and perhaps already stored): leave it as it is.
           if (!conditionFailed(err)) throw err;
+          return false;
         });
+      if (added)
+        await this.countOnBuild(vendor, generation, 'SET activeAt = :at ADD #ranges :one', confirmedAt);
     }
     await this.db.send(
       new PutCommand({
@@ -337,22 +344,47 @@ export class InventoryTable implements InventoryStore {
         },
       }),
     );
-    // Unconditional: the latest writer's time stands, and no range job waits on another for this item.
-    await this.db
-      .send(
+    // Counted after its own mark, so whoever counts the last range finds every other mark written, and checks
+    // exactly. A range stored twice is counted twice: the count can run ahead of the truth, never behind it (short
+    // of a job that stopped between the two writes and never ran again, which the next sync's takeover publishes),
+    // and it only decides when the ranges are read to know for sure.
+    const counts = await this.countOnBuild(
+      vendor,
+      generation,
+      'SET activeAt = :at ADD #done :one',
+      confirmedAt,
+    );
+    const total = Number(counts?.ranges);
+    const done = Number(counts?.done);
+    if (Number.isFinite(total) && Number.isFinite(done) && done < total) return { remaining: total - done };
+    const { pending } = await this.progress(vendor, build);
+    return { remaining: pending.length };
+  }
+
+  /** One atomic update of the build's counters (and its activity time); undefined when the build is gone. */
+  private async countOnBuild(
+    vendor: VendorId,
+    generation: string,
+    update: string,
+    at: string,
+  ): Promise<Item | undefined> {
+    try {
+      const res = await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: vendorPk(vendor), sk: 'BUILD' },
-          UpdateExpression: 'SET activeAt = :at',
+          UpdateExpression: update,
           ConditionExpression: 'generation = :g',
-          ExpressionAttributeValues: { ':at': confirmedAt, ':g': generation },
+          ExpressionAttributeNames: update.includes('#done') ? { '#done': 'done' } : { '#ranges': 'ranges' },
+          ExpressionAttributeValues: { ':at': at, ':g': generation, ':one': 1 },
+          ReturnValues: 'ALL_NEW',
         }),
-      )
-      .catch((err: unknown) => {
-        if (!conditionFailed(err)) throw err;
-      });
-    const { pending } = await this.progress(vendor, build);
-    return { remaining: pending.length };
+      );
+      return res.Attributes;
+    } catch (err) {
+      if (!conditionFailed(err)) throw err;
+      return undefined;
+    }
   }
 
   async publish(vendor: VendorId, generation: string, at: string): Promise<boolean> {
