@@ -349,6 +349,10 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
       notes.push(
         `Policies: ${policies.map((p) => `${p.name} (${p.then === 'report' ? 'reports' : 'requests revocation'})`).join(', ')} from ${settings.policiesFile}; run daily, or now with npx keywarden policy run [--dry-run].`,
       );
+    if (worker.inventory && inventoryEvery > 0)
+      notes.push(
+        `Inventory: a full sync of these vendors runs now, then a refresh every ${Math.max(1, Math.round(inventoryEvery / 60_000))} minutes; lists and lookups read the vendors until it is published (npx keywarden inventory status, with Keywarden stopped, shows it).`,
+      );
     if (archiveDir && archiveEveryMs > 0)
       notes.push(
         `Audit trail: archived every minute to ${relative(process.cwd(), archiveDir) || archiveDir}; check it with npx keywarden audit verify (with Keywarden stopped).`,
