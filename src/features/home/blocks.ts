@@ -15,7 +15,7 @@ import type { PostureSnapshot } from '../../domain/home.js';
 import { keyUseText, plural } from '../../util/time.js';
 import { sparkline } from '../digest/blocks.js';
 import { ACTION_KEEP, ACTION_NOT_MINE, ACTION_SELF_REVOKE } from '../policy/blocks.js';
-import { ACTION_APPROVE, ACTION_DENY, criterionText, mention } from '../revocation/blocks.js';
+import { criterionText, decisionButtons, mention } from '../revocation/blocks.js';
 import type { HomeData } from './data.js';
 
 export const ACTION_HOME_SCAN = 'home_scan';
@@ -74,26 +74,7 @@ export function homeView(data: HomeData): Record<string, unknown> {
           `*${r.id}*: ${who} asks to revoke ${plural(r.keyCount, 'key')} ${criterionText(r)}.${r.reason ? `\nReason: ${field(r.reason, 200)}` : ''}\nExpires ${when(r.validUntil)}${two}${r.dryRun ? ' · DRY RUN' : ''}`,
         ),
       );
-      const value = JSON.stringify({ r: r.id });
-      blocks.push(
-        actions(
-          [
-            button(r.dryRun ? 'Approve (dry run)' : 'Approve and revoke', ACTION_APPROVE, value, {
-              style: 'danger',
-              confirm: {
-                title: 'Revoke these keys?',
-                text: r.dryRun
-                  ? `Dry run: ${plural(r.keyCount, 'key')} will be checked, none deleted.`
-                  : `${plural(r.keyCount, 'key')} will be deleted. Their owners will have to enrol new ones. This cannot be undone.`,
-                confirm: 'Approve',
-                deny: 'Cancel',
-              },
-            }),
-            button('Deny', ACTION_DENY, value),
-          ],
-          `home_approval_${r.id}`,
-        ),
-      );
+      blocks.push(actions(decisionButtons(r), `home_approval_${r.id}`));
     }
     blocks.push(divider());
   }

@@ -63,6 +63,28 @@ function keyLine(k: RequestedKey, now: Date): string {
   return `• *${field(k.name, 60)}* · ${field(owner, 60)} · ${field(k.type, 20)} · ${keyUseText(k, now)}${outcome}`;
 }
 
+/**
+ * Approve (behind a confirmation that says what it deletes, and where when `from` names it) and Deny, for one pending
+ * request: in the approvals channel and on an approver's Home.
+ */
+export function decisionButtons(r: RevocationRequest, from?: string): Block[] {
+  const value = JSON.stringify({ r: r.id });
+  return [
+    button(r.dryRun ? 'Approve (dry run)' : 'Approve and revoke', ACTION_APPROVE, value, {
+      style: 'danger',
+      confirm: {
+        title: 'Revoke these keys?',
+        text: r.dryRun
+          ? `Dry run: ${plural(r.keyCount, 'key')} will be checked, none deleted.`
+          : `${plural(r.keyCount, 'key')} will be deleted${from ? ` from ${from}` : ''}. Their owners will have to enrol new ones. This cannot be undone.`,
+        confirm: 'Approve',
+        deny: 'Cancel',
+      },
+    }),
+    button('Deny', ACTION_DENY, value),
+  ];
+}
+
 function vendorsText(r: RevocationRequest): string {
   return r.vendorLabel ?? r.vendors.join(', ');
 }
@@ -191,25 +213,7 @@ export function approvalMessage(
   switch (r.state) {
     case 'pending':
       blocks.push(context(`${whoMayApprove(view, r.requester, r)} Expires ${when(r.validUntil)}.`));
-      blocks.push(
-        actions(
-          [
-            button(r.dryRun ? 'Approve (dry run)' : 'Approve and revoke', ACTION_APPROVE, value, {
-              style: 'danger',
-              confirm: {
-                title: 'Revoke these keys?',
-                text: r.dryRun
-                  ? `Dry run: ${plural(r.keyCount, 'key')} will be checked, none deleted.`
-                  : `${plural(r.keyCount, 'key')} will be deleted from ${vendorsText(r)}. Their owners will have to enrol new ones. This cannot be undone.`,
-                confirm: 'Approve',
-                deny: 'Cancel',
-              },
-            }),
-            button('Deny', ACTION_DENY, value),
-          ],
-          `approval_${r.id}`,
-        ),
-      );
+      blocks.push(actions(decisionButtons(r, vendorsText(r)), `approval_${r.id}`));
       break;
     case 'approved':
     case 'executing': {
