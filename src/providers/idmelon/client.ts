@@ -1,4 +1,5 @@
 import type { CallOptions, JsonClient } from '../../http/json-client.js';
+import { paginateSkip } from '../../http/paginate.js';
 import { pathSegment } from '../../http/path.js';
 import {
   apiKeyListSchema,
@@ -6,6 +7,7 @@ import {
   logListSchema,
   messageSchema,
   passkeyListSchema,
+  type SecurityKey,
   securityKeyListSchema,
   statisticsSchema,
   userListSchema,
@@ -68,6 +70,18 @@ export class IdmelonClient {
       securityKeyListSchema,
       call,
     );
+  }
+
+  /** Every key one user owns, page by page. */
+  async allUserSecurityKeys(userId: string, call?: CallOptions): Promise<SecurityKey[]> {
+    const all: SecurityKey[] = [];
+    for await (const page of paginateSkip<SecurityKey>(async (skip, limit) => {
+      const p = await this.userSecurityKeys(userId, { limit, skip }, call);
+      return { items: p.data, total: p.total, skip, limit: p.limit };
+    })) {
+      all.push(...page.items);
+    }
+    return all;
   }
 
   userPasskeys(userId: string, call?: CallOptions) {

@@ -178,7 +178,10 @@ export class IdmelonInventory implements InventorySource {
     const removedPeople: string[] = [];
     await mapLimit([...owners], this.options.concurrency ?? 8, async (owner) => {
       try {
-        for (const raw of await this.ownerKeys(owner, ctx))
+        for (const raw of await this.client.allUserSecurityKeys(owner, {
+          deadline: ctx.deadline,
+          meter: ctx.meter,
+        }))
           if (raw.status === KEY_STATUS_ACTIVE) keys.push(toKey(raw));
       } catch (err) {
         if (!(err instanceof NotFoundError)) throw err;
@@ -224,18 +227,6 @@ export class IdmelonInventory implements InventorySource {
       if (found.length >= wanted.size || (ordered && passed)) break;
     }
     return found;
-  }
-
-  private async ownerKeys(userId: string, ctx: OperationContext): Promise<SecurityKey[]> {
-    const call = { deadline: ctx.deadline, meter: ctx.meter };
-    const all: SecurityKey[] = [];
-    for await (const page of paginateSkip<SecurityKey>(async (skip, limit) => {
-      const p = await this.client.userSecurityKeys(userId, { limit, skip }, call);
-      return { items: p.data, total: p.total, skip, limit: p.limit };
-    })) {
-      all.push(...page.items);
-    }
-    return all;
   }
 }
 

@@ -11,7 +11,7 @@ import type {
   UserSummary,
 } from '../../domain/provider.js';
 import { NotFoundError } from '../../http/errors.js';
-import { collectSkipParallel, paginateSkip, readAheadSkip } from '../../http/paginate.js';
+import { collectSkipParallel, readAheadSkip } from '../../http/paginate.js';
 import type { Logger } from '../../log.js';
 import { mapLimit } from '../../util/concurrency.js';
 import { type IdmelonClient, KEY_STATUS_ACTIVE } from './client.js';
@@ -195,7 +195,7 @@ export class IdmelonProvider implements Provider {
     const call = { deadline: ctx.deadline, meter: ctx.meter };
     const [user, keys, passkeys, groups] = await Promise.all([
       this.client.getUser(userId, call),
-      this.ownerKeys(userId, ctx),
+      this.client.allUserSecurityKeys(userId, { deadline: ctx.deadline, meter: ctx.meter }),
       this.client.userPasskeys(userId, call),
       this.client.groups({ userId, limit: 100 }, call),
     ]);
@@ -205,19 +205,6 @@ export class IdmelonProvider implements Provider {
       passkeys: passkeys.data.map(toPasskey),
       groups: groups.data.map(toGroup),
     };
-  }
-
-  /** Every key one user owns, page by page. */
-  private async ownerKeys(userId: string, ctx: OperationContext): Promise<SecurityKey[]> {
-    const call = { deadline: ctx.deadline, meter: ctx.meter };
-    const all: SecurityKey[] = [];
-    for await (const page of paginateSkip<SecurityKey>(async (skip, limit) => {
-      const p = await this.client.userSecurityKeys(userId, { limit, skip }, call);
-      return { items: p.data, total: p.total, skip, limit: p.limit };
-    })) {
-      all.push(...page.items);
-    }
-    return all;
   }
 
   /** Every key in the workspace (of one status, if given), pages read ahead with `concurrency` in flight. */
@@ -263,7 +250,11 @@ export class IdmelonProvider implements Provider {
     await mapLimit([...byOwner.entries()], this.options.concurrency ?? 8, async ([ownerId, owned]) => {
       const keys = new Map<string, Key>();
       try {
-        for (const raw of await this.ownerKeys(ownerId, ctx)) keys.set(raw._id, toKey(raw));
+        for (const raw of await this.client.allUserSecurityKeys(ownerId, {
+          deadline: ctx.deadline,
+          meter: ctx.meter,
+        }))
+          keys.set(raw._id, toKey(raw));
       } catch (err) {
         if (!(err instanceof NotFoundError)) throw err;
       }
