@@ -327,8 +327,7 @@ export class InventoryTable implements InventoryStore {
           if (!conditionFailed(err)) throw err;
           return false;
         });
-      if (added)
-        await this.countOnBuild(vendor, generation, 'SET activeAt = :at ADD #ranges :one', confirmedAt);
+      if (added) await this.countOnBuild(vendor, generation, 'ranges', confirmedAt);
     }
     await this.db.send(
       new PutCommand({
@@ -348,12 +347,7 @@ export class InventoryTable implements InventoryStore {
     // exactly. A range stored twice is counted twice: the count can run ahead of the truth, never behind it (short
     // of a job that stopped between the two writes and never ran again, which the next sync's takeover publishes),
     // and it only decides when the ranges are read to know for sure.
-    const counts = await this.countOnBuild(
-      vendor,
-      generation,
-      'SET activeAt = :at ADD #done :one',
-      confirmedAt,
-    );
+    const counts = await this.countOnBuild(vendor, generation, 'done', confirmedAt);
     const total = Number(counts?.ranges);
     const done = Number(counts?.done);
     if (Number.isFinite(total) && Number.isFinite(done) && done < total) return { remaining: total - done };
@@ -361,11 +355,11 @@ export class InventoryTable implements InventoryStore {
     return { remaining: pending.length };
   }
 
-  /** One atomic update of the build's counters (and its activity time); undefined when the build is gone. */
+  /** Adds one to a counter of the build (and moves its activity time); the build after, or undefined when gone. */
   private async countOnBuild(
     vendor: VendorId,
     generation: string,
-    update: string,
+    counter: 'ranges' | 'done',
     at: string,
   ): Promise<Item | undefined> {
     try {
@@ -373,9 +367,9 @@ export class InventoryTable implements InventoryStore {
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: vendorPk(vendor), sk: 'BUILD' },
-          UpdateExpression: update,
+          UpdateExpression: 'SET activeAt = :at ADD #counter :one',
           ConditionExpression: 'generation = :g',
-          ExpressionAttributeNames: update.includes('#done') ? { '#done': 'done' } : { '#ranges': 'ranges' },
+          ExpressionAttributeNames: { '#counter': counter },
           ExpressionAttributeValues: { ':at': at, ':g': generation, ':one': 1 },
           ReturnValues: 'ALL_NEW',
         }),
