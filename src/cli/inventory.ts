@@ -3,14 +3,14 @@ import { loadSettings } from '../config/settings.js';
 import type { Clock } from '../domain/clock.js';
 import type { InventorySource, InventoryStatus } from '../domain/inventory.js';
 import type { Transport } from '../http/transport.js';
-import { type LocalBot, startLocalBot } from '../local/bot.js';
+import type { LocalBot } from '../local/bot.js';
 import { startLocalDynamo } from '../local/dynamo.js';
-import { jsonLogger } from '../log.js';
 import type { VendorRegistry } from '../providers/registry.js';
 import type { SyncSummary } from '../services/inventory.js';
 import { InventoryTable } from '../store/inventory.js';
 import { documentClient } from '../store/table.js';
 import { escapeJsonForTerminal, terminalLines, terminalText } from '../util/text-safety.js';
+import { startCommandBot } from './command-bot.js';
 
 /**
  * `keywarden inventory sync [--vendor V]` runs a full sync in this process, on this machine's store (`.keywarden/`),
@@ -64,23 +64,13 @@ export async function runInventorySyncNow(
   let bot: LocalBot | undefined;
   let sources: InventorySource[] = [];
   try {
-    bot = await startLocalBot({
-      env: io.env,
-      port: 0,
-      clock: io.clock,
-      transport: io.transport,
+    bot = await startCommandBot(io, {
       registry: io.registry,
-      dataDir: io.dataDir,
+      debug: io.debug ?? false,
       vendors: vendor ? [vendor] : undefined,
-      sweepEveryMs: 0,
       archiveEveryMs: 0,
-      policyCheckEveryMs: 0,
       inventoryRefreshEveryMs: 0,
       inventorySources: async () => sources,
-      logger: jsonLogger({
-        level: io.debug ? 'debug' : 'error',
-        write: (line) => (io.debug ? io.stderr(`${escapeJsonForTerminal(line)}\n`) : undefined),
-      }),
     });
     sources = io.inventorySources ? await io.inventorySources(bot) : bot.inventory.vendorSources;
     if (sources.length === 0) {

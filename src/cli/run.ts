@@ -16,7 +16,7 @@ import { staleRows } from '../features/stale/blocks.js';
 import { keysCsv } from '../features/stale/csv.js';
 import { userMessage } from '../http/errors.js';
 import { type Transport, undiciTransport } from '../http/transport.js';
-import { type LocalBot, startLocalBot } from '../local/bot.js';
+import type { LocalBot } from '../local/bot.js';
 import { startLocalVendors } from '../local/vendors.js';
 import { jsonLogger, type Redactor, SecretRedactor } from '../log.js';
 import { VENDORS, type VendorRegistry } from '../providers/registry.js';
@@ -26,6 +26,7 @@ import { runSummary } from '../services/policy.js';
 import { scanStaleKeys } from '../services/stale.js';
 import { escapeJsonForTerminal, terminalLines } from '../util/text-safety.js';
 import { runAuditExport, runAuditVerify } from './audit.js';
+import { startCommandBot } from './command-bot.js';
 import { clean, formatLookupReport, formatStaleReport } from './format.js';
 import { runInventoryStatus, runInventorySyncNow } from './inventory.js';
 import { runJobsCommand } from './jobs.js';
@@ -478,20 +479,7 @@ export async function runCli(argv: string[], terminal: CliIo): Promise<number> {
 async function runPoliciesNow(flags: Flags, io: CliIo, registry: VendorRegistry): Promise<number> {
   let bot: LocalBot | undefined;
   try {
-    bot = await startLocalBot({
-      env: io.env,
-      port: 0,
-      clock: io.clock,
-      transport: io.transport,
-      registry,
-      dataDir: io.dataDir,
-      sweepEveryMs: 0,
-      policyCheckEveryMs: 0,
-      logger: jsonLogger({
-        level: flags.debug ? 'debug' : 'error',
-        write: (line) => (flags.debug ? io.stderr(`${escapeJsonForTerminal(line)}\n`) : undefined),
-      }),
-    });
+    bot = await startCommandBot(io, { registry, debug: flags.debug });
     for (const note of bot.notes.filter((n) => !/KEYWARDEN_ADMINS|APPROVERS/.test(n))) io.stderr(`${note}\n`);
     const results = await bot.runPolicies({ policy: flags.policy, dryRun: flags.dryRun });
     const labels = (vendor: string) => registry.label(vendor);
