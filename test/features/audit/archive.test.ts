@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { DeleteCommand, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import type { Block } from '../../../src/blocks/limits.js';
-import { EXIT_FAILED, EXIT_OK, runCli } from '../../../src/cli/run.js';
+import { EXIT_FAILED, EXIT_OK } from '../../../src/cli/run.js';
 import { fixedClock } from '../../../src/domain/clock.js';
 import { localArchiveDir, startLocalArchive } from '../../../src/local/archive.js';
 import { startLocalBot } from '../../../src/local/bot.js';
@@ -15,69 +14,12 @@ import { jsonLogger } from '../../../src/log.js';
 import { appendAudit, archiveAudit, verifyTrail } from '../../../src/services/audit.js';
 import { AuditTrailStore } from '../../../src/store/audit.js';
 import { documentClient } from '../../../src/store/table.js';
+import { auditCli, revokeOneStaleKey } from '../../helpers/audit-flow.js';
 import { FakeSlack } from '../../helpers/fake-slack.js';
 import { clock } from '../../helpers/idmelon.js';
-import {
-  type Button,
-  buttons,
-  post,
-  pressAndSubmit,
-  pressBody,
-  signedHeaders,
-  slashCommandBody,
-} from '../../helpers/slack-requests.js';
 
 const SECRET = 'audit-archive-signing-secret-0123';
 const DAY = 86_400;
-
-async function cli(argv: string[], dataDir: string) {
-  let out = '';
-  const code = await runCli(argv, {
-    stdout: (t) => {
-      out += t;
-    },
-    stderr: (t) => {
-      out += t;
-    },
-    env: {},
-    dataDir,
-  });
-  return { code, out };
-}
-
-/** Raises a revocation of one stale key and approves it, as two admins would in Slack. */
-async function revokeOneKey(bot: Awaited<ReturnType<typeof startLocalBot>>, slack: FakeSlack, n: number) {
-  const hook = slack.responseUrl();
-  const body = slashCommandBody({
-    command: '/keys',
-    text: 'stale 90',
-    user_id: 'UADMIN1',
-    response_url: hook,
-  });
-  await post(bot.url, body, signedHeaders(SECRET, body));
-  await bot.queue.idle();
-  const row = buttons((slack.postsTo(hook).at(-1)?.blocks ?? []) as Block[]).find(
-    (b) => b.action_id === 'revoke_key',
-  ) as Button;
-  await pressAndSubmit({
-    url: bot.url,
-    secret: SECRET,
-    slack,
-    user: 'UADMIN1',
-    button: row,
-    channel: 'C0ADMINS',
-    triggerId: `trigger-archive-${n}`,
-    reason: `left the company (${n})`,
-  });
-  await bot.queue.idle();
-  const posted = slack.callsOf('chat.postMessage').filter((c) => c.args.channel === 'CAPPROVALS');
-  const approve = buttons((posted.at(-1)?.args.blocks ?? []) as Block[]).find(
-    (b) => b.action_id === 'approval_approve',
-  ) as Button;
-  const press = pressBody('UADMIN2', approve, 'CAPPROVALS', slack.responseUrl(), `trigger-approve-${n}`);
-  await post(bot.url, press, signedHeaders(SECRET, press));
-  await bot.queue.idle();
-}
 
 /** What DynamoDB's TTL does once `now` is past an item's `expiresAt`: removes it. Returns what it removed. */
 async function expireItems(dataDir: string, nowSeconds: number): Promise<Array<Record<string, unknown>>> {
@@ -121,7 +63,10 @@ describe('the audit archive', () => {
       });
     let bot = await start(0);
     try {
-      await revokeOneKey(bot, slack, 1);
+      await revokeOneStaleKey(bot, slack, SECRET, {
+        reason: 'left the company (1)',
+        triggers: 'trigger-archive-1',
+      });
       // Nothing archived yet: the events have no retention, so no TTL can remove them.
       expect(await bot.archiveAudit()).toBe(3);
       expect(await bot.archiveAudit()).toBe(0);
@@ -140,20 +85,23 @@ describe('the audit archive', () => {
     expect(removed.filter((i) => i.pk === 'AUDIT').map((i) => i.seq)).toEqual([1, 2]);
     expect(removed.some((i) => String(i.pk).startsWith('REQ#'))).toBe(true);
 
-    const fromArchive = await cli(['audit', 'verify'], dataDir);
+    const fromArchive = await auditCli(['audit', 'verify'], dataDir);
     expect(fromArchive.out).toMatch(/^3 events, chain intact, head 3 [0-9a-f]{64}/);
     expect(fromArchive.code).toBe(EXIT_OK);
 
     // New decisions chain onto the head; the archiver, running at start-up and on its timer, archives them too.
     bot = await start(60_000);
     try {
-      await revokeOneKey(bot, slack, 2);
+      await revokeOneStaleKey(bot, slack, SECRET, {
+        reason: 'left the company (2)',
+        triggers: 'trigger-archive-2',
+      });
     } finally {
       await bot.close();
     }
-    const both = await cli(['audit', 'verify'], dataDir);
+    const both = await auditCli(['audit', 'verify'], dataDir);
     expect(both.out).toMatch(/^6 events, chain intact, head 6 [0-9a-f]{64}/);
-    const exported = await cli(['audit', 'export', '--format', 'jsonl'], dataDir);
+    const exported = await auditCli(['audit', 'export', '--format', 'jsonl'], dataDir);
     expect(exported.out.trim().split('\n')).toHaveLength(6);
 
     // The archive is the record: an archived object edited on disk breaks the chain where it was edited.
@@ -167,7 +115,7 @@ describe('the audit archive', () => {
       object,
       readFileSync(object, 'utf8').replace('left the company (1)', 'left the company (9)'),
     );
-    const tampered = await cli(['audit', 'verify'], dataDir);
+    const tampered = await auditCli(['audit', 'verify'], dataDir);
     expect(tampered.code).toBe(EXIT_FAILED);
     expect(tampered.out).toContain('chain broken at event 1 (changed)');
     await slack.close();

@@ -2,8 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Block } from '../../../src/blocks/limits.js';
-import { EXIT_FAILED, EXIT_OK, runCli } from '../../../src/cli/run.js';
+import { EXIT_FAILED, EXIT_OK } from '../../../src/cli/run.js';
 import { fixedClock } from '../../../src/domain/clock.js';
 import { startLocalBot } from '../../../src/local/bot.js';
 import { startLocalDynamo } from '../../../src/local/dynamo.js';
@@ -11,34 +10,18 @@ import { jsonLogger } from '../../../src/log.js';
 import { appendAudit, verifyChain } from '../../../src/services/audit.js';
 import { AuditTrailStore } from '../../../src/store/audit.js';
 import { documentClient } from '../../../src/store/table.js';
+import { auditCli, revokeOneStaleKey, shownAudit } from '../../helpers/audit-flow.js';
 import { FakeSlack } from '../../helpers/fake-slack.js';
 import { clock } from '../../helpers/idmelon.js';
 import {
   type Button,
-  buttons,
   post,
-  pressAndSubmit,
   pressBody,
   signedHeaders,
   slashCommandBody,
 } from '../../helpers/slack-requests.js';
 
 const SECRET = 'audit-trail-signing-secret-01234';
-
-async function cli(argv: string[], dataDir: string) {
-  let out = '';
-  const code = await runCli(argv, {
-    stdout: (t) => {
-      out += t;
-    },
-    stderr: (t) => {
-      out += t;
-    },
-    env: {},
-    dataDir,
-  });
-  return { code, out };
-}
 
 describe('the audit trail of a revocation', () => {
   it('records the request, the approval and the outcome in one chain that verifies, exports and catches tampering', async () => {
@@ -64,47 +47,12 @@ describe('the audit trail of a revocation', () => {
       logger: jsonLogger({ level: 'warn' }),
     });
     try {
-      const hook = slack.responseUrl();
-      const body = slashCommandBody({
-        command: '/keys',
-        text: 'stale 90',
-        user_id: 'UADMIN1',
-        response_url: hook,
-      });
-      await post(bot.url, body, signedHeaders(SECRET, body));
-      await bot.queue.idle();
-      const row = buttons((slack.postsTo(hook).at(-1)?.blocks ?? []) as Block[]).find(
-        (b) => b.action_id === 'revoke_key',
-      ) as Button;
-      await pressAndSubmit({
-        url: bot.url,
-        secret: SECRET,
-        slack,
-        user: 'UADMIN1',
-        button: row,
-        channel: 'C0ADMINS',
-        triggerId: 'trigger-audit-1',
+      await revokeOneStaleKey(bot, slack, SECRET, {
         reason: '=HYPERLINK("evil")',
+        triggers: 'trigger-audit',
       });
-      await bot.queue.idle();
-      const posted = slack.callsOf('chat.postMessage').find((c) => c.args.channel === 'CAPPROVALS');
-      const approve = buttons((posted?.args.blocks ?? []) as Block[]).find(
-        (b) => b.action_id === 'approval_approve',
-      ) as Button;
-      const press = pressBody('UADMIN2', approve, 'CAPPROVALS', slack.responseUrl(), 'trigger-audit-2');
-      await post(bot.url, press, signedHeaders(SECRET, press));
-      await bot.queue.idle();
       // An admin reads the recent events in Slack, privately.
-      const auditHook = slack.responseUrl();
-      const auditBody = slashCommandBody({
-        command: '/keys',
-        text: 'audit 7',
-        user_id: 'UADMIN1',
-        response_url: auditHook,
-      });
-      await post(bot.url, auditBody, signedHeaders(SECRET, auditBody));
-      await bot.queue.idle();
-      const shown = JSON.stringify(slack.postsTo(auditHook).at(-1));
+      const shown = await shownAudit(bot, slack, SECRET, 'UADMIN1');
       for (const type of ['request.raised', 'request.approved', 'request.executed'])
         expect(shown).toContain(type);
       expect(shown).toContain('<@UADMIN2>');
@@ -113,11 +61,11 @@ describe('the audit trail of a revocation', () => {
       await slack.close();
     }
 
-    const verified = await cli(['audit', 'verify'], dataDir);
+    const verified = await auditCli(['audit', 'verify'], dataDir);
     expect(verified.code).toBe(EXIT_OK);
     expect(verified.out).toMatch(/^3 events, chain intact, head 3 [0-9a-f]{64}/);
 
-    const exported = await cli(['audit', 'export'], dataDir);
+    const exported = await auditCli(['audit', 'export'], dataDir);
     const lines = exported.out
       .trim()
       .split('\n')
@@ -126,13 +74,13 @@ describe('the audit trail of a revocation', () => {
     expect(lines[1]?.actor?.user).toBe('UADMIN2');
     const file = join(dataDir, 'audit.jsonl');
     writeFileSync(file, exported.out);
-    expect((await cli(['audit', 'verify', '--file', file], dataDir)).code).toBe(EXIT_OK);
+    expect((await auditCli(['audit', 'verify', '--file', file], dataDir)).code).toBe(EXIT_OK);
     writeFileSync(file, exported.out.replace('"UADMIN2"', '"UADMIN9"'));
-    const broken = await cli(['audit', 'verify', '--file', file], dataDir);
+    const broken = await auditCli(['audit', 'verify', '--file', file], dataDir);
     expect(broken.code).toBe(EXIT_FAILED);
     expect(broken.out).toContain('chain broken at event 2 (changed)');
 
-    const csv = await cli(['audit', 'export', '--csv'], dataDir);
+    const csv = await auditCli(['audit', 'export', '--csv'], dataDir);
     expect(csv.out.split('\n')[0]).toBe('seq,at,type,actor_user,actor_team,subject,prev,hash');
     // The reason a requester typed is data, never a formula.
     expect(csv.out).not.toMatch(/(^|,)=HYPERLINK/m);
@@ -177,16 +125,7 @@ describe('the audit trail of a revocation', () => {
       );
       await post(bot.url, press, signedHeaders(SECRET, press));
       await bot.queue.idle();
-      const auditHook = slack.responseUrl();
-      const auditBody = slashCommandBody({
-        command: '/keys',
-        text: 'audit 7',
-        user_id: 'UADMIN1',
-        response_url: auditHook,
-      });
-      await post(bot.url, auditBody, signedHeaders(SECRET, auditBody));
-      await bot.queue.idle();
-      const shown = JSON.stringify(slack.postsTo(auditHook).at(-1));
+      const shown = await shownAudit(bot, slack, SECRET, 'UADMIN1');
       expect(shown.match(/access\.refused/g)).toHaveLength(2);
       expect(shown).toContain('<@UOUTSIDER>');
       expect(shown).toContain('/keys');
