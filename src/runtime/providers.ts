@@ -17,57 +17,38 @@ export async function providersFromSecrets(
   registry: VendorRegistry,
   transport: Transport = undiciTransport(),
 ): Promise<Provider[]> {
+  return (await vendorsFromSecrets(base, registry, transport)).providers;
+}
+
+/** The providers, and each one's inventory source over the same client (so credentials are fetched once). */
+async function vendorsFromSecrets(
+  base: LambdaBase,
+  registry: VendorRegistry,
+  transport: Transport,
+): Promise<{ providers: Provider[]; sources: InventorySource[] }> {
   const config = await lambdaVendorConfig(base.secrets, base.env, registry);
-  return buildProviders(config, {
+  const providers = buildProviders(config, {
     transport,
     logger: base.logger,
     metrics: base.metrics,
     requestTimeoutMs: base.settings.httpTimeoutMs,
     redact: (value) => base.redactor.add(value),
   });
+  return { providers, sources: buildInventorySources(config, providers) };
 }
 
 /**
- * The vendors, built once per container on first use (so a warm container keeps its HTTP connections and the user
- * directory); a failed build is not kept, so the next invocation tries again.
- */
-export function cachedProviders(
-  base: LambdaBase,
-  registry: VendorRegistry,
-  transport?: Transport,
-): () => Promise<Provider[]> {
-  let providers: Promise<Provider[]> | undefined;
-  return () => {
-    providers ??= providersFromSecrets(base, registry, transport).catch((err: unknown) => {
-      providers = undefined;
-      throw err;
-    });
-    return providers;
-  };
-}
-
-/**
- * The vendors and their inventory sources, built together once per container (each source shares its provider's
- * client and credentials). The same retry rule as `cachedProviders`.
+ * The vendors and their inventory sources, built once per container on first use (so a warm container keeps its
+ * HTTP connections and the user directory); a failed build is not kept, so the next invocation tries again.
  */
 export function cachedVendors(
   base: LambdaBase,
   registry: VendorRegistry,
   transport: Transport = undiciTransport(),
 ): { providers: () => Promise<Provider[]>; sources: () => Promise<InventorySource[]> } {
-  let built: Promise<{ providers: Provider[]; sources: InventorySource[] }> | undefined;
+  let built: ReturnType<typeof vendorsFromSecrets> | undefined;
   const build = () => {
-    built ??= (async () => {
-      const config = await lambdaVendorConfig(base.secrets, base.env, registry);
-      const providers = buildProviders(config, {
-        transport,
-        logger: base.logger,
-        metrics: base.metrics,
-        requestTimeoutMs: base.settings.httpTimeoutMs,
-        redact: (value) => base.redactor.add(value),
-      });
-      return { providers, sources: buildInventorySources(config, providers) };
-    })().catch((err: unknown) => {
+    built ??= vendorsFromSecrets(base, registry, transport).catch((err: unknown) => {
       built = undefined;
       throw err;
     });
@@ -77,4 +58,13 @@ export function cachedVendors(
     providers: async () => (await build()).providers,
     sources: async () => (await build()).sources,
   };
+}
+
+/** The vendors alone, cached as `cachedVendors` caches them (the digest). */
+export function cachedProviders(
+  base: LambdaBase,
+  registry: VendorRegistry,
+  transport?: Transport,
+): () => Promise<Provider[]> {
+  return cachedVendors(base, registry, transport).providers;
 }
