@@ -15,6 +15,7 @@ import type { WorkerDeps } from '../jobs/deps.js';
 import { correlating, type JobQueue } from '../jobs/job.js';
 import type { ListenerDeps } from '../listeners/deps.js';
 import { jsonLogger, type Logger, type SecretRedactor } from '../log.js';
+import type { InventorySettings } from '../services/inventory.js';
 import type { SlackApi } from '../slack/api.js';
 import { AuditTrailStore } from '../store/audit.js';
 import { CachedSlackDirectory } from '../store/directory.js';
@@ -136,13 +137,18 @@ export interface WorkerParts {
   inventory?: InventoryStore;
   /** How each vendor is read into the inventory; without it the inventory is not wired. */
   inventorySources?: () => Promise<InventorySource[]>;
+  /** The inventory's timings, where the defaults do not fit (a Lambda function's timeout, tests). */
+  inventorySettings?: Partial<InventorySettings>;
 }
 
 /**
- * The vendors as the worker reads them: through the inventory when there is one. Wrapped once per list the
- * vendors' builder hands out, so a warm Lambda container keeps one set.
+ * The vendors as the worker and the digest read them: through the inventory when there is one. Wrapped once per
+ * list the vendors' builder hands out, so a warm Lambda container keeps one set.
  */
-function readThroughInventory(core: Core, parts: WorkerParts): () => Promise<Provider[]> {
+function readThroughInventory(
+  core: Core,
+  parts: { providers: () => Promise<Provider[]>; inventory?: InventoryStore },
+): () => Promise<Provider[]> {
   const inventory = parts.inventory;
   if (!inventory) return parts.providers;
   let last: { built: Provider[]; read: Provider[] } | undefined;
@@ -197,7 +203,11 @@ export function workerDeps(core: Core, parts: WorkerParts): WorkerDeps {
           store: parts.stores.inventory,
           budget: parts.stores.inventoryBudget,
           sources: parts.inventorySources,
-          settings: { rate: s.inventoryRate, concurrency: s.inventoryConcurrency },
+          settings: {
+            rate: s.inventoryRate,
+            concurrency: s.inventoryConcurrency,
+            ...parts.inventorySettings,
+          },
         }
       : undefined,
     policy: parts.policies
@@ -216,11 +226,17 @@ export function workerDeps(core: Core, parts: WorkerParts): WorkerDeps {
 
 export function digestDeps(
   core: Core,
-  parts: { providers: () => Promise<Provider[]>; ledger: JobLedger; policy?: PolicyStateStore },
+  parts: {
+    providers: () => Promise<Provider[]>;
+    ledger: JobLedger;
+    policy?: PolicyStateStore;
+    /** The inventory the stale counts are read from while it is fresh. */
+    inventory?: InventoryStore;
+  },
 ): ScheduledDigestDeps {
   const s = core.settings;
   return {
-    providers: parts.providers,
+    providers: readThroughInventory(core, parts),
     slack: core.slack,
     ledger: parts.ledger,
     clock: core.clock,

@@ -266,9 +266,8 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
       inventorySources:
         options.inventorySources ??
         (options.keepInventory ? async () => vendors.inventorySources : undefined),
+      inventorySettings: options.inventorySettings,
     });
-    if (worker.inventory)
-      worker.inventory.settings = { ...worker.inventory.settings, ...options.inventorySettings };
     const stored = await queue.start((job) => runJob(job, worker));
     // The sweep of stuck revocations: once at start-up (a run this process's predecessor left half-done is
     // resumed as soon as its lease lapses) and then every minute.

@@ -1,6 +1,5 @@
 import type { EmfMetrics } from '../aws/emf-metrics.js';
 import { digestDeps, stores } from '../composition/deps.js';
-import { withInventory } from '../composition/providers.js';
 import type { ScheduledDigestDeps } from '../features/digest/scheduled.js';
 import { VENDORS, type VendorRegistry } from '../providers/registry.js';
 import { type LambdaOptions, lambdaBase, lambdaCore } from './base.js';
@@ -16,17 +15,11 @@ export function digestRuntime(
   const base = lambdaBase(env, options);
   const core = lambdaCore(base);
   const built = stores(core);
-  const vendors = cachedProviders(base, options.vendors ?? VENDORS);
   const deps = digestDeps(core, {
-    // Stale keys are listed from the inventory while it is fresh, as `/keys stale` lists them.
-    providers: async () =>
-      withInventory(await vendors(), {
-        inventory: built.inventory,
-        maxAgeMs: core.settings.inventoryMaxAgeMs,
-        clock: core.clock,
-        logger: core.logger,
-      }),
+    providers: cachedProviders(base, options.vendors ?? VENDORS),
     ...pick(built),
+    // Stale keys are listed from the inventory while it is fresh, as `/keys stale` lists them.
+    inventory: built.inventory,
   });
   return { ...deps, metrics: base.metrics };
 }

@@ -47,15 +47,14 @@ export function workerRuntime(
     // The inventory: kept by the inventory jobs, read by stale lists and lookups while it is fresh.
     inventory: built.inventory,
     inventorySources: vendors.sources,
+    // Inside the worker's 120 s timeout: a range waits at most 30 s for one of its vendor's slots and reads for at
+    // most 60 s; a range that cannot start is delivered again by the queue.
+    inventorySettings: { slotWaitMs: 30_000, rangeDeadlineMs: 60_000 },
     queue: s.queueUrl ? sqsQueue(new SQSClient({}), s.queueUrl) : undefined,
     // The worker's timeout is 120 s (serverless.yml): a 40 s slice plus one vendor call of at most 60 s ends
     // inside it, and inside the 300 s lease, so a run is never cut off mid-batch by Lambda.
     sliceMs: 40_000,
     deadlineMs: 60_000,
   });
-  // Inside the worker's 120 s timeout: a range waits at most 30 s for one of its vendor's slots and reads for at
-  // most 60 s; a range that cannot start is delivered again by the queue.
-  if (deps.inventory)
-    deps.inventory.settings = { ...deps.inventory.settings, slotWaitMs: 30_000, rangeDeadlineMs: 60_000 };
   return { ...deps, metrics: base.metrics };
 }
