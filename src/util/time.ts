@@ -40,6 +40,11 @@ export function durationText(ms: number): string {
   return plural(Math.floor(s / 86_400), 'day');
 }
 
+/** `2026-11-24 14:05 UTC`: an instant to the minute, where no time zone is at hand (the audit trail, the digest). */
+export function utcMinute(iso: string): string {
+  return `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+}
+
 /**
  * "14:05" on `now`'s day in `timeZone`, "2026-11-22 14:05" on another: when the inventory an answer was read from
  * was last refreshed, in the team's time zone (KEYWARDEN_TIMEZONE).

@@ -2,6 +2,7 @@ import { actions, button, context, header, type Message, section } from '../../b
 import type { Block } from '../../blocks/limits.js';
 import { escapeMrkdwn, field } from '../../blocks/mrkdwn.js';
 import type { AuditEvent } from '../../domain/audit.js';
+import { utcMinute } from '../../util/time.js';
 import { mention } from '../revocation/blocks.js';
 
 export const ACTION_AUDIT_MORE = 'audit_more';
@@ -23,9 +24,7 @@ export function auditMessage(events: readonly AuditEvent[], days: number, more: 
   for (const e of events) {
     const who = e.actor?.user ? mention(e.actor.user) : 'Keywarden';
     blocks.push(
-      section(
-        `*#${e.seq}* ${escapeMrkdwn(e.type)} · ${who} · ${e.at.slice(0, 16).replace('T', ' ')} UTC\n${subjectText(e.subject)}`,
-      ),
+      section(`*#${e.seq}* ${escapeMrkdwn(e.type)} · ${who} · ${utcMinute(e.at)}\n${subjectText(e.subject)}`),
     );
   }
   const last = events.at(-1);

@@ -6,6 +6,7 @@ import type { OperationContext, Provider } from '../../domain/provider.js';
 import { collectSkipParallel } from '../../http/paginate.js';
 import type { Logger } from '../../log.js';
 import { mapLimit } from '../../util/concurrency.js';
+import { utcMinute } from '../../util/time.js';
 import type { Day } from '../../util/zoned.js';
 import { part } from '../digest-parts.js';
 import type { IdmelonClient } from './client.js';
@@ -104,7 +105,7 @@ export async function idmelonDigest(
     }
     const asOf =
       listing.read?.from === 'inventory' && listing.read.asOf
-        ? [`Idle and never-used counts from Keywarden's inventory, as of ${minuteUtc(listing.read.asOf)}.`]
+        ? [`Idle and never-used counts from Keywarden's inventory, as of ${utcMinute(listing.read.asOf)}.`]
         : [];
     data.keys = {
       total: inventory?.total,
@@ -270,9 +271,4 @@ export async function idmelonDigest(
 
   const parts = await Promise.all([users, keys, signIns, ...statistics, credential]);
   return { vendor: IDMELON.id, label: IDMELON.label, parts, requests: ctx.meter.requests, data };
-}
-
-/** `2026-11-24 14:05 UTC`: an instant in a digest line. */
-function minuteUtc(iso: string): string {
-  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 }
