@@ -138,3 +138,53 @@ describe('/keys stale and /user lookup read from the inventory (local bot, fake 
     expect(text(blocks)).not.toContain('"action_id":"stale_live"');
   });
 });
+
+describe('a vendor string kept in the inventory (local bot, real inventory table, IDmelon sandbox)', () => {
+  it('shows a hostile key name literally when the list is read from the inventory', async () => {
+    const slack = new FakeSlack();
+    await slack.start();
+    const bot = await startLocalBot({
+      env: {
+        SLACK_SIGNING_SECRET: SIGNING_SECRET,
+        SLACK_BOT_TOKEN: BOT_TOKEN,
+        SLACK_API_URL: slack.apiUrl,
+        KEYWARDEN_ADMINS: 'UADMIN1',
+      },
+      port: 0,
+      dataDir: null,
+      clock,
+      vendors: ['idmelon'],
+      sandbox: { users: 10, keys: 30, logs: 0 },
+      keepInventory: true,
+      inventoryRefreshEveryMs: 0,
+      archiveEveryMs: 0,
+      sweepEveryMs: 0,
+      policyCheckEveryMs: 0,
+    });
+    try {
+      const sandbox = bot.sandbox;
+      if (!sandbox) throw new Error('the IDmelon sandbox did not start');
+      for (const k of sandbox.workspace.keys) k.name = '<!channel> *now* <https://evil.example|click>';
+      const [synced] = await bot.inventory.syncNow('idmelon');
+      expect(synced?.published).toBe(true);
+      sandbox.server.clearLog();
+      const responseUrl = slack.responseUrl();
+      const body = slashCommandBody({ command: '/keys', text: 'stale 90', response_url: responseUrl });
+      await post(bot.url, body, signedHeaders(SIGNING_SECRET, body));
+      await bot.queue.idle();
+      // What Slack displays: every block but the buttons' values, which are data sent back to Keywarden, never shown.
+      const shown = JSON.stringify(slack.postsTo(responseUrl).at(-1)?.blocks, (k, v) =>
+        k === 'value' ? undefined : v,
+      );
+      // Read from the inventory, not the vendor: what is shown went through the table and back.
+      expect(sandbox.server.requests).toHaveLength(0);
+      expect(shown).toContain('from the inventory');
+      expect(shown).toContain('&lt;!channel&gt;');
+      expect(shown).not.toContain('<!channel>');
+      expect(shown).not.toContain('<https://evil.example');
+    } finally {
+      await bot.close();
+      await slack.close();
+    }
+  });
+});
